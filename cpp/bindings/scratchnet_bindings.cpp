@@ -1,0 +1,223 @@
+// The whole JavaScript boundary of the engine, and the only C++ that includes Emscripten headers.
+// One coarse call per job; options come in as plain JS objects and are checked here; every result
+// is a plain JS object whose `error` field is empty on success. No C++ exception crosses.
+#include <emscripten/bind.h>
+#include <emscripten/heap.h>
+#include <emscripten/val.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "kernels.h"
+#include "trainer.h"
+
+using emscripten::val;
+
+namespace scratchnet {
+namespace {
+
+bool is_number(const val& v) { return v.typeOf().as<std::string>() == "number"; }
+bool is_whole(double v, double lo, double hi) { return v >= lo && v <= hi && v == std::floor(v); }
+bool is_uint8_array(const val& v) { return v.instanceof(val::global("Uint8Array")); }
+
+// Reads an optional numeric field; *error is set if present but not a finite number.
+double number_field(const val& object, const char* name, double fallback, std::string* error) {
+  const val field = object[name];
+  if (field.isUndefined()) return fallback;
+  if (!is_number(field) || !std::isfinite(field.as<double>())) {
+    *error = std::string(name) + " must be a finite number";
+    return fallback;
+  }
+  return field.as<double>();
+}
+
+bool parse_split(const std::string& name, Split* split) {
+  if (name == "train") *split = Split::kTrain;
+  else if (name == "test") *split = Split::kTest;
+  else return false;
+  return true;
+}
+
+val error_result(const std::string& message) {
+  val result = val::object();
+  result.set("error", message);
+  return result;
+}
+
+class Engine {
+ public:
+  // {split: 'train'|'test'} + IDX bytes of images and labels (uncompressed) + optional limit.
+  val loadData(const std::string& split_name, const val& images, const val& labels, double limit) {
+    Split split;
+    if (!parse_split(split_name, &split)) return error_result("split must be 'train' or 'test', not '" + split_name + "'");
+    if (!is_uint8_array(images) || !is_uint8_array(labels)) return error_result("images and labels must be Uint8Arrays");
+    if (!(limit >= 0)) return error_result("limit must be 0 (all) or a positive count");
+    Dataset data;
+    Status s = Dataset::from_idx(emscripten::convertJSArrayToNumberVector<uint8_t>(images),
+                                 emscripten::convertJSArrayToNumberVector<uint8_t>(labels), static_cast<size_t>(limit), &data);
+    if (!s.ok()) return error_result((split == Split::kTrain ? "training data: " : "test data: ") + s.error);
+    val result = val::object();
+    result.set("error", std::string());
+    result.set("count", static_cast<double>(data.size()));
+    result.set("rows", data.rows());
+    result.set("cols", data.cols());
+    trainer_.set_data(split, std::move(data));
+    return result;
+  }
+
+  // {sizes: number[], output: 'sigmoid-l2'|'softmax-xent', seed: number} -> error message or "".
+  std::string createModel(const val& config) {
+    NetworkConfig parsed;
+    if (!config.isUndefined() && !config.isNull()) {
+      const val sizes = config["sizes"];
+      if (!sizes.isUndefined()) {
+        if (!val::global("Array").call<bool>("isArray", sizes)) return "sizes must be an array of layer sizes";
+        parsed.sizes.clear();
+        const int length = sizes["length"].as<int>();
+        if (length > kMaxWeightLayers + 1) return "too many layers (at most " + std::to_string(kMaxWeightLayers + 1) + " sizes)";
+        for (int i = 0; i < length; ++i) {
+          const val size = sizes[i];
+          if (!is_number(size) || !is_whole(size.as<double>(), 1, kMaxLayerSize))
+            return "layer sizes must be whole numbers from 1 to " + std::to_string(kMaxLayerSize);
+          parsed.sizes.push_back(static_cast<int>(size.as<double>()));
+        }
+      }
+      const val output = config["output"];
+      if (!output.isUndefined()) {
+        const std::string name = output.typeOf().as<std::string>() == "string" ? output.as<std::string>() : "";
+        if (name == "sigmoid-l2") parsed.output = OutputLoss::kSigmoidL2;
+        else if (name == "softmax-xent") parsed.output = OutputLoss::kSoftmaxCrossEntropy;
+        else return "output must be 'sigmoid-l2' or 'softmax-xent'";
+      }
+      std::string error;
+      const double seed = number_field(config, "seed", 1, &error);
+      if (!error.empty()) return error;
+      if (!is_whole(seed, 0, 4294967295.0))
+        return "seed must be a whole number from 0 to 4294967295";
+      parsed.seed = static_cast<uint32_t>(seed);
+    }
+    return trainer_.create_model(parsed).error;
+  }
+
+  // {batchSize, learningRate, momentum}; missing fields keep their current values.
+  std::string setOptions(const val& options) {
+    if (options.isUndefined() || options.isNull()) return "";
+    TrainOptions parsed = trainer_.options();
+    std::string error;
+    const double batch = number_field(options, "batchSize", parsed.batch_size, &error);
+    const double rate = number_field(options, "learningRate", parsed.learning_rate, &error);
+    const double momentum = number_field(options, "momentum", parsed.momentum, &error);
+    if (!error.empty()) return error;
+    if (!is_whole(batch, 1, 4096)) return "batchSize must be a whole number from 1 to 4096";
+    parsed.batch_size = static_cast<int>(batch);
+    parsed.learning_rate = static_cast<float>(rate);
+    parsed.momentum = static_cast<float>(momentum);
+    return trainer_.set_options(parsed).error;
+  }
+
+  val train(double batches) {
+    if (!is_whole(batches, 0, 1000000)) return error_result("batches must be a whole number from 0 to 1000000");
+    const TrainSummary s = trainer_.train(static_cast<int>(batches));
+    val result = val::object();
+    result.set("error", s.error);
+    result.set("diverged", s.diverged);
+    result.set("batches", s.batches);
+    result.set("samples", s.samples);
+    result.set("loss", s.mean_loss);
+    result.set("accuracy", s.accuracy);
+    result.set("seconds", s.seconds);
+    result.set("samplesPerSecond", s.samples_per_second);
+    result.set("epoch", s.epoch);
+    result.set("batchInEpoch", s.batch_in_epoch);
+    result.set("batchesPerEpoch", s.batches_per_epoch);
+    return result;
+  }
+
+  val evaluate(const std::string& split_name, double limit) {
+    Split split;
+    if (!parse_split(split_name, &split)) return error_result("split must be 'train' or 'test', not '" + split_name + "'");
+    if (!(limit >= 0)) return error_result("limit must be 0 (all) or a positive count");
+    const Evaluation e = trainer_.evaluate(split, static_cast<size_t>(limit));
+    val result = val::object();
+    result.set("error", e.error);
+    result.set("loss", e.loss);
+    result.set("accuracy", e.accuracy);
+    result.set("count", e.count);
+    val confusion = val::array();
+    for (int i = 0; i < 100; ++i) confusion.call<void>("push", e.confusion[i]);
+    result.set("confusion", confusion);
+    return result;
+  }
+
+  // pixels: Uint8Array of count × inputs values 0..255 -> {error, scores: Float32Array(count × outputs)}
+  val predict(const val& pixels) {
+    if (!is_uint8_array(pixels)) return error_result("pixels must be a Uint8Array");
+    const int inputs = trainer_.network().input_size();
+    const size_t length = pixels["length"].as<size_t>();
+    if (length == 0 || length % inputs != 0)
+      return error_result("pixels must hold a whole number of " + std::to_string(inputs) + "-pixel images; got " +
+                          std::to_string(length) + " values");
+    const std::vector<uint8_t> bytes = emscripten::convertJSArrayToNumberVector<uint8_t>(pixels);
+    std::vector<float> scores;
+    if (Status s = trainer_.predict(bytes.data(), length / inputs, &scores); !s.ok()) return error_result(s.error);
+    val result = val::object();
+    result.set("error", std::string());
+    result.set("scores", val::global("Float32Array").new_(emscripten::typed_memory_view(scores.size(), scores.data())));
+    return result;
+  }
+
+  val saveModel() {
+    const std::vector<uint8_t> bytes = trainer_.save();
+    return val::global("Uint8Array").new_(emscripten::typed_memory_view(bytes.size(), bytes.data()));
+  }
+
+  std::string loadModel(const val& bytes) {
+    if (!is_uint8_array(bytes)) return "a model must be given as a Uint8Array";
+    const std::vector<uint8_t> data = emscripten::convertJSArrayToNumberVector<uint8_t>(bytes);
+    return trainer_.load(data.data(), data.size()).error;
+  }
+
+  // {sizes, output, parameters, batchSize, learningRate, momentum}
+  val info() const {
+    const Network& network = trainer_.network();
+    val sizes = val::array();
+    for (int size : network.config().sizes) sizes.call<void>("push", size);
+    val result = val::object();
+    result.set("sizes", sizes);
+    result.set("output", std::string(output_loss_name(network.config().output)));
+    result.set("parameters", static_cast<double>(network.parameter_count()));
+    result.set("batchSize", trainer_.options().batch_size);
+    result.set("learningRate", trainer_.options().learning_rate);
+    result.set("momentum", trainer_.options().momentum);
+    result.set("trainCount", static_cast<double>(trainer_.data(Split::kTrain).size()));
+    result.set("testCount", static_cast<double>(trainer_.data(Split::kTest).size()));
+    return result;
+  }
+
+ private:
+  Trainer trainer_;
+};
+
+std::string backend() { return kernel_backend(); }
+double memoryBytes() { return static_cast<double>(emscripten_get_heap_size()); }
+
+}  // namespace
+}  // namespace scratchnet
+
+EMSCRIPTEN_BINDINGS(scratchnet) {
+  using namespace scratchnet;
+  emscripten::function("backend", &backend);
+  emscripten::function("memoryBytes", &memoryBytes);
+  emscripten::class_<Engine>("Engine")
+      .constructor<>()
+      .function("loadData", &Engine::loadData)
+      .function("createModel", &Engine::createModel)
+      .function("setOptions", &Engine::setOptions)
+      .function("train", &Engine::train)
+      .function("evaluate", &Engine::evaluate)
+      .function("predict", &Engine::predict)
+      .function("saveModel", &Engine::saveModel)
+      .function("loadModel", &Engine::loadModel)
+      .function("info", &Engine::info);
+}

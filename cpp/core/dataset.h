@@ -1,0 +1,44 @@
+// A labelled image set kept as the uint8 pixels of its IDX file (60,000 × 784 = 47 MB for MNIST):
+// never a float copy of the whole set. Batches are normalised to [0, 1] floats as they are drawn.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "status.h"
+
+namespace scratchnet {
+
+constexpr int kMaxClasses = 256;
+
+class Dataset {
+ public:
+  // Takes the bytes of an images file (rank 3) and a labels file (rank 1), checks both and that they
+  // agree, and keeps the first `limit` samples (0: all). On error, `out` is left unchanged.
+  static Status from_idx(std::vector<uint8_t> images_file, std::vector<uint8_t> labels_file, size_t limit,
+                         Dataset* out);
+
+  size_t size() const { return count_; }
+  int rows() const { return rows_; }
+  int cols() const { return cols_; }
+  int features() const { return rows_ * cols_; }
+  int max_label() const { return max_label_; }
+  bool empty() const { return count_ == 0; }
+
+  const uint8_t* image(size_t i) const { return images_.data() + pixel_offset_ + i * features(); }
+  uint8_t label(size_t i) const { return labels_[label_offset_ + i]; }
+
+  // x[n×features] = pixels / 255 and labels[n] for the samples at indices[0..n).
+  void fill_batch(const uint32_t* indices, int n, float* x, uint8_t* labels) const;
+  // The same for the contiguous samples [first, first + n).
+  void fill_range(size_t first, int n, float* x, uint8_t* labels) const;
+
+ private:
+  void fill_sample(size_t i, float* x, uint8_t* label) const;
+
+  std::vector<uint8_t> images_, labels_;  // the files as given; pixels and labels start at the offsets
+  size_t pixel_offset_ = 0, label_offset_ = 0;
+  size_t count_ = 0;
+  int rows_ = 0, cols_ = 0, max_label_ = 0;
+};
+
+}  // namespace scratchnet

@@ -1,0 +1,64 @@
+// The matrix kernels of training and inference. Every product of the network reduces to one
+// shape, C = A · B (+ bias), with zero entries of A skipped: MNIST pixels are ~80% zero and ReLU
+// outputs about half, so skipping them is the largest single saving. The input and weight
+// gradients reuse it after a transpose (see network.cpp).
+//
+// Each kernel exists three times, named by what it computes and where it runs:
+//   *_reference  naive triple loop, the ground truth the tests hold the others against;
+//   *_scalar     the fast algorithm in plain C++ (the only path of the scalar wasm build and of native);
+//   *_wasmsimd   the fast algorithm with wasm_simd128.h (only when compiled with -msimd128).
+// The unsuffixed names pick the fastest one this build has.
+// All matrices are row-major and densely packed.
+#pragma once
+#include <cstddef>
+
+namespace scratchnet {
+
+// C[M×N] = A[M×K] · B[K×N] + bias[N]   (bias may be null: no bias). Zero entries of A are skipped.
+void f32_gemm_reference(int M, int K, int N, const float* A, const float* B, const float* bias, float* C);
+void f32_gemm_scalar(int M, int K, int N, const float* A, const float* B, const float* bias, float* C);
+#if defined(__wasm_simd128__)
+void f32_gemm_wasmsimd(int M, int K, int N, const float* A, const float* B, const float* bias, float* C);
+#endif
+
+// T[C×R] = S[R×C]^T
+void f32_transpose(int R, int C, const float* S, float* T);
+
+// sums[N] = column sums of A[M×N]   (the bias gradient)
+void f32_column_sums_reference(int M, int N, const float* A, float* sums);
+void f32_column_sums_scalar(int M, int N, const float* A, float* sums);
+#if defined(__wasm_simd128__)
+void f32_column_sums_wasmsimd(int M, int N, const float* A, float* sums);
+#endif
+
+// SGD with momentum over n parameters:  v = momentum·v + g;  w -= lr·v.
+// Returns false when any updated w is not finite (a diverging run), using the fact that
+// w·0 is 0 for finite w and NaN otherwise.
+bool f32_momentum_step_reference(size_t n, float* w, float* v, const float* g, float lr, float momentum);
+bool f32_momentum_step_scalar(size_t n, float* w, float* v, const float* g, float lr, float momentum);
+#if defined(__wasm_simd128__)
+bool f32_momentum_step_wasmsimd(size_t n, float* w, float* v, const float* g, float lr, float momentum);
+#endif
+
+// "wasm-simd128" or "scalar": which kernels the unsuffixed names use in this build.
+const char* kernel_backend();
+
+#if defined(__wasm_simd128__)
+inline void f32_gemm(int M, int K, int N, const float* A, const float* B, const float* bias, float* C) {
+  f32_gemm_wasmsimd(M, K, N, A, B, bias, C);
+}
+inline void f32_column_sums(int M, int N, const float* A, float* sums) { f32_column_sums_wasmsimd(M, N, A, sums); }
+inline bool f32_momentum_step(size_t n, float* w, float* v, const float* g, float lr, float momentum) {
+  return f32_momentum_step_wasmsimd(n, w, v, g, lr, momentum);
+}
+#else
+inline void f32_gemm(int M, int K, int N, const float* A, const float* B, const float* bias, float* C) {
+  f32_gemm_scalar(M, K, N, A, B, bias, C);
+}
+inline void f32_column_sums(int M, int N, const float* A, float* sums) { f32_column_sums_scalar(M, N, A, sums); }
+inline bool f32_momentum_step(size_t n, float* w, float* v, const float* g, float lr, float momentum) {
+  return f32_momentum_step_scalar(n, w, v, g, lr, momentum);
+}
+#endif
+
+}  // namespace scratchnet

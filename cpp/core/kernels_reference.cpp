@@ -1,0 +1,41 @@
+// Naive kernels: the obvious loops, kept simple enough to trust. Tests compare the fast ones to these.
+#include <cmath>
+
+#include "kernels.h"
+
+namespace scratchnet {
+
+void f32_gemm_reference(int M, int K, int N, const float* A, const float* B, const float* bias, float* C) {
+  for (int m = 0; m < M; ++m) {
+    for (int n = 0; n < N; ++n) {
+      double sum = bias ? bias[n] : 0.0;
+      for (int k = 0; k < K; ++k) sum += static_cast<double>(A[m * K + k]) * B[k * N + n];
+      C[m * N + n] = static_cast<float>(sum);
+    }
+  }
+}
+
+void f32_transpose(int R, int C, const float* S, float* T) {
+  for (int r = 0; r < R; ++r)
+    for (int c = 0; c < C; ++c) T[static_cast<size_t>(c) * R + r] = S[static_cast<size_t>(r) * C + c];
+}
+
+void f32_column_sums_reference(int M, int N, const float* A, float* sums) {
+  for (int n = 0; n < N; ++n) {
+    double sum = 0.0;
+    for (int m = 0; m < M; ++m) sum += A[m * N + n];
+    sums[n] = static_cast<float>(sum);
+  }
+}
+
+bool f32_momentum_step_reference(size_t n, float* w, float* v, const float* g, float lr, float momentum) {
+  bool finite = true;
+  for (size_t i = 0; i < n; ++i) {
+    v[i] = momentum * v[i] + g[i];
+    w[i] -= lr * v[i];
+    if (!std::isfinite(w[i])) finite = false;
+  }
+  return finite;
+}
+
+}  // namespace scratchnet

@@ -1,0 +1,159 @@
+#include "network.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "activations.h"
+
+namespace scratchnet {
+
+const char* output_loss_name(OutputLoss loss) {
+  return loss == OutputLoss::kSoftmaxCrossEntropy ? "softmax-xent" : "sigmoid-l2";
+}
+
+Status validate(const NetworkConfig& config) {
+  const auto& sizes = config.sizes;
+  if (sizes.size() < 2 || sizes.size() > kMaxWeightLayers + 1)
+    return Status::Error("a network needs an input size, 0 to " + std::to_string(kMaxWeightLayers - 1) +
+                         " hidden sizes and an output size; got " + std::to_string(sizes.size()) + " sizes");
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    if (sizes[i] < 1 || sizes[i] > kMaxLayerSize)
+      return Status::Error("layer size " + std::to_string(sizes[i]) + " is out of range (1 to " +
+                           std::to_string(kMaxLayerSize) + ")");
+  }
+  if (sizes.back() < 2) return Status::Error("the output layer needs at least 2 classes");
+  if (config.output != OutputLoss::kSigmoidL2 && config.output != OutputLoss::kSoftmaxCrossEntropy)
+    return Status::Error("unknown output/loss kind " + std::to_string(static_cast<uint32_t>(config.output)));
+  size_t parameters = 0;
+  for (size_t i = 0; i + 1 < sizes.size(); ++i) parameters += static_cast<size_t>(sizes[i]) * sizes[i + 1] + sizes[i + 1];
+  if (parameters > kMaxParameters)
+    return Status::Error("the network has " + std::to_string(parameters) + " parameters; the limit is " +
+                         std::to_string(kMaxParameters));
+  return Status::Ok();
+}
+
+Network::Network(const NetworkConfig& config) : config_(config) {
+  Rng rng(config.seed);
+  for (size_t i = 0; i + 1 < config.sizes.size(); ++i) {
+    layers_.emplace_back(config.sizes[i], config.sizes[i + 1]);
+    layers_.back().init_he(rng);
+  }
+}
+
+size_t Network::parameter_count() const {
+  size_t total = 0;
+  for (const auto& layer : layers_) total += layer.parameter_count();
+  return total;
+}
+
+void Network::ensure_workspace(int B) {
+  if (B <= workspace_batch_) return;
+  workspace_batch_ = B;
+  const auto& sizes = config_.sizes;
+  activations_.resize(sizes.size());
+  for (size_t i = 0; i < sizes.size(); ++i) activations_[i].resize(static_cast<size_t>(B) * sizes[i]);
+  logits_.resize(static_cast<size_t>(B) * sizes.back());
+  const size_t widest = *std::max_element(sizes.begin(), sizes.end());
+  grad_a_.resize(B * widest);
+  grad_b_.resize(B * widest);
+  size_t scratch = 0;
+  for (const auto& layer : layers_)
+    scratch = std::max({scratch, static_cast<size_t>(layer.in) * B, static_cast<size_t>(layer.in) * layer.out});
+  scratch_.resize(scratch);
+}
+
+const float* Network::forward(int B, const float* x) {
+  ensure_workspace(B);
+  const size_t L = layers_.size();
+  std::copy(x, x + static_cast<size_t>(B) * input_size(), activations_[0].begin());
+  for (size_t l = 0; l < L; ++l) {
+    const DenseLayer& layer = layers_[l];
+    const float* in = activations_[l].data();
+    if (l + 1 < L) {
+      float* out = activations_[l + 1].data();
+      layer.forward(B, in, out);
+      relu_forward(static_cast<size_t>(B) * layer.out, out, out);
+    } else {
+      layer.forward(B, in, logits_.data());
+      float* probs = activations_[L].data();
+      if (config_.output == OutputLoss::kSigmoidL2)
+        sigmoid_forward(static_cast<size_t>(B) * layer.out, logits_.data(), probs);
+      else
+        softmax_forward(B, layer.out, logits_.data(), probs);
+    }
+  }
+  return activations_[L].data();
+}
+
+double Network::loss(int B, const float* probs, const uint8_t* labels) const {
+  return config_.output == OutputLoss::kSigmoidL2 ? l2_loss(B, output_size(), probs, labels)
+                                                  : cross_entropy_loss(B, output_size(), probs, labels);
+}
+
+BatchResult Network::train_batch(int B, const float* x, const uint8_t* labels, float learning_rate, float momentum) {
+  BatchResult result;
+  const float* probs = forward(B, x);
+  const int C = output_size();
+  const size_t L = layers_.size();
+  for (int b = 0; b < B; ++b) result.correct += argmax(probs + static_cast<size_t>(b) * C, C) == labels[b];
+
+  // dL/dlogits into grad_a_.
+  float* grad_out = grad_a_.data();
+  float* grad_in = grad_b_.data();
+  if (config_.output == OutputLoss::kSigmoidL2) {
+    result.loss = l2_loss_forward_backward(B, C, probs, labels, grad_in);
+    sigmoid_backward(static_cast<size_t>(B) * C, probs, grad_in, grad_out);
+  } else {
+    result.loss = softmax_cross_entropy_forward_backward(B, C, logits_.data(), labels, activations_[L].data(), grad_out);
+  }
+  if (!std::isfinite(result.loss)) {
+    result.finite = false;
+    return result;  // no update from a broken loss
+  }
+
+  for (size_t l = L; l-- > 0;) {
+    DenseLayer& layer = layers_[l];
+    const float* layer_input = activations_[l].data();
+    const bool needs_input_grad = l > 0;
+    layer.backward(B, layer_input, grad_out, needs_input_grad ? grad_in : nullptr, scratch_.data());
+    if (needs_input_grad) {
+      // Through the ReLU that produced this layer's input.
+      relu_backward(static_cast<size_t>(B) * layer.in, layer_input, grad_in, grad_in);
+      std::swap(grad_in, grad_out);
+    }
+  }
+  for (auto& layer : layers_) result.finite &= layer.momentum_step(learning_rate, momentum);
+  return result;
+}
+
+void Network::copy_parameters_to(std::vector<float>& out) const {
+  out.clear();
+  out.reserve(parameter_count());
+  for (const auto& layer : layers_) {
+    out.insert(out.end(), layer.weights.begin(), layer.weights.end());
+    out.insert(out.end(), layer.bias.begin(), layer.bias.end());
+  }
+}
+
+void Network::copy_parameters_from(const std::vector<float>& in) {
+  size_t at = 0;
+  for (auto& layer : layers_) {
+    std::copy(in.begin() + at, in.begin() + at + layer.weights.size(), layer.weights.begin());
+    at += layer.weights.size();
+    std::copy(in.begin() + at, in.begin() + at + layer.bias.size(), layer.bias.begin());
+    at += layer.bias.size();
+  }
+}
+
+void Network::reset_velocities() {
+  for (auto& layer : layers_) layer.reset_velocity();
+}
+
+int argmax(const float* scores, int n) {
+  int best = 0;
+  for (int i = 1; i < n; ++i)
+    if (scores[i] > scores[best]) best = i;
+  return best;
+}
+
+}  // namespace scratchnet

@@ -1,0 +1,79 @@
+// A multilayer perceptron: dense layers with ReLU between them and a sigmoid (L2 loss) or softmax
+// (cross-entropy) output. The default is the original numpy network: 784 -> 2048 -> ReLU -> 10 -> sigmoid, L2.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dense_layer.h"
+#include "status.h"
+
+namespace scratchnet {
+
+enum class OutputLoss : uint32_t {
+  kSigmoidL2 = 0,            // sigmoid outputs, mean squared error against one-hot targets
+  kSoftmaxCrossEntropy = 1,  // softmax outputs, cross-entropy
+};
+const char* output_loss_name(OutputLoss loss);  // "sigmoid-l2" / "softmax-xent"
+
+struct NetworkConfig {
+  std::vector<int> sizes{784, 2048, 10};  // input, hidden..., output
+  OutputLoss output = OutputLoss::kSigmoidL2;
+  uint32_t seed = 1;
+};
+
+// Limits that keep a nonsense setting from exhausting memory.
+constexpr int kMaxLayerSize = 16384;
+constexpr int kMaxWeightLayers = 8;
+constexpr size_t kMaxParameters = size_t{24} << 20;
+
+Status validate(const NetworkConfig& config);
+
+struct BatchResult {
+  double loss = 0;
+  int correct = 0;
+  bool finite = true;  // false: the loss or an updated parameter is NaN/infinite
+};
+
+class Network {
+ public:
+  // The config must have passed validate(). Weights are He-initialised from config.seed.
+  explicit Network(const NetworkConfig& config);
+
+  const NetworkConfig& config() const { return config_; }
+  int input_size() const { return config_.sizes.front(); }
+  int output_size() const { return config_.sizes.back(); }
+  size_t parameter_count() const;
+  std::vector<DenseLayer>& layers() { return layers_; }
+  const std::vector<DenseLayer>& layers() const { return layers_; }
+
+  // Forward pass: x[B×input] -> returns the output probabilities [B×output] (valid until the next call).
+  const float* forward(int B, const float* x);
+
+  // One step of mini-batch SGD with momentum on x[B×input] with labels[B] (each < output).
+  BatchResult train_batch(int B, const float* x, const uint8_t* labels, float learning_rate, float momentum);
+
+  // Mean loss of outputs probs[B×output] against labels, for this network's loss.
+  double loss(int B, const float* probs, const uint8_t* labels) const;
+
+  // Copies every parameter out / back in (layer by layer: weights then bias).
+  void copy_parameters_to(std::vector<float>& out) const;
+  void copy_parameters_from(const std::vector<float>& in);
+  void reset_velocities();
+
+ private:
+  void ensure_workspace(int B);
+
+  NetworkConfig config_;
+  std::vector<DenseLayer> layers_;
+  int workspace_batch_ = 0;
+  std::vector<std::vector<float>> activations_;  // [layer + 1][B×size]: input, hidden outputs, probabilities
+  std::vector<float> logits_;                    // [B×output] before the output activation
+  std::vector<float> grad_a_, grad_b_;           // [B×max size]: dL/d(layer output), ping-pong
+  std::vector<float> scratch_;                   // transposes
+};
+
+// Index of the largest of n scores.
+int argmax(const float* scores, int n);
+
+}  // namespace scratchnet

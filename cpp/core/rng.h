@@ -1,0 +1,32 @@
+// A small seedable generator written here (not <random>) so that the same seed gives the same
+// stream on every platform and standard library: weights and shuffles are bit-identical across
+// runs of one build, in Node and in the browser.
+#pragma once
+#include <cstdint>
+#include <cstddef>
+
+namespace scratchnet {
+
+// xoshiro128** seeded through splitmix64 (both public-domain algorithms by Blackman & Vigna).
+class Rng {
+ public:
+  explicit Rng(uint64_t seed = 1) { reseed(seed); }
+  void reseed(uint64_t seed);
+
+  uint32_t next_u32();
+  // Uniform float in [0, 1), 24 random bits.
+  float uniform();
+  // Standard normal (Box-Muller; the second value is cached).
+  float normal();
+  // Uniform integer in [0, bound), bound > 0, without modulo bias (Lemire's method).
+  uint32_t below(uint32_t bound);
+  // Fisher-Yates shuffle of items[0..count).
+  void shuffle(uint32_t* items, size_t count);
+
+ private:
+  uint32_t s_[4];
+  bool has_spare_normal_ = false;
+  float spare_normal_ = 0.f;
+};
+
+}  // namespace scratchnet

@@ -1,0 +1,214 @@
+#include "trainer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "model_file.h"
+
+namespace scratchnet {
+
+namespace {
+constexpr int kCheckpointInterval = 100;   // batches between snapshots of the parameters
+constexpr double kExplodedLoss = 1e4;      // a mean batch loss above this counts as divergence
+constexpr int kEvalChunk = 256;            // samples per forward pass when evaluating
+constexpr uint64_t kOrderStream = 0x5eedf00dULL;  // separates the shuffle stream from the init stream
+
+std::string format_double(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+  return std::to_string(v);
+}
+}  // namespace
+
+Status validate(const TrainOptions& options) {
+  if (options.batch_size < 1 || options.batch_size > 4096)
+    return Status::Error("batch size " + std::to_string(options.batch_size) + " is out of range (1 to 4096)");
+  if (!std::isfinite(options.learning_rate) || options.learning_rate <= 0 || options.learning_rate > 1000)
+    return Status::Error("learning rate " + format_double(options.learning_rate) + " is out of range (above 0, at most 1000)");
+  if (!std::isfinite(options.momentum) || options.momentum < 0 || options.momentum >= 1)
+    return Status::Error("momentum " + format_double(options.momentum) + " is out of range (0 to below 1)");
+  return Status::Ok();
+}
+
+Trainer::Trainer() { create_model(NetworkConfig{}); }
+
+Status Trainer::check_model_fits(const Network& network, const Dataset& data, const char* which) const {
+  if (data.empty()) return Status::Ok();
+  if (data.features() != network.input_size())
+    return Status::Error(std::string("the model takes ") + std::to_string(network.input_size()) + " inputs but the " +
+                         which + " images have " + std::to_string(data.features()) + " pixels (" +
+                         std::to_string(data.rows()) + "x" + std::to_string(data.cols()) + ")");
+  if (data.max_label() >= network.output_size())
+    return Status::Error(std::string("the ") + which + " labels go up to " + std::to_string(data.max_label()) +
+                         " but the model has only " + std::to_string(network.output_size()) + " outputs");
+  return Status::Ok();
+}
+
+Status Trainer::set_data(Split split, Dataset data) {
+  (split == Split::kTrain ? train_ : test_) = std::move(data);
+  if (split == Split::kTrain) restart_epochs();
+  return Status::Ok();
+}
+
+Status Trainer::create_model(const NetworkConfig& config) {
+  if (Status s = validate(config); !s.ok()) return s;
+  network_.reset();  // free the old model first: never two in memory at once
+  network_ = std::make_unique<Network>(config);
+  order_rng_.reseed(config.seed ^ kOrderStream);
+  restart_epochs();
+  take_checkpoint();
+  return Status::Ok();
+}
+
+Status Trainer::set_options(const TrainOptions& options) {
+  if (Status s = validate(options); !s.ok()) return s;
+  options_ = options;
+  return Status::Ok();
+}
+
+void Trainer::restart_epochs() {
+  order_.resize(train_.size());
+  std::iota(order_.begin(), order_.end(), 0u);
+  cursor_ = 0;
+  needs_shuffle_ = true;
+  epoch_ = 0;
+  batch_in_epoch_ = 0;
+}
+
+void Trainer::take_checkpoint() {
+  network_->copy_parameters_to(checkpoint_);
+  batches_since_checkpoint_ = 0;
+}
+
+TrainSummary Trainer::train(int batches) {
+  TrainSummary summary;
+  const size_t n = train_.size();
+  const int B = options_.batch_size;
+  summary.batches_per_epoch = n == 0 ? 0 : static_cast<int>((n + B - 1) / B);
+  if (batches < 0 || batches > 1000000) {
+    summary.error = "batch count " + std::to_string(batches) + " is out of range (0 to 1000000)";
+    return summary;
+  }
+  if (n == 0) {
+    summary.error = "no training data is loaded";
+    return summary;
+  }
+  if (Status s = check_model_fits(*network_, train_, "training"); !s.ok()) {
+    summary.error = s.error;
+    return summary;
+  }
+  batch_x_.resize(static_cast<size_t>(B) * train_.features());
+  batch_labels_.resize(B);
+
+  // The state the caller last saw is the one to come back to if this call blows up.
+  if (batches_since_checkpoint_ > 0) take_checkpoint();
+  const auto start = std::chrono::steady_clock::now();
+  double loss_sum = 0;
+  long correct = 0;
+  for (int i = 0; i < batches; ++i) {
+    if (needs_shuffle_) {
+      order_rng_.shuffle(order_.data(), n);
+      needs_shuffle_ = false;
+    }
+    const int size = static_cast<int>(std::min<size_t>(B, n - cursor_));
+    train_.fill_batch(order_.data() + cursor_, size, batch_x_.data(), batch_labels_.data());
+    const BatchResult result =
+        network_->train_batch(size, batch_x_.data(), batch_labels_.data(), options_.learning_rate, options_.momentum);
+    if (!result.finite || result.loss > kExplodedLoss) {
+      network_->copy_parameters_from(checkpoint_);
+      network_->reset_velocities();
+      summary.diverged = true;
+      summary.error = "training diverged at epoch " + std::to_string(epoch_ + 1) + ", batch " +
+                      std::to_string(batch_in_epoch_ + 1) + " (loss " + format_double(result.loss) +
+                      (result.finite ? ", exploding" : ", parameters no longer finite") +
+                      "); the model was rolled back " + std::to_string(batches_since_checkpoint_) +
+                      " batches to its last good state. Try a lower learning rate or momentum.";
+      batches_since_checkpoint_ = 0;
+      break;
+    }
+    loss_sum += result.loss * size;
+    correct += result.correct;
+    cursor_ += size;
+    ++batch_in_epoch_;
+    ++summary.batches;
+    summary.samples += size;
+    if (++batches_since_checkpoint_ >= kCheckpointInterval) take_checkpoint();
+    if (cursor_ == n) {  // epoch complete: the next batch starts a new, reshuffled one
+      ++epoch_;
+      batch_in_epoch_ = 0;
+      cursor_ = 0;
+      needs_shuffle_ = true;
+    }
+  }
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  summary.mean_loss = summary.samples ? loss_sum / summary.samples : 0;
+  summary.accuracy = summary.samples ? static_cast<double>(correct) / summary.samples : 0;
+  summary.samples_per_second = summary.seconds > 0 ? summary.samples / summary.seconds : 0;
+  summary.epoch = epoch_;
+  summary.batch_in_epoch = batch_in_epoch_;
+  return summary;
+}
+
+Evaluation Trainer::evaluate(Split split, size_t limit) {
+  Evaluation result;
+  const Dataset& data = this->data(split);
+  if (data.empty()) {
+    result.error = std::string("no ") + (split == Split::kTrain ? "training" : "test") + " data is loaded";
+    return result;
+  }
+  if (Status s = check_model_fits(*network_, data, split == Split::kTrain ? "training" : "test"); !s.ok()) {
+    result.error = s.error;
+    return result;
+  }
+  const size_t count = limit > 0 && limit < data.size() ? limit : data.size();
+  const int C = network_->output_size();
+  std::vector<float> x(static_cast<size_t>(kEvalChunk) * data.features());
+  std::vector<uint8_t> labels(kEvalChunk);
+  double loss_sum = 0;
+  long correct = 0;
+  for (size_t first = 0; first < count; first += kEvalChunk) {
+    const int n = static_cast<int>(std::min<size_t>(kEvalChunk, count - first));
+    data.fill_range(first, n, x.data(), labels.data());
+    const float* probs = network_->forward(n, x.data());
+    loss_sum += network_->loss(n, probs, labels.data()) * n;
+    for (int b = 0; b < n; ++b) {
+      const int predicted = argmax(probs + static_cast<size_t>(b) * C, C);
+      correct += predicted == labels[b];
+      if (labels[b] < 10 && predicted < 10) ++result.confusion[labels[b] * 10 + predicted];
+    }
+  }
+  result.count = static_cast<int>(count);
+  result.loss = loss_sum / count;
+  result.accuracy = static_cast<double>(correct) / count;
+  return result;
+}
+
+Status Trainer::predict(const uint8_t* pixels, size_t count, std::vector<float>* scores) {
+  const int F = network_->input_size();
+  const int C = network_->output_size();
+  scores->assign(count * C, 0.f);
+  std::vector<float> x(static_cast<size_t>(kEvalChunk) * F);
+  for (size_t first = 0; first < count; first += kEvalChunk) {
+    const int n = static_cast<int>(std::min<size_t>(kEvalChunk, count - first));
+    for (size_t i = 0; i < static_cast<size_t>(n) * F; ++i) x[i] = pixels[first * F + i] * (1.f / 255.f);
+    const float* probs = network_->forward(n, x.data());
+    std::copy(probs, probs + static_cast<size_t>(n) * C, scores->begin() + first * C);
+  }
+  return Status::Ok();
+}
+
+std::vector<uint8_t> Trainer::save() const { return save_model(*network_); }
+
+Status Trainer::load(const uint8_t* bytes, size_t size) {
+  std::unique_ptr<Network> loaded;
+  if (Status s = load_model(bytes, size, &loaded); !s.ok()) return s;
+  if (Status s = check_model_fits(*loaded, train_, "training"); !s.ok()) return Status::Error("cannot load this model: " + s.error);
+  if (Status s = check_model_fits(*loaded, test_, "test"); !s.ok()) return Status::Error("cannot load this model: " + s.error);
+  network_ = std::move(loaded);
+  restart_epochs();
+  take_checkpoint();
+  return Status::Ok();
+}
+
+}  // namespace scratchnet

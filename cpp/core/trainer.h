@@ -1,0 +1,99 @@
+// The training loop: a network, the training and test sets, the epoch order, and SGD settings.
+// Everything a job needs happens here in one call (train N batches, evaluate a set), so the
+// boundary to JavaScript stays coarse.
+#pragma once
+#include <array>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dataset.h"
+#include "network.h"
+#include "rng.h"
+#include "status.h"
+
+namespace scratchnet {
+
+struct TrainOptions {
+  int batch_size = 64;
+  float learning_rate = 0.5f;
+  float momentum = 0.9f;
+};
+Status validate(const TrainOptions& options);
+
+struct TrainSummary {
+  int batches = 0;            // mini-batches run by this call
+  int samples = 0;            // samples seen by this call
+  double mean_loss = 0;       // mean over this call's samples
+  double accuracy = 0;        // fraction of this call's samples classified right (before each update)
+  double seconds = 0;
+  double samples_per_second = 0;
+  int epoch = 0;              // completed epochs after this call
+  int batch_in_epoch = 0;     // batches done in the current epoch
+  int batches_per_epoch = 0;
+  bool diverged = false;      // the run blew up: see error; the model was rolled back
+  std::string error;          // empty when all went well
+};
+
+struct Evaluation {
+  double loss = 0;
+  double accuracy = 0;
+  int count = 0;
+  std::array<int, 100> confusion{};  // [true label × predicted label], labels 0..9
+  std::string error;
+};
+
+enum class Split { kTrain, kTest };
+
+class Trainer {
+ public:
+  Trainer();
+
+  // Replaces a set. The other set and the model are kept.
+  Status set_data(Split split, Dataset data);
+  const Dataset& data(Split split) const { return split == Split::kTrain ? train_ : test_; }
+
+  // A new model (He-initialised from config.seed); the epoch order restarts from the same seed.
+  Status create_model(const NetworkConfig& config);
+  const Network& network() const { return *network_; }
+
+  Status set_options(const TrainOptions& options);
+  const TrainOptions& options() const { return options_; }
+
+  // Runs `batches` mini-batches of SGD on the training set, shuffling at each epoch's start; an epoch's
+  // last batch holds the remainder. Stops early, rolling back, if the run diverges.
+  TrainSummary train(int batches);
+
+  // Loss, accuracy and confusion matrix on the first `limit` samples of a set (0: all).
+  Evaluation evaluate(Split split, size_t limit);
+
+  // Output probabilities [count × outputs] for count images given as pixels [count × inputs] (0..255).
+  Status predict(const uint8_t* pixels, size_t count, std::vector<float>* scores);
+
+  std::vector<uint8_t> save() const;
+  // Replaces the model with a saved one; on any error the current model stays as it was.
+  Status load(const uint8_t* bytes, size_t size);
+
+ private:
+  Status check_model_fits(const Network& network, const Dataset& data, const char* which) const;
+  void restart_epochs();
+  void take_checkpoint();
+
+  std::unique_ptr<Network> network_;
+  Dataset train_, test_;
+  TrainOptions options_;
+  Rng order_rng_;
+  std::vector<uint32_t> order_;
+  size_t cursor_ = 0;  // next position in order_
+  bool needs_shuffle_ = true;
+  int epoch_ = 0;
+  int batch_in_epoch_ = 0;
+  std::vector<float> checkpoint_;  // parameters at the last good point, restored on divergence
+  int batches_since_checkpoint_ = 0;
+  std::vector<float> batch_x_;
+  std::vector<uint8_t> batch_labels_;
+  std::vector<uint32_t> batch_indices_;
+};
+
+}  // namespace scratchnet

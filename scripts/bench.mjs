@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+// npm run bench [-- --json] : training speed of the default network (784-2048-10, sigmoid + L2) at batch 64
+// on MNIST, for our SIMD build, our scalar build and TensorFlow.js's wasm backend, in one run; plus inference
+// speed and the module's memory during full-MNIST training. A benchmark, not a test: it prints figures.
+import { pathToFileURL } from 'node:url';
+import { DEFAULT_MODEL, DEFAULT_OPTIONS } from '../web/src/engine/engine.js';
+import { loadNodeEngine } from './lib/node-engine.mjs';
+import { readIdxFolder } from './lib/mnist-files.mjs';
+import { numberFlag, parseFlags, runCli } from './lib/cli.mjs';
+
+const USAGE = `usage: npm run bench -- [--batches N] [--batch N] [--no-tfjs] [--json]
+
+  --batches N   measured training batches per engine (default 300; warm-up batches come first)
+  --batch N     batch size (default 64)
+  --no-tfjs     skip TensorFlow.js
+  --json        print the figures as one JSON object`;
+
+const FLAGS = { batches: { type: 'string' }, batch: { type: 'string' }, 'no-tfjs': { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } };
+const WARMUP_BATCHES = 20;
+const MEMORY_BUDGET_BYTES = 96 * 1024 * 1024;
+
+async function benchEngine(flavor, files, { batches, batchSize }) {
+  const engine = await loadNodeEngine(flavor);
+  engine.loadData('train', files.trainImages, files.trainLabels);
+  engine.loadData('test', files.testImages, files.testLabels);
+  engine.createModel(DEFAULT_MODEL);
+  engine.setOptions({ ...DEFAULT_OPTIONS, batchSize });
+  engine.train(WARMUP_BATCHES);
+  const start = performance.now();
+  const summary = engine.train(batches);
+  const seconds = (performance.now() - start) / 1000;
+  const inferenceStart = performance.now();
+  const evaluation = engine.evaluate('test');
+  const inferenceSeconds = (performance.now() - inferenceStart) / 1000;
+  const result = {
+    backend: engine.backend,
+    trainSamplesPerSecond: summary.samples / seconds,
+    trainSeconds: seconds,
+    inferenceSamplesPerSecond: evaluation.count / inferenceSeconds,
+    memoryBytes: engine.memoryBytes(), // full MNIST loaded, model trained: the high-water mark
+    loss: summary.loss,
+  };
+  engine.dispose();
+  return result;
+}
+
+async function main(args) {
+  const { values } = parseFlags(args, FLAGS);
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const batches = numberFlag(values, 'batches', 300, { min: 1, max: 100000, integer: true });
+  const batchSize = numberFlag(values, 'batch', DEFAULT_OPTIONS.batchSize, { min: 1, max: 4096, integer: true });
+  const log = values.json ? () => {} : (line) => console.log(line);
+  const files = readIdxFolder();
+  const report = {
+    network: DEFAULT_MODEL.sizes.join('-'), loss: DEFAULT_MODEL.output, batchSize, batches,
+    node: process.version, cpu: (await import('node:os')).cpus()[0]?.model ?? 'unknown',
+  };
+
+  log(`training ${report.network} (${report.loss}) at batch ${batchSize}, ${batches} batches per engine, on ${report.cpu}`);
+  report.simd = await benchEngine('simd', files, { batches, batchSize });
+  log(`  scratchnet SIMD    ${fmt(report.simd.trainSamplesPerSecond)} samples/s`);
+  report.scalar = await benchEngine('scalar', files, { batches: Math.max(1, Math.round(batches / 3)), batchSize });
+  log(`  scratchnet scalar  ${fmt(report.scalar.trainSamplesPerSecond)} samples/s`);
+  if (!values['no-tfjs']) {
+    const { benchTfjs } = await import('./lib/tfjs-bench.mjs');
+    const count = 60000;
+    const tfjs = await benchTfjs({
+      images: files.trainImages.subarray(16), labels: files.trainLabels.subarray(8), count,
+      hidden: DEFAULT_MODEL.sizes.slice(1, -1), batchSize, batches: Math.max(1, Math.round(batches / 3)),
+      learningRate: DEFAULT_OPTIONS.learningRate, momentum: DEFAULT_OPTIONS.momentum,
+    });
+    report.tfjs = { backend: tfjs.backend, simd: tfjs.simd, threads: tfjs.threads, trainSamplesPerSecond: tfjs.samplesPerSecond };
+    log(`  TensorFlow.js      ${fmt(tfjs.samplesPerSecond)} samples/s  (tfjs-backend-wasm, simd ${tfjs.simd}, threads ${tfjs.threads})`);
+  }
+  report.ratios = {
+    simdOverScalar: report.simd.trainSamplesPerSecond / report.scalar.trainSamplesPerSecond,
+    ...(report.tfjs && { simdOverTfjs: report.simd.trainSamplesPerSecond / report.tfjs.trainSamplesPerSecond }),
+  };
+  report.memory = { bytes: report.simd.memoryBytes, budgetBytes: MEMORY_BUDGET_BYTES, withinBudget: report.simd.memoryBytes < MEMORY_BUDGET_BYTES };
+  log(`ratios: SIMD / scalar ${report.ratios.simdOverScalar.toFixed(2)}x (target 2.5x)` +
+    (report.tfjs ? `, SIMD / TF.js ${report.ratios.simdOverTfjs.toFixed(2)}x (target 1.5x)` : ''));
+  log(`inference (10,000 test images): SIMD ${fmt(report.simd.inferenceSamplesPerSecond)} samples/s, scalar ${fmt(report.scalar.inferenceSamplesPerSecond)} samples/s`);
+  log(`module memory during full-MNIST training: ${(report.memory.bytes / 2 ** 20).toFixed(1)} MiB (budget 96 MiB)`);
+  if (values.json) console.log(JSON.stringify(report));
+  return 0;
+}
+
+const fmt = (value) => Math.round(value).toLocaleString('en-US').padStart(7);
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await runCli(main, USAGE);

@@ -1,0 +1,277 @@
+// IDX parsing and Dataset: good files are read exactly, and every kind of bad file is refused with
+// a message that says what is wrong (the user sees it when a download went wrong).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "dataset.h"
+#include "idx.h"
+#include "test_helpers.h"
+
+namespace {
+
+using namespace scratchnet;
+using namespace scratchnet_test;
+
+// 5 images of 2×3 pixels: image i holds 10·i + p, and pixel 0 of image 0 is the extremes.
+RawSet small_set() {
+  RawSet set;
+  set.rows = 2;
+  set.cols = 3;
+  for (int i = 0; i < 5; ++i)
+    for (int p = 0; p < 6; ++p) set.pixels.push_back(static_cast<uint8_t>(10 * i + p));
+  set.pixels[1] = 255;
+  set.labels = {3, 1, 0, 9, 2};
+  return set;
+}
+
+Status parse(const std::vector<uint8_t>& file, int rank, IdxView* view) {
+  // An exact-size copy, so a read past the end would at least be past the allocation.
+  return parse_idx(file.data(), file.size(), rank, "test file", view);
+}
+
+TEST(ParseIdx, ReadsRank3Images) {
+  const std::vector<uint8_t> pixels(2 * 28 * 28, 7);
+  const std::vector<uint8_t> file = idx_images(2, 28, 28, pixels);
+  IdxView view;
+  const Status s = parse(file, 3, &view);
+  ASSERT_TRUE(s.ok()) << s.error;
+  EXPECT_EQ(view.dims, (std::vector<uint32_t>{2, 28, 28}));
+  EXPECT_EQ(view.header_bytes, 16u);
+  EXPECT_EQ(view.element_count, 2u * 28 * 28);
+}
+
+TEST(ParseIdx, ReadsRank1LabelsWithBigEndianDimensions) {
+  // 0x0102 labels: the dimension is big-endian, so a byte-order mistake reads 0x02010000.
+  const std::vector<uint8_t> labels(0x0102, 1);
+  const std::vector<uint8_t> file = idx_labels(labels);
+  ASSERT_EQ(file[4], 0);
+  ASSERT_EQ(file[6], 1);
+  IdxView view;
+  const Status s = parse(file, 1, &view);
+  ASSERT_TRUE(s.ok()) << s.error;
+  EXPECT_EQ(view.dims, (std::vector<uint32_t>{0x0102}));
+  EXPECT_EQ(view.header_bytes, 8u);
+  EXPECT_EQ(view.element_count, 0x0102u);
+}
+
+TEST(ParseIdx, RejectsAnEmptyFile) {
+  IdxView view;
+  EXPECT_ERROR_CONTAINS(parse({}, 1, &view).error, "empty");
+  EXPECT_ERROR_CONTAINS(parse({}, 1, &view).error, "test file");  // names which file
+}
+
+TEST(ParseIdx, RejectsAGzipFileWithAHint) {
+  std::vector<uint8_t> file = {0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0, 3};
+  IdxView view;
+  EXPECT_ERROR_CONTAINS(parse(file, 1, &view).error, "gzip");
+  EXPECT_ERROR_CONTAINS(parse(file, 1, &view).error, "decompress");
+}
+
+TEST(ParseIdx, RejectsWrongMagicBytes) {
+  std::vector<uint8_t> file = idx_labels({1, 2, 3});
+  file[0] = 'P';
+  file[1] = 'K';
+  IdxView view;
+  EXPECT_ERROR_CONTAINS(parse(file, 1, &view).error, "not an IDX file");
+  file = idx_labels({1, 2, 3});
+  file[1] = 1;
+  EXPECT_ERROR_CONTAINS(parse(file, 1, &view).error, "not an IDX file");
+}
+
+TEST(ParseIdx, RejectsOtherDataTypes) {
+  // 0x0D is IDX's float type: valid IDX, but not pixels this reader handles.
+  const std::vector<uint8_t> file = make_idx(0x0D, {3}, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
+  IdxView view;
+  const std::string error = parse(file, 1, &view).error;
+  EXPECT_ERROR_CONTAINS(error, "data type");
+  EXPECT_ERROR_CONTAINS(error, "0x0d");
+}
+
+TEST(ParseIdx, RejectsTheWrongRank) {
+  // A labels file where images are expected, and the other way round.
+  IdxView view;
+  const std::string as_images = parse(idx_labels({1, 2, 3}), 3, &view).error;
+  EXPECT_ERROR_CONTAINS(as_images, "expected 3 dimensions");
+  EXPECT_ERROR_CONTAINS(as_images, "has 1");
+  const std::string as_labels = parse(idx_images(1, 2, 2, {1, 2, 3, 4}), 1, &view).error;
+  EXPECT_ERROR_CONTAINS(as_labels, "expected 1 dimensions");
+}
+
+TEST(ParseIdx, RejectsAShortHeader) {
+  IdxView view;
+  EXPECT_ERROR_CONTAINS(parse({0}, 1, &view).error, "too short");
+  EXPECT_ERROR_CONTAINS(parse({0, 0, 8}, 1, &view).error, "too short");
+  // The magic is there but the dimensions are cut: 4..15 bytes of a rank-3 header.
+  const std::vector<uint8_t> full = idx_images(1, 2, 2, {1, 2, 3, 4});
+  for (size_t cut = 4; cut < 16; ++cut) {
+    const std::vector<uint8_t> file(full.begin(), full.begin() + cut);
+    SCOPED_TRACE(::testing::Message() << "cut at " << cut);
+    EXPECT_ERROR_CONTAINS(parse(file, 3, &view).error, "header");
+  }
+}
+
+TEST(ParseIdx, RejectsTruncatedData) {
+  std::vector<uint8_t> file = idx_images(2, 2, 2, {1, 2, 3, 4, 5, 6, 7, 8});
+  file.pop_back();
+  IdxView view;
+  const std::string error = parse(file, 3, &view).error;
+  EXPECT_ERROR_CONTAINS(error, "truncated");
+  EXPECT_ERROR_CONTAINS(error, "24");  // what the header declares
+  EXPECT_ERROR_CONTAINS(error, "23");  // what there is
+  // The header alone, no data at all.
+  EXPECT_ERROR_CONTAINS(parse(std::vector<uint8_t>(file.begin(), file.begin() + 16), 3, &view).error, "truncated");
+}
+
+TEST(ParseIdx, RejectsTrailingBytes) {
+  std::vector<uint8_t> file = idx_labels({1, 2, 3});
+  file.push_back(0);
+  file.push_back(0);
+  IdxView view;
+  const std::string error = parse(file, 1, &view).error;
+  EXPECT_ERROR_CONTAINS(error, "2 bytes more than its header declares");
+}
+
+TEST(ParseIdx, RejectsAZeroDimension) {
+  IdxView view;
+  EXPECT_ERROR_CONTAINS(parse(idx_images(0, 28, 28, {}), 3, &view).error, "dimension 0 is zero");
+  EXPECT_ERROR_CONTAINS(parse(idx_images(5, 28, 0, {}), 3, &view).error, "dimension 2 is zero");
+  EXPECT_ERROR_CONTAINS(parse(idx_labels({}), 1, &view).error, "is zero");
+}
+
+TEST(ParseIdx, RejectsImplausiblyLargeDimensionsWithoutReadingThem) {
+  // A header that claims ~2^60 bytes in a 16-byte file: must be refused, not overflow or allocate.
+  IdxView view;
+  EXPECT_ERROR_CONTAINS(parse(idx_images(0xFFFFFFFFu, 1, 1, {}), 3, &view).error, "2 GB");
+  // 2^90 elements: the product of the dimensions must not wrap around to something small.
+  EXPECT_ERROR_CONTAINS(parse(idx_images(1u << 30, 1u << 30, 1u << 30, {}), 3, &view).error, "2 GB");
+  EXPECT_ERROR_CONTAINS(parse(idx_images(1u << 16, 1u << 16, 1u << 16, {}), 3, &view).error, "2 GB");
+}
+
+TEST(ParseIdx, LeavesTheViewUnchangedOnError) {
+  IdxView view;
+  view.header_bytes = 77;
+  EXPECT_FALSE(parse(idx_labels({}), 1, &view).ok());
+  EXPECT_EQ(view.header_bytes, 77u);
+}
+
+TEST(Dataset, LoadsImagesAndLabels) {
+  const RawSet set = small_set();
+  Dataset data;
+  const Status s = Dataset::from_idx(set.images_file(), set.labels_file(), 0, &data);
+  ASSERT_TRUE(s.ok()) << s.error;
+  EXPECT_EQ(data.size(), 5u);
+  EXPECT_FALSE(data.empty());
+  EXPECT_EQ(data.rows(), 2);
+  EXPECT_EQ(data.cols(), 3);
+  EXPECT_EQ(data.features(), 6);
+  EXPECT_EQ(data.max_label(), 9);
+  for (size_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(data.label(i), set.labels[i]);
+    for (int p = 0; p < 6; ++p) EXPECT_EQ(data.image(i)[p], set.pixels[i * 6 + p]) << i << "," << p;
+  }
+}
+
+TEST(Dataset, LimitKeepsTheFirstSamples) {
+  const RawSet set = small_set();
+  Dataset data;
+  ASSERT_TRUE(Dataset::from_idx(set.images_file(), set.labels_file(), 3, &data).ok());
+  EXPECT_EQ(data.size(), 3u);
+  EXPECT_EQ(data.max_label(), 3);  // of the kept labels {3, 1, 0}, not the whole file's 9
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(data.label(i), set.labels[i]);
+    EXPECT_EQ(data.image(i)[5], set.pixels[i * 6 + 5]);
+  }
+  // A limit at or past the count keeps everything.
+  for (size_t limit : {size_t{5}, size_t{6}, size_t{1000}}) {
+    ASSERT_TRUE(Dataset::from_idx(set.images_file(), set.labels_file(), limit, &data).ok());
+    EXPECT_EQ(data.size(), 5u) << limit;
+    EXPECT_EQ(data.max_label(), 9) << limit;
+  }
+  ASSERT_TRUE(Dataset::from_idx(set.images_file(), set.labels_file(), 1, &data).ok());
+  EXPECT_EQ(data.size(), 1u);
+  EXPECT_EQ(data.label(0), 3);
+}
+
+TEST(Dataset, FillBatchNormalisesPixelsToUnitRange) {
+  const RawSet set = small_set();
+  const Dataset data = load_dataset(set);
+  const uint32_t indices[] = {4, 0, 2};
+  std::vector<float> x(3 * 6, -1.f);
+  std::vector<uint8_t> labels(3, 99);
+  data.fill_batch(indices, 3, x.data(), labels.data());
+  for (int b = 0; b < 3; ++b) {
+    EXPECT_EQ(labels[b], set.labels[indices[b]]);
+    for (int p = 0; p < 6; ++p) {
+      const uint8_t pixel = set.pixels[indices[b] * 6 + p];
+      EXPECT_NEAR(x[b * 6 + p], pixel / 255.0, 1e-7) << b << "," << p;
+    }
+  }
+  // The ends of the range: 0 stays an exact zero (the kernels skip it), 255 is 1.
+  EXPECT_EQ(x[1 * 6 + 0], 0.f);
+  EXPECT_EQ(x[1 * 6 + 1], 1.f);
+}
+
+TEST(Dataset, FillRangeMatchesFillBatch) {
+  const RawSet set = small_set();
+  const Dataset data = load_dataset(set);
+  const uint32_t indices[] = {1, 2, 3};
+  std::vector<float> from_batch(3 * 6), from_range(3 * 6);
+  std::vector<uint8_t> batch_labels(3), range_labels(3);
+  data.fill_batch(indices, 3, from_batch.data(), batch_labels.data());
+  data.fill_range(1, 3, from_range.data(), range_labels.data());
+  EXPECT_EQ(from_batch, from_range);
+  EXPECT_EQ(batch_labels, range_labels);
+  EXPECT_EQ(range_labels, (std::vector<uint8_t>{1, 0, 9}));
+  EXPECT_NEAR(from_range[0], 10 / 255.0, 1e-7);
+}
+
+TEST(Dataset, RejectsImageLabelCountMismatch) {
+  const RawSet set = small_set();
+  Dataset data;
+  const std::vector<uint8_t> four_labels = idx_labels({1, 2, 3, 4});
+  const std::string error = Dataset::from_idx(set.images_file(), four_labels, 0, &data).error;
+  EXPECT_ERROR_CONTAINS(error, "5 images");
+  EXPECT_ERROR_CONTAINS(error, "4 labels");
+}
+
+TEST(Dataset, NamesWhichFileIsBad) {
+  const RawSet set = small_set();
+  Dataset data;
+  std::vector<uint8_t> bad_labels = set.labels_file();
+  bad_labels.pop_back();
+  EXPECT_ERROR_CONTAINS(Dataset::from_idx(set.images_file(), bad_labels, 0, &data).error, "labels file");
+  std::vector<uint8_t> bad_images = set.images_file();
+  bad_images.push_back(0);
+  EXPECT_ERROR_CONTAINS(Dataset::from_idx(bad_images, set.labels_file(), 0, &data).error, "images file");
+  // Swapped files: each has the wrong rank.
+  const std::string swapped = Dataset::from_idx(set.labels_file(), set.images_file(), 0, &data).error;
+  EXPECT_ERROR_CONTAINS(swapped, "images file");
+  EXPECT_ERROR_CONTAINS(swapped, "dimensions");
+}
+
+TEST(Dataset, RejectsHugeImages) {
+  const std::vector<uint8_t> images = idx_images(1, 2000, 1, std::vector<uint8_t>(2000, 0));
+  Dataset data;
+  EXPECT_ERROR_CONTAINS(Dataset::from_idx(images, idx_labels({0}), 0, &data).error, "too large");
+}
+
+TEST(Dataset, LeavesTheOutputUnchangedOnError) {
+  const RawSet set = small_set();
+  Dataset data = load_dataset(set);
+  ASSERT_EQ(data.size(), 5u);
+  EXPECT_FALSE(Dataset::from_idx({}, set.labels_file(), 0, &data).ok());
+  EXPECT_FALSE(Dataset::from_idx(set.images_file(), idx_labels({1}), 0, &data).ok());
+  EXPECT_EQ(data.size(), 5u);
+  EXPECT_EQ(data.label(3), 9);
+  EXPECT_EQ(data.image(4)[0], 40);
+}
+
+TEST(Dataset, DefaultIsEmpty) {
+  const Dataset data;
+  EXPECT_TRUE(data.empty());
+  EXPECT_EQ(data.size(), 0u);
+}
+
+}  // namespace

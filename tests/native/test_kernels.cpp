@@ -1,0 +1,327 @@
+// The fast kernels held against the naive *_reference ones: every variant this build compiles
+// (*_scalar always, *_wasmsimd under -msimd128) runs the same typed tests.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "kernels.h"
+#include "sparse_rows.h"
+#include "test_helpers.h"
+
+namespace {
+
+using namespace scratchnet;
+using scratchnet_test::random_floats;
+
+struct ScalarKernels {
+  static constexpr const char* kName = "scalar";
+  static void gemm(int M, int K, int N, const float* A, const float* B, const float* bias, float* C) {
+    f32_gemm_scalar(M, K, N, A, B, bias, C);
+  }
+  static void column_sums(int M, int N, const float* A, float* sums) { f32_column_sums_scalar(M, N, A, sums); }
+  static bool momentum_step(size_t n, float* w, float* v, const float* g, float lr, float momentum) {
+    return f32_momentum_step_scalar(n, w, v, g, lr, momentum);
+  }
+};
+
+#if defined(__wasm_simd128__)
+struct WasmSimdKernels {
+  static constexpr const char* kName = "wasmsimd";
+  static void gemm(int M, int K, int N, const float* A, const float* B, const float* bias, float* C) {
+    f32_gemm_wasmsimd(M, K, N, A, B, bias, C);
+  }
+  static void column_sums(int M, int N, const float* A, float* sums) { f32_column_sums_wasmsimd(M, N, A, sums); }
+  static bool momentum_step(size_t n, float* w, float* v, const float* g, float lr, float momentum) {
+    return f32_momentum_step_wasmsimd(n, w, v, g, lr, momentum);
+  }
+};
+using KernelVariants = ::testing::Types<ScalarKernels, WasmSimdKernels>;
+#else
+using KernelVariants = ::testing::Types<ScalarKernels>;
+#endif
+
+struct VariantName {
+  template <typename T>
+  static std::string GetName(int) { return T::kName; }
+};
+
+template <typename T>
+class FastKernels : public ::testing::Test {};
+TYPED_TEST_SUITE(FastKernels, KernelVariants, VariantName);
+
+constexpr float kUnitRoundoff = 5.9604645e-8f;  // 2^-24
+constexpr float kGuard = 12345.f;               // written after every output: an overrun changes it
+constexpr int kGuardCount = 8;
+
+// How A is filled. kSparse: ~80% exact zeros plus whole zero rows (the skipped entries);
+// kIntegers: small integers with zeros, whose products and sums are exact in float, so any
+// mistake (a skipped non-zero, a wrong row of B) shows as an exact mismatch.
+enum class Fill { kDense, kSparse, kIntegers };
+
+const char* fill_name(Fill fill) {
+  return fill == Fill::kDense ? "dense" : fill == Fill::kSparse ? "sparse" : "integers";
+}
+
+bool is_zero_row(int r, int M) { return r % 3 == 1 || (M > 2 && r == M - 1); }
+
+std::vector<float> make_a(Rng& rng, int M, int K, Fill fill) {
+  std::vector<float> A(static_cast<size_t>(M) * K);
+  for (int r = 0; r < M; ++r) {
+    for (int k = 0; k < K; ++k) {
+      float& a = A[static_cast<size_t>(r) * K + k];
+      if (fill == Fill::kDense) {
+        a = 2.f * rng.uniform() - 1.f;
+      } else if (fill == Fill::kSparse) {
+        a = is_zero_row(r, M) || rng.uniform() < 0.8f ? 0.f : 2.f * rng.uniform() - 1.f;
+      } else {
+        a = rng.uniform() < 0.5f ? 0.f : static_cast<float>(static_cast<int>(rng.below(7)) - 3);
+      }
+    }
+  }
+  return A;
+}
+
+std::vector<float> make_values(Rng& rng, size_t n, bool integers, int int_range) {
+  if (!integers) return random_floats(rng, n, -1.f, 1.f);
+  std::vector<float> v(n);
+  for (float& x : v) x = static_cast<float>(static_cast<int>(rng.below(2 * int_range + 1)) - int_range);
+  return v;
+}
+
+// Runs one gemm of the variant against the reference; returns "" or a description of the first mismatch.
+template <typename Kernels>
+std::string check_gemm(Rng& rng, int M, int K, int N, Fill fill, bool with_bias) {
+  const bool integers = fill == Fill::kIntegers;
+  const std::vector<float> A = make_a(rng, M, K, fill);
+  const std::vector<float> B = make_values(rng, static_cast<size_t>(K) * N, integers, 4);
+  const std::vector<float> bias = make_values(rng, N, integers, 8);
+  const float* bias_ptr = with_bias ? bias.data() : nullptr;
+
+  const size_t count = static_cast<size_t>(M) * N;
+  std::vector<float> expected(count);
+  f32_gemm_reference(M, K, N, A.data(), B.data(), bias_ptr, expected.data());
+  // NaN-filled: an output the kernel forgets to write cannot pass by luck.
+  std::vector<float> C(count + kGuardCount, std::numeric_limits<float>::quiet_NaN());
+  std::fill(C.begin() + count, C.end(), kGuard);
+  Kernels::gemm(M, K, N, A.data(), B.data(), bias_ptr, C.data());
+
+  std::ostringstream trace;
+  trace << Kernels::kName << " gemm M=" << M << " K=" << K << " N=" << N << " " << fill_name(fill)
+        << (with_bias ? " with bias" : " without bias") << ": ";
+  for (int i = 0; i < kGuardCount; ++i)
+    if (C[count + i] != kGuard) return trace.str() + "wrote past the end of C";
+  for (int m = 0; m < M; ++m) {
+    for (int n = 0; n < N; ++n) {
+      const size_t i = static_cast<size_t>(m) * N + n;
+      // Worst-case float summation error of K products plus the bias, with a 2x margin.
+      double magnitude = with_bias ? std::fabs(bias[n]) : 0.0;
+      for (int k = 0; k < K; ++k)
+        magnitude += std::fabs(static_cast<double>(A[static_cast<size_t>(m) * K + k]) * B[static_cast<size_t>(k) * N + n]);
+      const double tolerance = integers ? 0.0 : 2.0 * (K + 2) * kUnitRoundoff * magnitude;
+      const double error = std::fabs(static_cast<double>(C[i]) - expected[i]);
+      if (!(error <= tolerance)) {
+        trace << "C[" << m << "][" << n << "] = " << C[i] << ", reference " << expected[i] << ", tolerance " << tolerance;
+        return trace.str();
+      }
+      // A row of A that is all zeros is skipped entirely: its output is exactly the bias (or 0).
+      if (fill == Fill::kSparse && is_zero_row(m, M) && C[i] != (with_bias ? bias[n] : 0.f)) {
+        trace << "zero row " << m << " gave " << C[i];
+        return trace.str();
+      }
+    }
+  }
+  return "";
+}
+
+// The size grid: odd sizes around the vector widths (4, 8, 32) and the 64-row panel, and MNIST's
+// 784 and 2048, skipping the combinations whose reference product would take too long.
+template <typename Kernels>
+void check_gemm_grid(Fill fill) {
+  Rng rng(2024 + static_cast<int>(fill));
+  int checked = 0;
+  for (int M : {1, 3, 7, 17, 64, 65, 129}) {
+    for (int K : {1, 3, 7, 17, 784}) {
+      for (int N : {1, 3, 7, 17, 33, 2048}) {
+        if (static_cast<long>(M) * K * N > 3000000) continue;
+        for (bool with_bias : {false, true}) {
+          const std::string mismatch = check_gemm<Kernels>(rng, M, K, N, fill, with_bias);
+          ASSERT_EQ(mismatch, "");
+          ++checked;
+        }
+      }
+    }
+  }
+  EXPECT_GT(checked, 300);  // the budget must not silently prune the grid away
+}
+
+TYPED_TEST(FastKernels, GemmMatchesReferenceOnDenseInputs) { check_gemm_grid<TypeParam>(Fill::kDense); }
+TYPED_TEST(FastKernels, GemmMatchesReferenceWithZerosAndZeroRows) { check_gemm_grid<TypeParam>(Fill::kSparse); }
+TYPED_TEST(FastKernels, GemmIsExactOnSmallIntegers) { check_gemm_grid<TypeParam>(Fill::kIntegers); }
+
+TYPED_TEST(FastKernels, GemmOfAllZeroAIsTheBias) {
+  const int M = 5, K = 784, N = 33;
+  Rng rng(1);
+  const std::vector<float> A(static_cast<size_t>(M) * K, 0.f);
+  const std::vector<float> B = random_floats(rng, static_cast<size_t>(K) * N, -1.f, 1.f);
+  const std::vector<float> bias = random_floats(rng, N, -1.f, 1.f);
+  std::vector<float> C(static_cast<size_t>(M) * N, std::numeric_limits<float>::quiet_NaN());
+  TypeParam::gemm(M, K, N, A.data(), B.data(), bias.data(), C.data());
+  for (int m = 0; m < M; ++m)
+    for (int n = 0; n < N; ++n) ASSERT_EQ(C[static_cast<size_t>(m) * N + n], bias[n]) << m << "," << n;
+  TypeParam::gemm(M, K, N, A.data(), B.data(), nullptr, C.data());
+  for (float c : C) ASSERT_EQ(c, 0.f);
+}
+
+TYPED_TEST(FastKernels, GemmIsRepeatableAcrossPanelScratchReuse) {
+  // The panel scratch is reused between calls: a big call then a small one must not see stale entries.
+  Rng rng(2);
+  for (int round = 0; round < 2; ++round) {
+    ASSERT_EQ((check_gemm<TypeParam>(rng, 129, 784, 17, Fill::kSparse, true)), "");
+    ASSERT_EQ((check_gemm<TypeParam>(rng, 2, 3, 5, Fill::kSparse, false)), "");
+    ASSERT_EQ((check_gemm<TypeParam>(rng, 65, 17, 33, Fill::kDense, true)), "");
+  }
+}
+
+TYPED_TEST(FastKernels, ColumnSumsMatchReference) {
+  Rng rng(3);
+  for (int M : {1, 3, 17, 64, 65}) {
+    for (int N : {1, 3, 4, 5, 7, 17, 33, 2048}) {
+      for (bool integers : {false, true}) {
+        SCOPED_TRACE(::testing::Message() << TypeParam::kName << " column sums M=" << M << " N=" << N
+                                          << (integers ? " integers" : " floats"));
+        const std::vector<float> A = make_values(rng, static_cast<size_t>(M) * N, integers, 9);
+        std::vector<float> expected(N);
+        f32_column_sums_reference(M, N, A.data(), expected.data());
+        std::vector<float> sums(N + kGuardCount, std::numeric_limits<float>::quiet_NaN());
+        std::fill(sums.begin() + N, sums.end(), kGuard);
+        TypeParam::column_sums(M, N, A.data(), sums.data());
+        for (int i = 0; i < kGuardCount; ++i) ASSERT_EQ(sums[N + i], kGuard) << "wrote past the end";
+        for (int n = 0; n < N; ++n) {
+          double magnitude = 0;
+          for (int m = 0; m < M; ++m) magnitude += std::fabs(A[static_cast<size_t>(m) * N + n]);
+          const double tolerance = integers ? 0.0 : 2.0 * (M + 1) * kUnitRoundoff * magnitude;
+          ASSERT_LE(std::fabs(static_cast<double>(sums[n]) - expected[n]), tolerance) << "column " << n;
+        }
+      }
+    }
+  }
+}
+
+bool same_float(float a, float b) { return (std::isnan(a) && std::isnan(b)) || a == b; }
+
+TYPED_TEST(FastKernels, MomentumStepEqualsReferenceExactly) {
+  Rng rng(4);
+  for (size_t n : {size_t{0}, size_t{1}, size_t{3}, size_t{4}, size_t{5}, size_t{7}, size_t{17}, size_t{1000}, size_t{1003}}) {
+    for (float momentum : {0.f, 0.9f}) {
+      SCOPED_TRACE(::testing::Message() << TypeParam::kName << " momentum step n=" << n << " momentum=" << momentum);
+      const std::vector<float> w0 = random_floats(rng, n, -1.f, 1.f);
+      const std::vector<float> v0 = random_floats(rng, n, -0.5f, 0.5f);
+      const std::vector<float> g = random_floats(rng, n, -2.f, 2.f);
+      std::vector<float> w_ref = w0, v_ref = v0, w = w0, v = v0;
+      ASSERT_TRUE(f32_momentum_step_reference(n, w_ref.data(), v_ref.data(), g.data(), 0.05f, momentum));
+      EXPECT_TRUE(TypeParam::momentum_step(n, w.data(), v.data(), g.data(), 0.05f, momentum));
+      // Same operations in the same order (mul, add; mul, sub): bit-identical, not just close.
+      for (size_t i = 0; i < n; ++i) {
+        ASSERT_EQ(w[i], w_ref[i]) << i;
+        ASSERT_EQ(v[i], v_ref[i]) << i;
+      }
+      if (n > 0 && momentum == 0.f) EXPECT_EQ(w[0], w0[0] - 0.05f * g[0]);  // v = g when momentum is 0
+    }
+  }
+}
+
+TYPED_TEST(FastKernels, MomentumStepReportsANonFiniteWeight) {
+  Rng rng(5);
+  const float inf = std::numeric_limits<float>::infinity();
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  // One bad element, in the vector body or the scalar tail, is enough to report.
+  for (size_t n : {size_t{1}, size_t{3}, size_t{8}, size_t{1003}}) {
+    for (size_t at : {size_t{0}, n / 2, n - 1}) {
+      for (int kind = 0; kind < 5; ++kind) {
+        SCOPED_TRACE(::testing::Message() << TypeParam::kName << " n=" << n << " at=" << at << " kind=" << kind);
+        std::vector<float> w = random_floats(rng, n, -1.f, 1.f);
+        std::vector<float> v(n, 0.f);
+        std::vector<float> g = random_floats(rng, n, -1.f, 1.f);
+        float lr = 0.1f;
+        switch (kind) {
+          case 0: g[at] = inf; break;                // infinite gradient
+          case 1: g[at] = nan; break;                // NaN gradient
+          case 2: w[at] = nan; break;                // already-NaN weight
+          case 3: v[at] = -inf; break;               // broken velocity
+          case 4: g[at] = 3e38f; lr = 10.f; break;   // finite inputs whose update overflows
+        }
+        std::vector<float> w_ref = w, v_ref = v;
+        EXPECT_FALSE(f32_momentum_step_reference(n, w_ref.data(), v_ref.data(), g.data(), lr, 0.9f));
+        EXPECT_FALSE(TypeParam::momentum_step(n, w.data(), v.data(), g.data(), lr, 0.9f));
+        EXPECT_FALSE(std::isfinite(w[at]));
+        for (size_t i = 0; i < n; ++i) ASSERT_TRUE(same_float(w[i], w_ref[i])) << i;
+      }
+    }
+  }
+}
+
+TEST(Kernels, TransposeMovesEveryElement) {
+  Rng rng(6);
+  for (int R : {1, 3, 7, 17, 64}) {
+    for (int C : {1, 3, 7, 17, 64}) {
+      const std::vector<float> S = random_floats(rng, static_cast<size_t>(R) * C, -1.f, 1.f);
+      std::vector<float> T(static_cast<size_t>(R) * C + kGuardCount, kGuard);
+      f32_transpose(R, C, S.data(), T.data());
+      for (int r = 0; r < R; ++r)
+        for (int c = 0; c < C; ++c)
+          ASSERT_EQ(T[static_cast<size_t>(c) * R + r], S[static_cast<size_t>(r) * C + c]) << R << "x" << C;
+      for (int i = 0; i < kGuardCount; ++i) ASSERT_EQ(T[static_cast<size_t>(R) * C + i], kGuard);
+      std::vector<float> back(S.size());
+      f32_transpose(C, R, T.data(), back.data());
+      EXPECT_EQ(back, S);
+    }
+  }
+}
+
+TEST(Kernels, SparseRowPanelGathersNonZerosInOrder) {
+  const int K = 5;
+  const std::vector<float> A = {0, 1, 0, 2, 0,   // row 0
+                                0, 0, 0, 0, 0,   // row 1: all zero
+                                3, 0, 0, 0, 4};  // row 2
+  SparseRowPanel panel;
+  panel.gather(A.data(), K, 0, 3);
+  ASSERT_EQ(panel.row_size(0), 2);
+  EXPECT_EQ(panel.row(0)[0].index, 1);
+  EXPECT_EQ(panel.row(0)[1].value, 2.f);
+  EXPECT_EQ(panel.row_size(1), 0);
+  ASSERT_EQ(panel.row_size(2), 2);
+  EXPECT_EQ(panel.row(2)[0].index, 0);
+  EXPECT_EQ(panel.row(2)[1].index, 4);
+  // A later gather of fewer rows starting elsewhere sees only those rows.
+  panel.gather(A.data(), K, 2, 1);
+  ASSERT_EQ(panel.row_size(0), 2);
+  EXPECT_EQ(panel.row(0)[1].value, 4.f);
+}
+
+TEST(Kernels, UnsuffixedNamesUseTheBackendThisBuildReports) {
+#if defined(__wasm_simd128__)
+  EXPECT_STREQ(kernel_backend(), "wasm-simd128");
+#else
+  EXPECT_STREQ(kernel_backend(), "scalar");
+#endif
+  Rng rng(7);
+  const int M = 9, K = 17, N = 33;
+  const std::vector<float> A = make_a(rng, M, K, Fill::kIntegers);
+  const std::vector<float> B = make_values(rng, static_cast<size_t>(K) * N, true, 4);
+  const std::vector<float> bias = make_values(rng, N, true, 8);
+  std::vector<float> expected(static_cast<size_t>(M) * N), C(expected.size());
+  f32_gemm_reference(M, K, N, A.data(), B.data(), bias.data(), expected.data());
+  f32_gemm(M, K, N, A.data(), B.data(), bias.data(), C.data());
+  EXPECT_EQ(C, expected);
+  std::vector<float> sums_expected(N), sums(N);
+  f32_column_sums_reference(M, N, B.data(), sums_expected.data());
+  f32_column_sums(M, N, B.data(), sums.data());
+  EXPECT_EQ(sums, sums_expected);
+}
+
+}  // namespace

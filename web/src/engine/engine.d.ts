@@ -1,0 +1,39 @@
+import type {
+  DataInfo, Evaluation, ModelConfig, ModelInfo, OutputLoss, Split, TrainOptions, TrainSummary,
+} from '../wasm/scratchnet-module';
+
+export type { DataInfo, Evaluation, ModelConfig, ModelInfo, OutputLoss, Split, TrainOptions, TrainSummary };
+export type Flavor = 'simd' | 'scalar';
+
+export declare const DEFAULT_MODEL: Readonly<Required<ModelConfig>>;
+export declare const DEFAULT_OPTIONS: Readonly<Required<TrainOptions>>;
+
+export declare class EngineError extends Error {
+  /** set when train() failed: what was done before the failure */
+  summary?: TrainSummary;
+  diverged?: boolean;
+}
+
+export interface LoadOptions {
+  flavor?: Flavor;
+  wasmBinary?: ArrayBuffer | Uint8Array;
+  locateFile?: (path: string, prefix: string) => string;
+}
+
+export declare function loadEngine(options?: LoadOptions): Promise<Engine>;
+
+export declare class Engine {
+  readonly flavor: Flavor;
+  readonly backend: string;
+  memoryBytes(): number;
+  loadData(split: Split, images: Uint8Array, labels: Uint8Array, options?: { limit?: number }): DataInfo;
+  createModel(config?: ModelConfig): ModelInfo;
+  setOptions(options: TrainOptions): ModelInfo;
+  train(batches: number): TrainSummary;
+  evaluate(split: Split, options?: { limit?: number }): Evaluation;
+  predict(pixels: Uint8Array): Float32Array;
+  saveModel(): Uint8Array;
+  loadModel(bytes: Uint8Array): ModelInfo;
+  info(): ModelInfo;
+  dispose(): void;
+}
