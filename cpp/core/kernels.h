@@ -44,21 +44,17 @@ bool f32_momentum_step_wasmsimd(size_t n, float* w, float* v, const float* g, fl
 const char* kernel_backend();
 
 #if defined(__wasm_simd128__)
-inline void f32_gemm(int M, int K, int N, const float* A, const float* B, const float* bias, float* C) {
-  f32_gemm_wasmsimd(M, K, N, A, B, bias, C);
-}
-inline void f32_column_sums(int M, int N, const float* A, float* sums) { f32_column_sums_wasmsimd(M, N, A, sums); }
-inline bool f32_momentum_step(size_t n, float* w, float* v, const float* g, float lr, float momentum) {
-  return f32_momentum_step_wasmsimd(n, w, v, g, lr, momentum);
-}
+#define SCRATCHNET_FASTEST(kernel) kernel##_wasmsimd
 #else
-inline void f32_gemm(int M, int K, int N, const float* A, const float* B, const float* bias, float* C) {
-  f32_gemm_scalar(M, K, N, A, B, bias, C);
-}
-inline void f32_column_sums(int M, int N, const float* A, float* sums) { f32_column_sums_scalar(M, N, A, sums); }
-inline bool f32_momentum_step(size_t n, float* w, float* v, const float* g, float lr, float momentum) {
-  return f32_momentum_step_scalar(n, w, v, g, lr, momentum);
-}
+#define SCRATCHNET_FASTEST(kernel) kernel##_scalar
 #endif
+inline void f32_gemm(int M, int K, int N, const float* A, const float* B, const float* bias, float* C) {
+  SCRATCHNET_FASTEST(f32_gemm)(M, K, N, A, B, bias, C);
+}
+inline void f32_column_sums(int M, int N, const float* A, float* sums) { SCRATCHNET_FASTEST(f32_column_sums)(M, N, A, sums); }
+inline bool f32_momentum_step(size_t n, float* w, float* v, const float* g, float lr, float momentum) {
+  return SCRATCHNET_FASTEST(f32_momentum_step)(n, w, v, g, lr, momentum);
+}
+#undef SCRATCHNET_FASTEST
 
 }  // namespace scratchnet

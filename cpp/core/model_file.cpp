@@ -108,8 +108,9 @@ Status load_model(const uint8_t* data, size_t size, std::unique_ptr<Network>* ou
   for (auto& layer : network->layers()) {
     read_floats(layer.weights);
     read_floats(layer.bias);
-    for (float w : layer.weights)
-      if (!std::isfinite(w)) return Status::Error("model file: holds a non-finite weight");
+    for (const std::vector<float>* values : {&layer.weights, &layer.bias})
+      for (float v : *values)
+        if (!std::isfinite(v)) return Status::Error("model file: holds a non-finite parameter");
   }
   network->reset_velocities();
   *out = std::move(network);

@@ -38,6 +38,12 @@ Network::Network(const NetworkConfig& config) : config_(config) {
     layers_.emplace_back(config.sizes[i], config.sizes[i + 1]);
     layers_.back().init_he(rng);
   }
+  if (config.output == OutputLoss::kSigmoidL2) {
+    // Start each sigmoid output at the class prior 1/C instead of 1/2. Otherwise the first updates all push
+    // 9 of 10 outputs down at once, overshoot into the flat tail of the sigmoid and stall learning for an epoch.
+    const float prior_logit = -std::log(static_cast<float>(config.sizes.back() - 1));
+    std::fill(layers_.back().bias.begin(), layers_.back().bias.end(), prior_logit);
+  }
 }
 
 size_t Network::parameter_count() const {

@@ -314,10 +314,10 @@ INSTANTIATE_TEST_SUITE_P(
                       // More rows than one 64-row gemm panel, in the batch and in the transposed input.
                       NetworkCase{{70, 9, 3}, 66, OutputLoss::kSigmoidL2},
                       NetworkCase{{70, 9, 3}, 66, OutputLoss::kSoftmaxCrossEntropy}),
-    [](const ::testing::TestParamInfo<NetworkCase>& info) {
-      std::string name = info.param.output == OutputLoss::kSigmoidL2 ? "SigmoidL2" : "SoftmaxXent";
-      for (int s : info.param.sizes) name += "_" + std::to_string(s);
-      return name + "_B" + std::to_string(info.param.batch);
+    [](const ::testing::TestParamInfo<NetworkCase>& param_info) {
+      std::string name = param_info.param.output == OutputLoss::kSigmoidL2 ? "SigmoidL2" : "SoftmaxXent";
+      for (int s : param_info.param.sizes) name += "_" + std::to_string(s);
+      return name + "_B" + std::to_string(param_info.param.batch);
     });
 
 TEST(Network, CopyIsIndependentAndComputesTheSame) {
@@ -388,8 +388,58 @@ TEST(Network, OutputsAreProbabilities) {
         EXPECT_LT(probs[b * 4 + c], 1.f);
         sum += probs[b * 4 + c];
       }
-      if (output == OutputLoss::kSoftmaxCrossEntropy) EXPECT_NEAR(sum, 1.0, 1e-5);
+      if (output == OutputLoss::kSoftmaxCrossEntropy) {
+        EXPECT_NEAR(sum, 1.0, 1e-5);
+      }
     }
+  }
+}
+
+TEST(Network, TrainBatchReportsAnUpdateThatOverflows) {
+  // The loss is finite but lr·g overflows: the step must say so (the trainer rolls back on it).
+  NetworkConfig config;
+  config.sizes = {4, 3, 2};
+  config.output = OutputLoss::kSoftmaxCrossEntropy;
+  Network net(config);
+  // Large inputs give large gradients (softmax's are otherwise below 1, too small to overflow lr·g).
+  const std::vector<float> x = {1000.f, 500.f, 250.f, 1000.f, 0.f, 1000.f, 500.f, 250.f};
+  const std::vector<uint8_t> labels = {0, 1};
+  const BatchResult result = net.train_batch(2, x.data(), labels.data(), 3e38f, 0.f);
+  EXPECT_TRUE(std::isfinite(result.loss));
+  EXPECT_FALSE(result.finite);
+}
+
+TEST(Network, ANonFiniteLossSkipsTheUpdate) {
+  // Weights so large the forward pass overflows: the loss is NaN and no parameter may be touched.
+  NetworkConfig config;
+  config.sizes = {4, 3, 2};
+  config.output = OutputLoss::kSoftmaxCrossEntropy;
+  Network net(config);
+  // Every hidden unit is +inf; the output weights of both signs then make the logits inf and NaN.
+  for (float& w : net.layers()[0].weights) w = 3e38f;
+  for (float& w : net.layers()[1].weights) w = w > 0 ? 3e38f : -3e38f;
+  std::vector<float> before, after;
+  net.copy_parameters_to(before);
+  const std::vector<float> x = {1.f, 1.f, 1.f, 1.f};
+  const uint8_t label = 1;
+  const BatchResult result = net.train_batch(1, x.data(), &label, 0.1f, 0.f);
+  EXPECT_FALSE(result.finite);
+  EXPECT_FALSE(std::isfinite(result.loss));
+  net.copy_parameters_to(after);
+  EXPECT_EQ(after, before);
+}
+
+TEST(Network, AFreshNetworkGivesEveryClassItsPriorOnABlankInput) {
+  // Blank input, zero hidden biases: the outputs are the output biases' doing. Softmax starts uniform;
+  // sigmoid outputs start at the class prior 1/C (not 1/2), as network.cpp initialises them.
+  for (OutputLoss output : {OutputLoss::kSigmoidL2, OutputLoss::kSoftmaxCrossEntropy}) {
+    NetworkConfig config;
+    config.sizes = {6, 5, 10};
+    config.output = output;
+    Network net(config);
+    const std::vector<float> blank(6, 0.f);
+    const float* probs = net.forward(1, blank.data());
+    for (int c = 0; c < 10; ++c) EXPECT_NEAR(probs[c], 0.1f, 1e-6) << output_loss_name(output) << " class " << c;
   }
 }
 

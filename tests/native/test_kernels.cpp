@@ -230,7 +230,9 @@ TYPED_TEST(FastKernels, MomentumStepEqualsReferenceExactly) {
         ASSERT_EQ(w[i], w_ref[i]) << i;
         ASSERT_EQ(v[i], v_ref[i]) << i;
       }
-      if (n > 0 && momentum == 0.f) EXPECT_EQ(w[0], w0[0] - 0.05f * g[0]);  // v = g when momentum is 0
+      if (n > 0 && momentum == 0.f) {
+        EXPECT_EQ(w[0], w0[0] - 0.05f * g[0]);  // v = g when momentum is 0
+      }
     }
   }
 }

@@ -119,8 +119,8 @@ TEST_P(ModelRoundTrip, LoadGivesBitIdenticalWeightsAndOutputs) {
 
 INSTANTIATE_TEST_SUITE_P(BothOutputs, ModelRoundTrip,
                          ::testing::Values(OutputLoss::kSigmoidL2, OutputLoss::kSoftmaxCrossEntropy),
-                         [](const ::testing::TestParamInfo<OutputLoss>& info) {
-                           return info.param == OutputLoss::kSigmoidL2 ? std::string("SigmoidL2")
+                         [](const ::testing::TestParamInfo<OutputLoss>& param_info) {
+                           return param_info.param == OutputLoss::kSigmoidL2 ? std::string("SigmoidL2")
                                                                        : std::string("SoftmaxXent");
                          });
 
@@ -355,7 +355,7 @@ TEST(TrainerLoad, RefusesAModelThatDoesNotFitTheLoadedData) {
   EXPECT_ERROR_CONTAINS(input_error, "16 pixels");
   EXPECT_EQ(trainer.save(), before);
 
-  const std::vector<uint8_t> too_few_outputs = save_of({16, 8, 2}, 1);
+  const std::vector<uint8_t> too_few_outputs = save_of({16, 8, 3}, 1);  // labels 0..3 need 4 outputs
   const std::string label_error = trainer.load(too_few_outputs.data(), too_few_outputs.size()).error;
   EXPECT_ERROR_CONTAINS(label_error, "labels go up to 3");
   EXPECT_EQ(trainer.save(), before);

@@ -52,6 +52,25 @@ TEST(Rng, MatchesTheXoshiro128StarStarReference) {
   }
 }
 
+TEST(Rng, UniformAndBelowAreTheDocumentedFunctionsOfTheStream) {
+  // uniform(): the top 24 bits scaled by 2^-24. below(): Lemire's multiply-shift with rejection of the
+  // biased low products. Pinned exactly: the bias that skipping the rejection leaves is too small to
+  // see statistically, but it changes the stream.
+  for (uint32_t bound : {1u, 3u, 10u, 0x80000001u, 0xC0000000u, 0xFFFFFFFFu}) {
+    Rng rng(77);
+    Xoshiro128StarStar reference(77);
+    for (int i = 0; i < 2000; ++i) {
+      uint64_t product = static_cast<uint64_t>(reference.next()) * bound;
+      const uint32_t threshold = (0u - bound) % bound;
+      while (static_cast<uint32_t>(product) < threshold) product = static_cast<uint64_t>(reference.next()) * bound;
+      ASSERT_EQ(rng.below(bound), static_cast<uint32_t>(product >> 32)) << "bound " << bound << ", draw " << i;
+    }
+  }
+  Rng rng(78);
+  Xoshiro128StarStar reference(78);
+  for (int i = 0; i < 1000; ++i) ASSERT_EQ(rng.uniform(), static_cast<float>(reference.next() >> 8) / 16777216.f);
+}
+
 TEST(Rng, SameSeedGivesSameStream) {
   Rng a(12345), b(12345);
   for (int i = 0; i < 1000; ++i) {

@@ -3,8 +3,11 @@
 // it refuses bad settings and mismatched data with messages, and it survives a diverging run.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
+#include <numeric>
 #include <memory>
 #include <vector>
 
@@ -40,7 +43,9 @@ std::unique_ptr<Trainer> make_trainer(OutputLoss output, size_t train_count, siz
                                       uint32_t seed = 1) {
   auto trainer = std::make_unique<Trainer>();
   EXPECT_TRUE(trainer->set_data(Split::kTrain, load_dataset(make_quadrant_set(train_count, kClasses, 100))).ok());
-  if (test_count) EXPECT_TRUE(trainer->set_data(Split::kTest, load_dataset(make_quadrant_set(test_count, kClasses, 200))).ok());
+  if (test_count) {
+    EXPECT_TRUE(trainer->set_data(Split::kTest, load_dataset(make_quadrant_set(test_count, kClasses, 200))).ok());
+  }
   const Status created = trainer->create_model(small_config(output, seed));
   EXPECT_TRUE(created.ok()) << created.error;
   const Status set = trainer->set_options(opts);
@@ -65,7 +70,9 @@ TEST_P(TrainerLearns, ReachesHighAccuracyOnASeparableSet) {
     ASSERT_FALSE(summary.diverged);
     ASSERT_EQ(summary.batches, 25);
     if (round == 0) first = summary;
-    if (round == 5) EXPECT_LT(summary.mean_loss, 0.5 * first.mean_loss) << "the training loss should fall";
+    if (round == 5) {
+      EXPECT_LT(summary.mean_loss, 0.5 * first.mean_loss) << "the training loss should fall";
+    }
   }
   const Evaluation test = trainer->evaluate(Split::kTest, 0);
   ASSERT_EQ(test.error, "");
@@ -76,8 +83,8 @@ TEST_P(TrainerLearns, ReachesHighAccuracyOnASeparableSet) {
 
 INSTANTIATE_TEST_SUITE_P(BothOutputs, TrainerLearns,
                          ::testing::Values(OutputLoss::kSigmoidL2, OutputLoss::kSoftmaxCrossEntropy),
-                         [](const ::testing::TestParamInfo<OutputLoss>& info) {
-                           return info.param == OutputLoss::kSigmoidL2 ? std::string("SigmoidL2")
+                         [](const ::testing::TestParamInfo<OutputLoss>& param_info) {
+                           return param_info.param == OutputLoss::kSigmoidL2 ? std::string("SigmoidL2")
                                                                        : std::string("SoftmaxXent");
                          });
 
@@ -157,6 +164,50 @@ TEST(Trainer, NewTrainingDataRestartsTheEpoch) {
   // Test data does not touch the training epoch.
   ASSERT_TRUE(trainer->set_data(Split::kTest, load_dataset(make_quadrant_set(30, kClasses, 8))).ok());
   EXPECT_EQ(trainer->train(1).epoch, 1);
+}
+
+TEST(Trainer, EachEpochVisitsEverySampleOnceInAFreshShuffledOrder) {
+  const size_t n = 20;
+  // Batches of one and a negligible learning rate: the model stays put, so each batch's loss names its sample.
+  auto trainer = make_trainer(OutputLoss::kSigmoidL2, n, 0, options(1, 1e-30f, 0.f));
+  const Dataset& data = trainer->data(Split::kTrain);
+  Network copy = trainer->network();
+  std::vector<double> sample_loss(n);
+  std::vector<float> x(data.features());
+  for (size_t i = 0; i < n; ++i) {
+    uint8_t label;
+    data.fill_range(i, 1, x.data(), &label);
+    sample_loss[i] = copy.loss(1, copy.forward(1, x.data()), &label);
+  }
+  std::vector<double> sorted = sample_loss;
+  std::sort(sorted.begin(), sorted.end());
+  double min_gap = 1;
+  for (size_t i = 1; i < n; ++i) min_gap = std::min(min_gap, sorted[i] - sorted[i - 1]);
+  ASSERT_GT(min_gap, 4e-6) << "the samples' losses must be distinct to tell them apart";
+  auto identify = [&](double loss) {
+    for (size_t i = 0; i < n; ++i)
+      if (std::fabs(sample_loss[i] - loss) < 1e-6) return static_cast<int>(i);
+    return -1;
+  };
+
+  std::vector<int> identity(n);
+  std::iota(identity.begin(), identity.end(), 0);
+  std::vector<std::vector<int>> epochs(3);
+  for (auto& order : epochs) {
+    for (size_t b = 0; b < n; ++b) {
+      const TrainSummary s = trainer->train(1);
+      ASSERT_EQ(s.error, "");
+      const int sample = identify(s.mean_loss);
+      ASSERT_GE(sample, 0) << "loss " << s.mean_loss << " is no sample's";
+      order.push_back(sample);
+    }
+    std::vector<int> visited = order;
+    std::sort(visited.begin(), visited.end());
+    EXPECT_EQ(visited, identity) << "an epoch visits every sample exactly once";
+  }
+  EXPECT_NE(epochs[0], identity) << "the first epoch is shuffled";
+  EXPECT_NE(epochs[0], epochs[1]) << "each epoch is reshuffled";
+  EXPECT_NE(epochs[1], epochs[2]);
 }
 
 TEST(Trainer, ZeroBatchesIsANoOpAndANegativeCountIsAnError) {
@@ -274,28 +325,31 @@ TEST(Trainer, AHugeLearningRateDivergesAndRollsBack) {
   EXPECT_EQ(after.batches, 20);
 }
 
-TEST(Trainer, DivergenceRollsBackToTheLastCheckpointNotTheStart) {
-  // Checkpoints are taken every 100 batches: after 130 good batches, a blow-up returns to batch 100.
-  const TrainOptions good = options(16, 0.1f);
-  auto reference = make_trainer(OutputLoss::kSoftmaxCrossEntropy, 200, 0, good);
-  ASSERT_EQ(reference->train(100).batches, 100);
-  const std::vector<uint8_t> at_100 = reference->save();
-
-  auto trainer = make_trainer(OutputLoss::kSoftmaxCrossEntropy, 200, 0, good);
-  ASSERT_EQ(trainer->train(130).batches, 130);
-  ASSERT_NE(trainer->save(), at_100);
+TEST(Trainer, DivergenceRollsBackToTheStateAtTheStartOfTheCallNotTheStart) {
+  // After 130 good batches, a blow-up must return to what the caller last saw (batch 130), neither to
+  // the initial model nor to an older periodic checkpoint (batch 100).
+  auto trainer = make_trainer(OutputLoss::kSoftmaxCrossEntropy, 200, 0, options(16, 0.1f));
+  const std::vector<uint8_t> initial = trainer->save();
+  ASSERT_EQ(trainer->train(100).batches, 100);
+  const std::vector<uint8_t> at_100 = trainer->save();
+  ASSERT_EQ(trainer->train(30).batches, 30);
+  const std::vector<uint8_t> at_130 = trainer->save();
+  ASSERT_NE(at_130, at_100);
   ASSERT_TRUE(trainer->set_options(options(16, 1000.f)).ok());
   const TrainSummary s = trainer->train(50);
   ASSERT_TRUE(s.diverged);
-  EXPECT_EQ(trainer->save(), at_100);
+  EXPECT_EQ(trainer->save(), at_130);
+  EXPECT_NE(trainer->save(), initial);
+  // The message counts the good batches of this call that were undone.
+  EXPECT_ERROR_CONTAINS(s.error, "rolled back " + std::to_string(s.batches) + " batches");
 }
 
 TEST(Trainer, ANonFiniteLossIsDivergenceAndIsNeverApplied) {
   // A (valid, finite) model whose weights are so large that the forward pass overflows to NaN.
   NetworkConfig config = small_config(OutputLoss::kSoftmaxCrossEntropy);
   Network huge(config);
-  for (auto& layer : huge.layers())
-    for (float& w : layer.weights) w = w > 0 ? 3e38f : -3e38f;
+  for (float& w : huge.layers()[0].weights) w = 3e38f;  // every hidden unit +inf for any non-blank image
+  for (float& w : huge.layers()[1].weights) w = w > 0 ? 3e38f : -3e38f;
   const std::vector<uint8_t> bytes = save_model(huge);
   auto trainer = make_trainer(OutputLoss::kSoftmaxCrossEntropy, 50, 0, options(16, 0.1f));
   ASSERT_TRUE(trainer->load(bytes.data(), bytes.size()).ok());
@@ -322,7 +376,9 @@ TEST(Trainer, EvaluateGivesAConsistentConfusionMatrix) {
       int row = 0;
       for (int p = 0; p < 10; ++p) {
         row += e.confusion[t * 10 + p];
-        if (t >= kClasses || p >= kClasses) EXPECT_EQ(e.confusion[t * 10 + p], 0);
+        if (t >= kClasses || p >= kClasses) {
+          EXPECT_EQ(e.confusion[t * 10 + p], 0);
+        }
       }
       int with_label = 0;
       for (int i = 0; i < count; ++i) with_label += test_set.labels[i] == t;
@@ -336,22 +392,39 @@ TEST(Trainer, EvaluateGivesAConsistentConfusionMatrix) {
 }
 
 TEST(Trainer, EvaluateMatchesADirectForwardPass) {
-  // 400 samples: more than one 256-sample evaluation chunk.
+  // 400 samples: more than one 256-sample evaluation chunk. Checked untrained (many mistakes, so the
+  // confusion matrix's orientation shows) and after some training.
   auto trainer = make_trainer(OutputLoss::kSigmoidL2, 400, 0, options(16, 0.5f));
-  ASSERT_EQ(trainer->train(7).error, "");
-  const Evaluation e = trainer->evaluate(Split::kTrain, 0);
-  ASSERT_EQ(e.error, "");
+  for (int round = 0; round < 2; ++round) {
+    SCOPED_TRACE(round == 0 ? "untrained" : "trained");
+    if (round == 1) {
+      ASSERT_EQ(trainer->train(7).error, "");
+    }
+    const Evaluation e = trainer->evaluate(Split::kTrain, 0);
+    ASSERT_EQ(e.error, "");
 
-  const Dataset& data = trainer->data(Split::kTrain);
-  Network copy = trainer->network();
-  std::vector<float> x(data.size() * data.features());
-  std::vector<uint8_t> labels(data.size());
-  data.fill_range(0, static_cast<int>(data.size()), x.data(), labels.data());
-  const float* probs = copy.forward(static_cast<int>(data.size()), x.data());
-  int correct = 0;
-  for (size_t i = 0; i < data.size(); ++i) correct += argmax(probs + i * kClasses, kClasses) == labels[i];
-  EXPECT_DOUBLE_EQ(e.accuracy, static_cast<double>(correct) / data.size());
-  EXPECT_NEAR(e.loss, copy.loss(static_cast<int>(data.size()), probs, labels.data()), 1e-9);
+    const Dataset& data = trainer->data(Split::kTrain);
+    Network copy = trainer->network();
+    std::vector<float> x(data.size() * data.features());
+    std::vector<uint8_t> labels(data.size());
+    data.fill_range(0, static_cast<int>(data.size()), x.data(), labels.data());
+    const float* probs = copy.forward(static_cast<int>(data.size()), x.data());
+    int correct = 0, mistakes = 0;
+    std::array<int, 100> confusion{};
+    for (size_t i = 0; i < data.size(); ++i) {
+      const int predicted = argmax(probs + i * kClasses, kClasses);
+      correct += predicted == labels[i];
+      mistakes += predicted != labels[i];
+      ++confusion[labels[i] * 10 + predicted];  // [true × predicted]
+    }
+    if (round == 0) {
+      EXPECT_GT(mistakes, 100);
+    }
+    EXPECT_EQ(e.confusion, confusion);
+    EXPECT_EQ(e.count, static_cast<int>(data.size()));
+    EXPECT_DOUBLE_EQ(e.accuracy, static_cast<double>(correct) / data.size());
+    EXPECT_NEAR(e.loss, copy.loss(static_cast<int>(data.size()), probs, labels.data()), 1e-9);
+  }
 }
 
 TEST(Trainer, PredictReturnsTheNetworkOutputs) {
@@ -402,9 +475,9 @@ TEST(Trainer, AModelThatDoesNotFitTheDataIsAnErrorNotACrash) {
   EXPECT_EQ(trainer.save(), before);
 
   // Right inputs, too few outputs for the labels.
-  NetworkConfig two_classes;
-  two_classes.sizes = {16, 8, 2};
-  ASSERT_TRUE(trainer.create_model(two_classes).ok());
+  NetworkConfig three_classes;  // labels 0..3 need 4 outputs: 3 is one too few
+  three_classes.sizes = {16, 8, 3};
+  ASSERT_TRUE(trainer.create_model(three_classes).ok());
   EXPECT_ERROR_CONTAINS(trainer.train(3).error, "labels go up to 3");
   EXPECT_ERROR_CONTAINS(trainer.evaluate(Split::kTrain, 0).error, "labels go up to 3");
 
