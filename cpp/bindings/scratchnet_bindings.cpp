@@ -5,6 +5,7 @@
 #include <emscripten/heap.h>
 #include <emscripten/val.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -39,6 +40,12 @@ bool parse_split(const std::string& name, Split* split) {
   return true;
 }
 
+// The first bytes of a Uint8Array, enough for an IDX header.
+std::vector<uint8_t> head_bytes(const val& array) {
+  const size_t length = std::min(array["length"].as<size_t>(), Dataset::kIdxHeadBytes);
+  return emscripten::convertJSArrayToNumberVector<uint8_t>(array.call<val>("subarray", 0, length));
+}
+
 val error_result(const std::string& message) {
   val result = val::object();
   result.set("error", message);
@@ -53,10 +60,18 @@ class Engine {
     if (!parse_split(split_name, &split)) return error_result("split must be 'train' or 'test', not '" + split_name + "'");
     if (!is_uint8_array(images) || !is_uint8_array(labels)) return error_result("images and labels must be Uint8Arrays");
     if (!(limit >= 0)) return error_result("limit must be 0 (all) or a positive count");
+    const std::string which = split == Split::kTrain ? "training data: " : "test data: ";
+    // Check the headers first, then let go of the set this split holds, so that the old and the new set
+    // (47 MB each for MNIST's training images) are never in wasm memory at once: it never shrinks.
+    const size_t images_size = images["length"].as<size_t>(), labels_size = labels["length"].as<size_t>();
+    const std::vector<uint8_t> images_head = head_bytes(images), labels_head = head_bytes(labels);
+    if (Status s = Dataset::check_headers(images_head.data(), images_size, labels_head.data(), labels_size); !s.ok())
+      return error_result(which + s.error);
+    trainer_.set_data(split, Dataset());
     Dataset data;
     Status s = Dataset::from_idx(emscripten::convertJSArrayToNumberVector<uint8_t>(images),
                                  emscripten::convertJSArrayToNumberVector<uint8_t>(labels), static_cast<size_t>(limit), &data);
-    if (!s.ok()) return error_result((split == Split::kTrain ? "training data: " : "test data: ") + s.error);
+    if (!s.ok()) return error_result(which + s.error);
     val result = val::object();
     result.set("error", std::string());
     result.set("count", static_cast<double>(data.size()));

@@ -6,38 +6,55 @@
 
 namespace scratchnet {
 
+namespace {
+struct IdxPair {
+  IdxView images, labels;
+};
+
+Status check_pair(const uint8_t* images_head, size_t images_size, const uint8_t* labels_head, size_t labels_size,
+                  IdxPair* pair) {
+  if (Status s = parse_idx(images_head, images_size, 3, "images file", &pair->images); !s.ok()) return s;
+  if (Status s = parse_idx(labels_head, labels_size, 1, "labels file", &pair->labels); !s.ok()) return s;
+  if (pair->images.dims[0] != pair->labels.dims[0])
+    return Status::Error("the images file holds " + std::to_string(pair->images.dims[0]) +
+                         " images but the labels file holds " + std::to_string(pair->labels.dims[0]) + " labels");
+  if (pair->images.dims[1] > 1024 || pair->images.dims[2] > 1024)
+    return Status::Error("images of " + std::to_string(pair->images.dims[1]) + "x" +
+                         std::to_string(pair->images.dims[2]) + " pixels are too large (at most 1024x1024)");
+  return Status::Ok();
+}
+
+size_t kept_count(const IdxPair& pair, size_t limit) {
+  return limit > 0 && limit < pair.images.dims[0] ? limit : pair.images.dims[0];
+}
+}  // namespace
+
+Status Dataset::check_headers(const uint8_t* images_head, size_t images_size, const uint8_t* labels_head,
+                              size_t labels_size) {
+  IdxPair pair;
+  return check_pair(images_head, images_size, labels_head, labels_size, &pair);
+}
+
 Status Dataset::from_idx(std::vector<uint8_t> images_file, std::vector<uint8_t> labels_file, size_t limit,
                          Dataset* out) {
-  IdxView images, labels;
-  if (Status s = parse_idx(images_file.data(), images_file.size(), 3, "images file", &images); !s.ok()) return s;
-  if (Status s = parse_idx(labels_file.data(), labels_file.size(), 1, "labels file", &labels); !s.ok()) return s;
-  if (images.dims[0] != labels.dims[0])
-    return Status::Error("the images file holds " + std::to_string(images.dims[0]) + " images but the labels file holds " +
-                         std::to_string(labels.dims[0]) + " labels");
-  if (images.dims[1] > 1024 || images.dims[2] > 1024)
-    return Status::Error("images of " + std::to_string(images.dims[1]) + "x" + std::to_string(images.dims[2]) +
-                         " pixels are too large (at most 1024x1024)");
-  int max_label = 0;
-  for (size_t i = 0; i < labels.element_count; ++i) {
-    const int label = labels_file[labels.header_bytes + i];
-    if (label >= kMaxClasses) return Status::Error("label out of range");
-    if (label > max_label) max_label = label;
-  }
+  IdxPair pair;
+  if (Status s = check_pair(images_file.data(), images_file.size(), labels_file.data(), labels_file.size(), &pair);
+      !s.ok())
+    return s;
   Dataset result;
-  result.count_ = limit > 0 && limit < images.dims[0] ? limit : images.dims[0];
-  result.rows_ = static_cast<int>(images.dims[1]);
-  result.cols_ = static_cast<int>(images.dims[2]);
-  result.pixel_offset_ = images.header_bytes;
-  result.label_offset_ = labels.header_bytes;
-  if (result.count_ < images.dims[0]) {
-    // Keep only what is used: a slice should not hold the whole set in memory.
-    images_file.resize(images.header_bytes + result.count_ * result.features());
+  result.count_ = kept_count(pair, limit);
+  result.rows_ = static_cast<int>(pair.images.dims[1]);
+  result.cols_ = static_cast<int>(pair.images.dims[2]);
+  result.pixel_offset_ = pair.images.header_bytes;
+  result.label_offset_ = pair.labels.header_bytes;
+  // Keep only what is used: a slice should not hold the whole set in memory.
+  const size_t images_used = result.pixel_offset_ + result.count_ * result.features();
+  if (images_file.size() > images_used) {
+    images_file.resize(images_used);
     images_file.shrink_to_fit();
-    labels_file.resize(labels.header_bytes + result.count_);
-    max_label = 0;
-    for (size_t i = 0; i < result.count_; ++i) max_label = std::max<int>(max_label, labels_file[labels.header_bytes + i]);
   }
-  result.max_label_ = max_label;
+  labels_file.resize(result.label_offset_ + result.count_);
+  result.max_label_ = *std::max_element(labels_file.begin() + result.label_offset_, labels_file.end());
   result.images_ = std::move(images_file);
   result.labels_ = std::move(labels_file);
   *out = std::move(result);

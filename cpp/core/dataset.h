@@ -8,14 +8,18 @@
 
 namespace scratchnet {
 
-constexpr int kMaxClasses = 256;
-
 class Dataset {
  public:
   // Takes the bytes of an images file (rank 3) and a labels file (rank 1), checks both and that they
   // agree, and keeps the first `limit` samples (0: all). On error, `out` is left unchanged.
   static Status from_idx(std::vector<uint8_t> images_file, std::vector<uint8_t> labels_file, size_t limit,
                          Dataset* out);
+
+  // Every check of from_idx, from just the files' first bytes (kIdxHeadBytes of each, or the whole file if
+  // shorter) and their lengths: lets a caller refuse a bad file before giving up the set it holds.
+  static Status check_headers(const uint8_t* images_head, size_t images_size, const uint8_t* labels_head,
+                              size_t labels_size);
+  static constexpr size_t kIdxHeadBytes = 16;
 
   size_t size() const { return count_; }
   int rows() const { return rows_; }

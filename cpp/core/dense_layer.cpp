@@ -21,6 +21,10 @@ void DenseLayer::ensure_training_buffers() {
   bias_velocity.assign(bias.size(), 0.f);
 }
 
+void DenseLayer::release_training_buffers() {
+  for (auto* buffer : {&weight_grad, &bias_grad, &weight_velocity, &bias_velocity}) std::vector<float>().swap(*buffer);
+}
+
 void DenseLayer::reset_velocity() {
   std::fill(weight_velocity.begin(), weight_velocity.end(), 0.f);
   std::fill(bias_velocity.begin(), bias_velocity.end(), 0.f);

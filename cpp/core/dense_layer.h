@@ -25,7 +25,7 @@ struct DenseLayer {
   void forward(int B, const float* x, float* y) const;
 
   // Given x[B×in] (this layer's input) and dy[B×out] = dL/dy, sets weight_grad = xᵀ·dy, bias_grad = Σ_b dy,
-  // and, when dx is not null, dx[B×in] = dy · Wᵀ. scratch must hold max(in×B, in×out) floats.
+  // and, when dx is not null, dx[B×in] = dy · Wᵀ. scratch must hold in×B floats, and at least in×out when dx is wanted.
   void backward(int B, const float* x, const float* dy, float* dx, float* scratch);
 
   // v = momentum·v + grad; param -= lr·v. Returns false if any parameter became non-finite.
@@ -33,6 +33,8 @@ struct DenseLayer {
 
   // Zeroes the momentum buffers (if allocated).
   void reset_velocity();
+  // Frees the gradients and momentum buffers; the next training step allocates them afresh.
+  void release_training_buffers();
 
  private:
   void ensure_training_buffers();

@@ -17,8 +17,9 @@ struct IdxView {
   size_t element_count = 0;
 };
 
-// Checks everything that can be checked of an IDX file of the given rank held in data[0..size), and
-// describes it. `what` names the file in messages ("training images"). Never reads out of bounds.
+// Checks everything that can be checked of an IDX file of the given rank whose whole length is `size`,
+// and describes it. `what` names the file in messages ("training images"). Reads only the header
+// (at most 4 + 4·rank bytes, and never past `size`), so a caller may pass just the file's first bytes.
 Status parse_idx(const uint8_t* data, size_t size, int expected_rank, const std::string& what, IdxView* view);
 
 }  // namespace scratchnet

@@ -52,24 +52,33 @@ size_t Network::parameter_count() const {
   return total;
 }
 
-void Network::ensure_workspace(int B) {
-  if (B <= workspace_batch_) return;
-  workspace_batch_ = B;
+void Network::ensure_forward_workspace(int B) {
+  if (B <= forward_batch_) return;
+  forward_batch_ = B;
   const auto& sizes = config_.sizes;
   activations_.resize(sizes.size());
   for (size_t i = 0; i < sizes.size(); ++i) activations_[i].resize(static_cast<size_t>(B) * sizes[i]);
   logits_.resize(static_cast<size_t>(B) * sizes.back());
+}
+
+void Network::ensure_training_workspace(int B) {
+  if (B <= training_batch_) return;
+  training_batch_ = B;
+  const auto& sizes = config_.sizes;
   const size_t widest = *std::max_element(sizes.begin(), sizes.end());
   grad_a_.resize(B * widest);
   grad_b_.resize(B * widest);
+  // Transposes: every layer's input [in×B]; Wᵀ [out×in] for all but the first layer, which needs no input gradient.
   size_t scratch = 0;
-  for (const auto& layer : layers_)
-    scratch = std::max({scratch, static_cast<size_t>(layer.in) * B, static_cast<size_t>(layer.in) * layer.out});
+  for (size_t l = 0; l < layers_.size(); ++l) {
+    scratch = std::max(scratch, static_cast<size_t>(layers_[l].in) * B);
+    if (l > 0) scratch = std::max(scratch, static_cast<size_t>(layers_[l].in) * layers_[l].out);
+  }
   scratch_.resize(scratch);
 }
 
 const float* Network::forward(int B, const float* x) {
-  ensure_workspace(B);
+  ensure_forward_workspace(B);
   const size_t L = layers_.size();
   std::copy(x, x + static_cast<size_t>(B) * input_size(), activations_[0].begin());
   for (size_t l = 0; l < L; ++l) {
@@ -98,6 +107,7 @@ double Network::loss(int B, const float* probs, const uint8_t* labels) const {
 
 BatchResult Network::train_batch(int B, const float* x, const uint8_t* labels, float learning_rate, float momentum) {
   BatchResult result;
+  ensure_training_workspace(B);
   const float* probs = forward(B, x);
   const int C = output_size();
   const size_t L = layers_.size();
@@ -149,6 +159,12 @@ void Network::copy_parameters_from(const std::vector<float>& in) {
     std::copy(in.begin() + at, in.begin() + at + layer.bias.size(), layer.bias.begin());
     at += layer.bias.size();
   }
+}
+
+void Network::release_training_state() {
+  for (auto& layer : layers_) layer.release_training_buffers();
+  for (auto* buffer : {&grad_a_, &grad_b_, &scratch_}) std::vector<float>().swap(*buffer);
+  training_batch_ = 0;
 }
 
 void Network::reset_velocities() {

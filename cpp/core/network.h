@@ -60,13 +60,16 @@ class Network {
   void copy_parameters_to(std::vector<float>& out) const;
   void copy_parameters_from(const std::vector<float>& in);
   void reset_velocities();
+  // Frees gradients, momentum buffers and workspaces (the weights stay): memory for a model about to be replaced.
+  void release_training_state();
 
  private:
-  void ensure_workspace(int B);
+  void ensure_forward_workspace(int B);
+  void ensure_training_workspace(int B);
 
   NetworkConfig config_;
   std::vector<DenseLayer> layers_;
-  int workspace_batch_ = 0;
+  int forward_batch_ = 0, training_batch_ = 0;  // the batch sizes the workspaces hold
   std::vector<std::vector<float>> activations_;  // [layer + 1][B×size]: input, hidden outputs, probabilities
   std::vector<float> logits_;                    // [B×output] before the output activation
   std::vector<float> grad_a_, grad_b_;           // [B×max size]: dL/d(layer output), ping-pong

@@ -201,6 +201,8 @@ Status Trainer::predict(const uint8_t* pixels, size_t count, std::vector<float>*
 std::vector<uint8_t> Trainer::save() const { return save_model(*network_); }
 
 Status Trainer::load(const uint8_t* bytes, size_t size) {
+  // Momentum restarts with a loaded model anyway: free it first, so two full training states never coexist.
+  network_->release_training_state();
   std::unique_ptr<Network> loaded;
   if (Status s = load_model(bytes, size, &loaded); !s.ok()) return s;
   if (Status s = check_model_fits(*loaded, train_, "training"); !s.ok()) return Status::Error("cannot load this model: " + s.error);

@@ -17,7 +17,7 @@ namespace scratchnet {
 
 struct TrainOptions {
   int batch_size = 64;
-  float learning_rate = 0.5f;
+  float learning_rate = 1.0f;
   float momentum = 0.9f;
 };
 Status validate(const TrainOptions& options);
@@ -72,7 +72,8 @@ class Trainer {
   Status predict(const uint8_t* pixels, size_t count, std::vector<float>* scores);
 
   std::vector<uint8_t> save() const;
-  // Replaces the model with a saved one; on any error the current model stays as it was.
+  // Replaces the model with a saved one; on any error the current weights stay as they were (its momentum
+  // is reset either way).
   Status load(const uint8_t* bytes, size_t size);
 
  private:

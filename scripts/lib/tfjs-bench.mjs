@@ -127,15 +127,18 @@ export async function benchTfjs({
 
   await initWasmBackend();
 
-  // He-normal weights (stddev sqrt(2/fan_in), untruncated like ours), zero biases.
+  // He-normal weights (stddev sqrt(2/fan_in), untruncated like ours). Hidden biases start at 0
+  // and output biases, like ours, at the class-prior logit -ln(C-1) so each sigmoid starts at
+  // 1/C: from 1/2 the first steps overshoot into the flat tail of the sigmoid and stall.
   const sizes = [inputs, ...hidden, classes];
   const params = [];
   for (let l = 0; l + 1 < sizes.length; ++l) {
     const [fanIn, fanOut] = [sizes[l], sizes[l + 1]];
+    const bias0 = l + 2 === sizes.length && classes > 1 ? -Math.log(classes - 1) : 0;
     params.push(
       tf.tidy(() => ({
         w: tf.variable(tf.randomNormal([fanIn, fanOut], 0, Math.sqrt(2 / fanIn), 'float32', seed * 1000 + l)),
-        b: tf.variable(tf.zeros([fanOut])),
+        b: tf.variable(tf.fill([fanOut], bias0)),
       })),
     );
   }
