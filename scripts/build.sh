@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Builds the engine: web/src/wasm/scratchnet-{simd,scalar}.{js,wasm} and the wasm kernel tests.
+# Builds everything the app needs: the wasm engine, MNIST in web/public/data/, and the static site in dist/.
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
-say "building the wasm engine (SIMD and scalar)"
-if [ ! -f build/wasm/CMakeCache.txt ]; then
-  emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=Release >/dev/null
-fi
-cmake --build build/wasm -j"$(nproc)" --target scratchnet_simd scratchnet_scalar
+bash scripts/build-wasm.sh
+say "MNIST"
+node scripts/prepare-data.mjs
+say "building the web app into dist/"
+node_modules/.bin/vite build --config web/vite.config.ts --logLevel warn

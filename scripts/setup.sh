@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what is missing (system packages, npm packages), builds the engine and prepares MNIST.
+# Installs what is missing (system packages, npm packages), then builds the engine, MNIST and the app.
 # Safe to run again: each step is skipped when its result is already there.
+# --browser: also Chromium, which the end-to-end tests drive.
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 missing=()
@@ -12,6 +13,7 @@ command -v make >/dev/null || missing+=(make)
 [ -d /usr/src/googletest ] && [ -e /usr/lib/x86_64-linux-gnu/cmake/GTest/GTestConfig.cmake -o -n "$(find /usr/lib -name GTestConfig.cmake -print -quit 2>/dev/null)" ] || missing+=(libgtest-dev)
 # An emcc already on PATH (say, from emsdk) is used as it is; Debian's Emscripten only when there is none.
 command -v emcc >/dev/null || missing+=(emscripten)
+if [ "${1:-}" = --browser ] && [ ! -x /usr/bin/chromium ]; then missing+=(chromium); fi
 if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
 
 node_major=$(node -p 'process.versions.node.split(".")[0]')
@@ -26,5 +28,3 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 bash scripts/build.sh
-say "MNIST"
-node scripts/prepare-data.mjs

@@ -2,7 +2,7 @@
 # Installs what is missing, builds everything and runs every test: the native GoogleTest suite, the same
 # suite compiled to wasm SIMD under node, and the node tests of both wasm builds. Exits non-zero if any fails.
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
-bash scripts/setup.sh
+bash scripts/setup.sh --browser
 
 failed=()
 say "native GoogleTest suite (g++, scalar kernels)"

@@ -182,6 +182,23 @@ class Engine {
     return result;
   }
 
+  // {error, units, inputs, weights: Float32Array(units × inputs)}: the first layer's first `units` units.
+  val firstLayerWeights(double units) {
+    const Network& network = trainer_.network();
+    const int available = network.layers().front().out;
+    if (!is_whole(units, 1, available))
+      return error_result("units must be a whole number from 1 to " + std::to_string(available));
+    const int count = static_cast<int>(units);
+    std::vector<float> weights(static_cast<size_t>(count) * network.input_size());
+    network.first_layer_weights(count, weights.data());
+    val result = val::object();
+    result.set("error", std::string());
+    result.set("units", count);
+    result.set("inputs", network.input_size());
+    result.set("weights", val::global("Float32Array").new_(emscripten::typed_memory_view(weights.size(), weights.data())));
+    return result;
+  }
+
   val saveModel() {
     const std::vector<uint8_t> bytes = trainer_.save();
     return val::global("Uint8Array").new_(emscripten::typed_memory_view(bytes.size(), bytes.data()));
@@ -232,6 +249,7 @@ EMSCRIPTEN_BINDINGS(scratchnet) {
       .function("train", &Engine::train)
       .function("evaluate", &Engine::evaluate)
       .function("predict", &Engine::predict)
+      .function("firstLayerWeights", &Engine::firstLayerWeights)
       .function("saveModel", &Engine::saveModel)
       .function("loadModel", &Engine::loadModel)
       .function("info", &Engine::info);

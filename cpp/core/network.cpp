@@ -142,6 +142,13 @@ BatchResult Network::train_batch(int B, const float* x, const uint8_t* labels, f
   return result;
 }
 
+void Network::first_layer_weights(int units, float* out) const {
+  const DenseLayer& first = layers_.front();
+  for (int unit = 0; unit < units; ++unit)
+    for (int input = 0; input < first.in; ++input)
+      out[static_cast<size_t>(unit) * first.in + input] = first.weights[static_cast<size_t>(input) * first.out + unit];
+}
+
 void Network::copy_parameters_to(std::vector<float>& out) const {
   out.clear();
   out.reserve(parameter_count());

@@ -56,6 +56,9 @@ class Network {
   // Mean loss of outputs probs[B×output] against labels, for this network's loss.
   double loss(int B, const float* probs, const uint8_t* labels) const;
 
+  // out[units × input] = the weights into the first `units` units of the first layer: what each unit looks for.
+  void first_layer_weights(int units, float* out) const;
+
   // Copies every parameter out / back in (layer by layer: weights then bias).
   void copy_parameters_to(std::vector<float>& out) const;
   void copy_parameters_from(const std::vector<float>& in);

@@ -126,3 +126,18 @@ test('training without data, and after all those errors, behaves', async () => {
   assert.throws(() => empty.evaluate('test'), /no test data/);
   assert.ok(Number.isFinite(engine.train(5).loss), 'the engine that saw every error still trains');
 });
+
+test('first-layer weights come out unit by unit, and a bad unit count is refused', () => {
+  const { units, inputs, weights } = engine.firstLayerWeights(4);
+  assert.equal(units, 4);
+  assert.equal(inputs, 784);
+  assert.equal(weights.length, 4 * 784);
+  // Unit u's weight from input k is W[k][u] in the model file: input-major, after a 32-byte header (2 layers).
+  const view = new DataView(engine.saveModel().buffer);
+  const header = 20 + 4 * 3;
+  for (const [unit, input] of [[0, 0], [3, 400], [2, 783]]) {
+    assert.equal(weights[unit * 784 + input], view.getFloat32(header + 4 * (input * 32 + unit), true));
+  }
+  assert.throws(() => engine.firstLayerWeights(0), /units/);
+  assert.throws(() => engine.firstLayerWeights(33), /units must be a whole number from 1 to 32/);
+});

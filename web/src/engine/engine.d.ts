@@ -1,8 +1,8 @@
 import type {
-  DataInfo, Evaluation, ModelConfig, ModelInfo, OutputLoss, Split, TrainOptions, TrainSummary,
+  DataInfo, Evaluation, FirstLayerWeights, ModelConfig, ModelInfo, OutputLoss, Split, TrainOptions, TrainSummary,
 } from '../wasm/scratchnet-module';
 
-export type { DataInfo, Evaluation, ModelConfig, ModelInfo, OutputLoss, Split, TrainOptions, TrainSummary };
+export type { DataInfo, Evaluation, FirstLayerWeights, ModelConfig, ModelInfo, OutputLoss, Split, TrainOptions, TrainSummary };
 export type Flavor = 'simd' | 'scalar';
 
 export declare const DEFAULT_MODEL: Readonly<Required<ModelConfig>>;
@@ -32,6 +32,7 @@ export declare class Engine {
   train(batches: number): TrainSummary;
   evaluate(split: Split, options?: { limit?: number }): Evaluation;
   predict(pixels: Uint8Array): Float32Array;
+  firstLayerWeights(units: number): FirstLayerWeights;
   saveModel(): Uint8Array;
   loadModel(bytes: Uint8Array): ModelInfo;
   info(): ModelInfo;

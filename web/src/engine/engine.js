@@ -96,6 +96,11 @@ export class Engine {
     return check(this.#raw.predict(pixels)).scores;
   }
 
+  /** The weights into the first layer's first `units` units: {units, inputs, weights: Float32Array(units × inputs)}. */
+  firstLayerWeights(units) {
+    return check(this.#raw.firstLayerWeights(units));
+  }
+
   /** The model in scratchnet's file format (README: "Model file format"). */
   saveModel() {
     return this.#raw.saveModel();

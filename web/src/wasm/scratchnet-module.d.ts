@@ -57,6 +57,13 @@ export interface Prediction extends Failure {
   scores: Float32Array;
 }
 
+export interface FirstLayerWeights extends Failure {
+  units: number;
+  inputs: number;
+  /** units × inputs */
+  weights: Float32Array;
+}
+
 export interface ModelInfo {
   sizes: number[];
   output: OutputLoss;
@@ -75,6 +82,7 @@ export interface RawEngine {
   train(batches: number): TrainSummary;
   evaluate(split: Split, limit: number): Evaluation;
   predict(pixels: Uint8Array): Prediction;
+  firstLayerWeights(units: number): FirstLayerWeights;
   saveModel(): Uint8Array;
   loadModel(bytes: Uint8Array): string;
   info(): ModelInfo;

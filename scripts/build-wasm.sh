@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Builds the engine: web/src/wasm/scratchnet-{simd,scalar}.{js,wasm}.
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+say "building the wasm engine (SIMD and scalar)"
+if [ ! -f build/wasm/CMakeCache.txt ]; then
+  emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=Release >/dev/null
+fi
+cmake --build build/wasm -j"$(nproc)" --target scratchnet_simd scratchnet_scalar

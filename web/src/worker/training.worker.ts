@@ -1,0 +1,264 @@
+/// <reference lib="webworker" />
+// The training worker: owns the wasm engine and the data, runs the training loop, and tells the page
+// what happened through events. Training runs here so the page's main thread only renders.
+import * as Comlink from 'comlink';
+import { simd } from 'wasm-feature-detect';
+import { EngineError, loadEngine, type Engine } from '../engine/engine.js';
+import { MnistDownload, type MnistBytes } from '../data/mnist-download';
+import type {
+  DataInfo, DataProgress, DigitPredictions, TrainerApi, TrainingEvent, TrainingSettings, TrainingState,
+} from './protocol';
+
+const CHUNK_MILLISECONDS = 40; // work between yields: short enough that pause/step answer at once
+const SAMPLE_DIGITS = 40; // test digits shown with their predictions
+const SHOWN_UNITS = 16; // hidden units drawn as weight tiles
+const REFRESH_MILLISECONDS = 1000; // predictions and weights, while training
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+class TrainingWorker implements TrainerApi {
+  #engine: Engine | null = null;
+  #data: MnistBytes | null = null;
+  #settings: TrainingSettings | null = null;
+  #listener: ((event: TrainingEvent) => void) | null = null;
+  #state: TrainingState = 'idle';
+  #running = false;
+  #batchesDone = 0;
+  #epochsDone = 0;
+  #epochLossSum = 0;
+  #epochCorrect = 0;
+  #epochSamples = 0;
+  #lastRefresh = 0;
+  #trainLimit = -1;
+
+  async init(options: { flavor: 'simd' | 'scalar'; dataUrl: string }, onProgress: (progress: DataProgress) => void): Promise<DataInfo> {
+    this.#setState('loading');
+    try {
+      if (!this.#engine) {
+        const flavor = options.flavor === 'simd' && !(await simd()) ? 'scalar' : options.flavor;
+        this.#engine = await loadEngine({ flavor });
+      }
+      if (!this.#data) {
+        const download = new MnistDownload(options.dataUrl);
+        let data: MnistBytes;
+        try {
+          data = await download.fetchAll(onProgress);
+          this.#engine.loadData('test', data.testImages, data.testLabels);
+          this.#loadTrain(data, 0);
+        } catch (error) {
+          await download.forget();
+          throw error;
+        }
+        await download.remember(download.downloaded);
+        this.#data = data;
+      }
+      this.#setState('ready');
+      const info = this.#engine.info();
+      return { trainCount: info.trainCount, testCount: info.testCount, backend: this.#engine.backend };
+    } catch (error) {
+      this.#setState('error', message(error));
+      throw new Error(message(error));
+    }
+  }
+
+  subscribe(listener: (event: TrainingEvent) => void): void {
+    this.#listener = listener;
+  }
+
+  configure(settings: TrainingSettings): void {
+    const engine = this.#requireEngine();
+    this.#running = false;
+    if (this.#data && settings.trainLimit !== this.#trainLimit) this.#loadTrain(this.#data, settings.trainLimit);
+    engine.createModel({ sizes: [784, ...settings.hidden, 10], output: settings.output, seed: settings.seed });
+    engine.setOptions({ batchSize: settings.batchSize, learningRate: settings.learningRate, momentum: settings.momentum });
+    this.#settings = settings;
+    this.#batchesDone = 0;
+    this.#epochsDone = 0;
+    this.#resetEpochTotals();
+    this.#setState('ready');
+    this.#refreshViews(true);
+  }
+
+  start(): void {
+    if (!this.#settings) throw new Error('configure the network first');
+    if (this.#running) return;
+    this.#running = true;
+    this.#setState('training');
+    void this.#loop();
+  }
+
+  pause(): void {
+    if (!this.#running) return;
+    this.#running = false;
+    this.#setState('paused');
+  }
+
+  resume(): void {
+    if (this.#state === 'paused' || this.#state === 'ready') this.start();
+  }
+
+  step(): void {
+    if (this.#running) return;
+    if (!this.#settings) throw new Error('configure the network first');
+    this.#trainChunk(1);
+    this.#refreshViews(true);
+    if (this.#state !== 'diverged' && this.#state !== 'done') this.#setState('paused');
+  }
+
+  reset(): void {
+    if (this.#settings) this.configure(this.#settings);
+  }
+
+  predict(pixels: Uint8Array): Float32Array {
+    return this.#requireEngine().predict(pixels);
+  }
+
+  saveModel(): Uint8Array {
+    const bytes = this.#requireEngine().saveModel();
+    return Comlink.transfer(bytes, [bytes.buffer]);
+  }
+
+  loadModel(bytes: Uint8Array): { sizes: number[]; output: 'sigmoid-l2' | 'softmax-xent' } {
+    const engine = this.#requireEngine();
+    const wasRunning = this.#running;
+    this.#running = false;
+    try {
+      const info = engine.loadModel(bytes);
+      if (this.#settings) engine.setOptions(this.#settings);
+      this.#batchesDone = 0;
+      this.#epochsDone = 0;
+      this.#resetEpochTotals();
+      this.#setState(this.#settings ? 'paused' : 'ready');
+      const evaluation = engine.evaluate('test');
+      this.#emit({
+        type: 'epoch',
+        report: { epoch: 0, epochs: this.#settings?.epochs ?? 0, trainLoss: NaN, trainAccuracy: NaN, testLoss: evaluation.loss, testAccuracy: evaluation.accuracy, confusion: evaluation.confusion },
+      });
+      this.#refreshViews(true);
+      return { sizes: info.sizes, output: info.output };
+    } catch (error) {
+      if (wasRunning) this.start();
+      throw new Error(message(error));
+    }
+  }
+
+  #loadTrain(data: MnistBytes, limit: number): void {
+    this.#requireEngine().loadData('train', data.trainImages, data.trainLabels, { limit: limit >= 60000 ? 0 : limit });
+    this.#trainLimit = limit;
+  }
+
+  #requireEngine(): Engine {
+    if (!this.#engine) throw new Error('the engine is not loaded yet');
+    return this.#engine;
+  }
+
+  async #loop(): Promise<void> {
+    while (this.#running) {
+      this.#trainChunk(Infinity);
+      if (performance.now() - this.#lastRefresh > REFRESH_MILLISECONDS) this.#refreshViews(false);
+      await new Promise((resolve) => setTimeout(resolve, 0)); // lets pause, step and predict calls in
+    }
+  }
+
+  /** Trains up to `maxBatches` batches for about CHUNK_MILLISECONDS, stopping at an epoch's end. */
+  #trainChunk(maxBatches: number): void {
+    const engine = this.#requireEngine();
+    const settings = this.#settings!;
+    const losses: number[] = [];
+    const start = performance.now();
+    let samples = 0;
+    let summary;
+    try {
+      do {
+        summary = engine.train(1);
+        losses.push(summary.loss);
+        samples += summary.samples;
+        this.#epochLossSum += summary.loss * summary.samples;
+        this.#epochCorrect += summary.accuracy * summary.samples;
+        this.#epochSamples += summary.samples;
+      } while (losses.length < maxBatches && summary.epoch === this.#epochsDone && performance.now() - start < CHUNK_MILLISECONDS);
+    } catch (error) {
+      this.#running = false;
+      if (losses.length) this.#emitBatches(losses, samples, start, summary);
+      const diverged = error instanceof EngineError && error.diverged;
+      this.#setState(diverged ? 'diverged' : 'error', message(error));
+      return;
+    }
+    this.#batchesDone += losses.length;
+    this.#emitBatches(losses, samples, start, summary);
+    if (summary.epoch > this.#epochsDone) this.#finishEpoch(summary.epoch, settings);
+  }
+
+  #emitBatches(losses: number[], samples: number, start: number, summary: { epoch: number; batchInEpoch: number; batchesPerEpoch: number } | undefined): void {
+    if (!summary) return;
+    const seconds = (performance.now() - start) / 1000;
+    this.#emit({
+      type: 'batches', losses, batchesDone: this.#batchesDone, epoch: summary.epoch, epochs: this.#settings?.epochs ?? 0,
+      batchInEpoch: summary.batchInEpoch, batchesPerEpoch: summary.batchesPerEpoch,
+      samplesPerSecond: seconds > 0 ? samples / seconds : 0,
+    });
+  }
+
+  #finishEpoch(epoch: number, settings: TrainingSettings): void {
+    const engine = this.#requireEngine();
+    this.#epochsDone = epoch;
+    const evaluation = engine.evaluate('test');
+    this.#emit({
+      type: 'epoch',
+      report: {
+        epoch, epochs: settings.epochs,
+        trainLoss: this.#epochLossSum / this.#epochSamples, trainAccuracy: this.#epochCorrect / this.#epochSamples,
+        testLoss: evaluation.loss, testAccuracy: evaluation.accuracy, confusion: evaluation.confusion,
+      },
+    });
+    this.#resetEpochTotals();
+    this.#refreshViews(true);
+    if (epoch >= settings.epochs) {
+      this.#running = false;
+      this.#setState('done');
+    }
+  }
+
+  #resetEpochTotals(): void {
+    this.#epochLossSum = 0;
+    this.#epochCorrect = 0;
+    this.#epochSamples = 0;
+  }
+
+  /** Sends the sample digits' predictions and the first layer's weight tiles. */
+  #refreshViews(always: boolean): void {
+    if (!this.#data || !this.#engine) return;
+    if (!always && performance.now() - this.#lastRefresh < REFRESH_MILLISECONDS) return;
+    this.#lastRefresh = performance.now();
+    const pixels = this.#data.testImages.slice(16, 16 + SAMPLE_DIGITS * 784);
+    const labels = this.#data.testLabels.slice(8, 8 + SAMPLE_DIGITS);
+    const scores = this.#engine.predict(pixels);
+    const classes = scores.length / SAMPLE_DIGITS;
+    const predicted = new Uint8Array(SAMPLE_DIGITS);
+    for (let i = 0; i < SAMPLE_DIGITS; i++) {
+      let best = 0;
+      for (let c = 1; c < classes; c++) if (scores[i * classes + c] > scores[i * classes + best]) best = c;
+      predicted[i] = best;
+    }
+    const predictions: DigitPredictions = { pixels, labels, predicted };
+    this.#emit({ type: 'predictions', predictions });
+    const units = Math.min(SHOWN_UNITS, this.#engine.info().sizes[1] ?? 0);
+    if (this.#engine.info().sizes.length > 2 && units > 0) {
+      const { weights, inputs } = this.#engine.firstLayerWeights(units);
+      this.#emit({ type: 'weights', weights: { weights, units, inputs } });
+    }
+  }
+
+  #setState(state: TrainingState, detail?: string): void {
+    this.#state = state;
+    this.#emit({ type: 'state', state, message: detail });
+  }
+
+  #emit(event: TrainingEvent): void {
+    void this.#listener?.(event);
+  }
+}
+
+Comlink.expose(new TrainingWorker());
