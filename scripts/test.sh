@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds everything and runs every test: the native GoogleTest suite, the same
-# suite compiled to wasm SIMD under node, and the node tests of both wasm builds. Exits non-zero if any fails.
+# suite compiled to wasm SIMD under node, the web app's type check and unit tests, and the node tests (both
+# wasm builds, the command-line tools, the built app in headless Chromium). Exits non-zero if any fails.
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 bash scripts/setup.sh --browser
 
@@ -14,8 +15,14 @@ say "GoogleTest suite in wasm SIMD, under node"
 cmake --build build/wasm -j"$(nproc)" --target scratchnet_wasm_tests
 ctest --test-dir build/wasm --output-on-failure || failed+=("wasm ctest")
 
-say "node tests of the wasm builds"
-node --test --test-concurrency=1 tests/node/ || failed+=("node --test")
+say "type check of the web app"
+node_modules/.bin/tsc --noEmit -p web || failed+=("tsc")
+
+say "unit tests of the web app's TypeScript (vitest)"
+node_modules/.bin/vitest run --config web/vitest.config.ts || failed+=("vitest")
+
+say "node tests: the wasm builds, the command-line tools, and the built app in headless Chromium"
+node --test --test-concurrency=1 tests/node/ tests/e2e/ || failed+=("node --test")
 
 if [ ${#failed[@]} -gt 0 ]; then
   echo "FAILED: ${failed[*]}" >&2

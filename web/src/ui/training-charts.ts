@@ -168,8 +168,8 @@ export class TrainingCharts {
       for (const entry of entries) {
         const chart = entry.target === this.lossHost ? this.lossChart : this.accuracyChart;
         const width = Math.floor(entry.contentRect.width);
-        if (width > 0 && (width !== chart.width || this.heightFor(width) !== chart.height)) {
-          chart.setSize({ width, height: this.heightFor(width) });
+        if (width > 0 && (width !== chart.width || heightFor(width) !== chart.height)) {
+          chart.setSize({ width, height: heightFor(width) });
         }
       }
     });
@@ -269,10 +269,6 @@ export class TrainingCharts {
     }
   };
 
-  private heightFor(width: number): number {
-    return Math.round(Math.min(MAX_CHART_HEIGHT, Math.max(MIN_CHART_HEIGHT, width * 0.55)));
-  }
-
   private readColors(): ChartColors {
     const fallback = this.darkQuery.matches ? DARK_FALLBACK : LIGHT_FALLBACK;
     const style = getComputedStyle(this.lossHost);
@@ -306,22 +302,25 @@ export class TrainingCharts {
     const width = initialWidth(this.lossHost);
     const options: uPlot.Options = {
       width,
-      height: this.heightFor(width),
+      height: heightFor(width),
       // zooming would be undone by the next batch's redraw, so the cursor only reads values
       cursor: { drag: { x: false, y: false, setScale: false }, points: { size: 6 } },
       scales: {
         x: { time: false },
         // log scale: the loss falls by one to two orders of magnitude and the late, small changes matter
-        y: { distr: 3, log: 10 },
+        y: { distr: 3, log: 10, range: (_u, min, max) => lossRange(min, max) },
       },
       axes: [
-        this.axis('batch', { space: 60 }),
-        this.axis('loss (log scale)', { size: 52 }),
+        this.axis('batch', { space: 60, size: 30 }),
+        // our own ticks, all labelled (uPlot's default log filter would blank some of them)
+        this.axis('loss (log scale)', {
+          size: 48, splits: logSplits, filter: (_u, splits) => splits, values: (_u, splits) => splits.map(formatTick),
+        }),
       ],
       series: [
         { label: 'batch', value: (_u, v) => (v == null ? '–' : String(v)) },
         {
-          label: 'per batch', stroke: loss, width: 1, alpha: 0.55, points: { show: false },
+          label: 'raw', stroke: loss, width: 1, alpha: 0.55, points: { show: false },
           value: (_u, v) => (v == null ? '–' : lossFormat(v)),
         },
         {
@@ -338,10 +337,11 @@ export class TrainingCharts {
     const { train, test } = this.colors;
     const width = initialWidth(this.accuracyHost);
     const percent = (_u: uPlot, v: number | null): string => (v == null ? '–' : `${v.toFixed(2)} %`);
-    const points: uPlot.Series.Points = { show: true, size: 7, width: 2, fill: 'transparent' };
+    // uPlot shows the points while they are at least two sizes apart, i.e. for any run of sensible length
+    const points: uPlot.Series.Points = { size: 7, width: 2, fill: 'transparent' };
     const options: uPlot.Options = {
       width,
-      height: this.heightFor(width),
+      height: heightFor(width),
       cursor: { drag: { x: false, y: false, setScale: false }, points: { size: 8 } },
       scales: {
         // half an epoch of margin so the first and last points are not cut by the frame
@@ -350,7 +350,7 @@ export class TrainingCharts {
       },
       axes: [
         // whole epochs only
-        this.axis('epoch', { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500], space: 28 }),
+        this.axis('epoch', { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500], space: 28, size: 30 }),
         this.axis('accuracy (%)', { size: 44 }),
       ],
       series: [
@@ -362,6 +362,49 @@ export class TrainingCharts {
     };
     return new uPlot(options, this.accuracyData, this.accuracyHost);
   }
+}
+
+function heightFor(width: number): number {
+  return Math.round(Math.min(MAX_CHART_HEIGHT, Math.max(MIN_CHART_HEIGHT, width * 0.55)));
+}
+
+/** A little room above and below the losses; uPlot's default log range rounds out to whole decades. */
+function lossRange(min: number | null, max: number | null): uPlot.Range.MinMax {
+  if (min == null || max == null || !(max > 0)) return [0.01, 1];
+  const low = min > 0 ? min : max / 1000;
+  return [low / 1.15, max * 1.15];
+}
+
+const MIN_TICK_SPACING_PX = 22;
+const MANTISSA_TIERS: readonly (readonly number[])[] = [[1, 2, 5], [1, 3], [1]];
+
+/** Log-axis ticks at 1, 2 and 5 × 10^k, thinned to 1 and 3, then to powers of ten, when they would crowd. */
+function logSplits(chart: uPlot, _axis: number, min: number, max: number): number[] {
+  if (!(min > 0) || !(max > min)) return [];
+  const heightPx = chart.bbox.height / uPlot.pxRatio;
+  let splits: number[] = [];
+  for (const mantissas of MANTISSA_TIERS) {
+    splits = logTicks(min, max, mantissas);
+    if (splits.length * MIN_TICK_SPACING_PX <= heightPx) break;
+  }
+  // a range inside one decade, between two ticks: label its ends instead
+  return splits.length < 2 ? [min, max] : splits;
+}
+
+function logTicks(min: number, max: number, mantissas: readonly number[]): number[] {
+  const ticks: number[] = [];
+  for (let power = Math.floor(Math.log10(min)); power <= Math.ceil(Math.log10(max)); power++) {
+    for (const mantissa of mantissas) {
+      const value = Number((mantissa * 10 ** power).toPrecision(1));
+      if (value >= min && value <= max) ticks.push(value);
+    }
+  }
+  return ticks;
+}
+
+function formatTick(value: number | null): string {
+  if (value == null) return '';
+  return value >= 1 ? String(value) : String(Number(value.toPrecision(2)));
 }
 
 /** The host's width, or a guess while it is hidden (the ResizeObserver corrects it once it shows). */

@@ -1,0 +1,356 @@
+// Browser end-to-end tests of the web app: the built site (dist/) served by `vite preview`, driven in
+// Debian's Chromium. Run with `node --test tests/e2e/` after `npm run build`.
+// One server and one browser serve every test (see harness.mjs); each test opens its own page and
+// asserts only on what it did itself.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  batchesDone, pollUntil, screenshot, sleep, useApp, waitForDataReady, waitForState,
+} from './harness.mjs';
+
+// Short runs: a small network on a few thousand images trains one epoch in about a second.
+const SHORT_RUN = 'hidden=128&images=5000&epochs=1&batch=64&lr=1&momentum=0.9&seed=1';
+
+/** Fails listing every console error and uncaught page error the page produced. */
+function assertNoErrors(errors, what = 'the page') {
+  assert.deepEqual(errors, [], `${what} logged errors:\n${errors.join('\n')}`);
+}
+
+/** Opens a page for this test and closes it (and so its worker) when the test ends. */
+async function openFor(t, app, query, options) {
+  const opened = await app.open(query, options);
+  t.after(() => opened.page.close().catch(() => undefined));
+  return opened;
+}
+
+/** The sample test digits' predicted labels, read from the tiles' aria-labels ("true 7, predicted 7, right"). */
+async function digitPredictions(page) {
+  return page.$$eval('#digit-grid [role="img"][aria-label]', (tiles) => tiles
+    .filter((tile) => !tile.hidden)
+    .map((tile) => tile.getAttribute('aria-label')));
+}
+
+/** The confusion matrix's 10×10 counts, read from the table (rows: true digit; the last column is accuracy). */
+async function confusionCounts(page) {
+  return page.$$eval('#confusion table tbody tr', (rows) => rows.map((row) => [...row.querySelectorAll('td')]
+    .slice(0, 10).map((cell) => Number(cell.textContent))));
+}
+
+/**
+ * Draws with the mouse on #draw-canvas: each stroke is a list of [x, y] points as fractions of the canvas
+ * (0..1). The same strokes always give the same mouse events, so the same pixels.
+ */
+async function draw(page, strokes) {
+  const canvas = page.locator('#draw-canvas');
+  await canvas.scrollIntoViewIfNeeded();
+  const box = await canvas.boundingBox();
+  assert.ok(box && box.width > 50 && box.height > 50, `#draw-canvas is too small to draw on: ${JSON.stringify(box)}`);
+  const at = ([x, y]) => [box.x + x * box.width, box.y + y * box.height];
+  for (const stroke of strokes) {
+    await page.mouse.move(...at(stroke[0]));
+    await page.mouse.down();
+    for (const point of stroke.slice(1)) await page.mouse.move(...at(point), { steps: 8 });
+    await page.mouse.up();
+  }
+}
+
+const ONE = [[[0.5, 0.18], [0.5, 0.82]]];
+const SEVEN = [[[0.28, 0.22], [0.72, 0.22], [0.45, 0.85]]];
+
+/**
+ * The draw pad's answer and the ten score bars (#score-N holds a meter with aria-valuenow in percent, a
+ * fill whose width is the score, and the score as text), as the page shows them.
+ */
+async function drawReading(page) {
+  return page.evaluate(() => {
+    const scores = [];
+    for (let digit = 0; digit < 10; digit++) {
+      const bar = document.getElementById(`score-${digit}`);
+      if (!bar) { scores.push(null); continue; }
+      const meter = bar.matches('[aria-valuenow]') ? bar : bar.querySelector('[aria-valuenow]');
+      const fill = meter?.querySelector('[style*="width"]');
+      scores.push({
+        value: meter?.getAttribute('aria-valuenow') ?? null,
+        text: meter?.getAttribute('aria-valuetext') ?? null,
+        fillPixels: fill ? fill.getBoundingClientRect().width : null,
+      });
+    }
+    return { answer: document.getElementById('draw-answer')?.textContent.trim() ?? null, scores };
+  });
+}
+
+/** A score bar's value in percent (NaN when it shows none). */
+function scoreValue(score) {
+  return score && score.value !== null ? Number(score.value) : NaN;
+}
+
+async function waitForAnswer(page, timeout = 10_000) {
+  await page.waitForFunction(() => /The network says: \d\b/.test(document.getElementById('draw-answer')?.textContent ?? ''),
+    null, { timeout, polling: 50 });
+  return drawReading(page);
+}
+
+describe('scratchnet in the browser', () => {
+  const app = useApp();
+
+  test('the page loads MNIST, names the engine (SIMD here), and logs no errors', async (t) => {
+    const { page, errors } = await openFor(t, app, '');
+    assert.match(await page.locator('#data-status').textContent(), /60,000 training and 10,000 test images/);
+    assert.equal(await page.evaluate(() => document.body.dataset.engine), 'wasm-simd128');
+    assert.match(await page.locator('#engine-status').textContent(), /SIMD/);
+    assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready');
+    assert.equal(await page.locator('#start').isEnabled(), true, 'Start is enabled once the data is ready');
+    assert.equal(await page.locator('#data-retry').isVisible(), false);
+    // the settings form shows the defaults
+    assert.equal(await page.inputValue('#hidden'), '2048');
+    assert.equal(await page.inputValue('#learningRate'), '1');
+    await sleep(300); // late errors (e.g. a view failing on its first frame)
+    assertNoErrors(errors);
+  });
+
+  test('?engine=scalar runs the plain wasm build and says so', async (t) => {
+    const { page, errors } = await openFor(t, app, '?engine=scalar&hidden=64');
+    assert.equal(await page.evaluate(() => document.body.dataset.engine), 'scalar');
+    assert.doesNotMatch(await page.locator('#engine-status').textContent(), /SIMD \(/);
+    assert.match(await page.locator('#engine-status').textContent(), /plain WebAssembly/);
+    assert.equal(await page.inputValue('#hidden'), '64', 'the URL settings fill the form');
+    assertNoErrors(errors);
+  });
+
+  test('a short run started with Start draws the loss curve and ends above 80% test accuracy', async (t) => {
+    const { page, errors } = await openFor(t, app, `?${SHORT_RUN}`);
+    assert.equal(await page.inputValue('#trainLimit'), '5000', 'images=5000 fills the form');
+    assert.equal(await page.getAttribute('#loss-chart', 'data-points'), '0');
+    // record every value #loss-chart[data-points] takes while training, to see the curve grow over time
+    await page.evaluate(() => {
+      window.__points = [];
+      new MutationObserver(() => window.__points.push(Number(document.getElementById('loss-chart').dataset.points)))
+        .observe(document.getElementById('loss-chart'), { attributes: true, attributeFilter: ['data-points'] });
+    });
+    await page.click('#start');
+    await waitForState(page, 'done', 60_000);
+    // the last frame's points land on the next animation frame
+    const batches = await batchesDone(page);
+    const points = await pollUntil(() => page.getAttribute('#loss-chart', 'data-points').then(Number), (n) => n === batches);
+    assert.ok(batches === 78 || batches === 79, `5000 images in batches of 64 make 78 or 79 batches, not ${batches}`);
+    assert.equal(points, batches, 'the loss chart received one point per batch');
+    const history = await page.evaluate(() => window.__points);
+    const growing = history.filter((n) => n > 0);
+    assert.ok(new Set(growing).size >= 2, `the loss chart grew in several steps while training, got ${JSON.stringify(history)}`);
+    for (let i = 1; i < growing.length; i++) assert.ok(growing[i] >= growing[i - 1], `points went down: ${JSON.stringify(history)}`);
+
+    const accuracy = Number(await page.evaluate(() => document.body.dataset.testAccuracy));
+    assert.ok(accuracy > 0.8 && accuracy <= 1, `test accuracy ${accuracy} should pass 80%`);
+    assert.match(await page.locator('#summary').textContent(), /^Done: Epoch 1 of 1: test accuracy \d+\.\d\d%/);
+
+    // the sample digits with their predictions: data-wrong counts the tiles marked wrong
+    const tiles = await digitPredictions(page);
+    assert.equal(tiles.length, 40, 'the digit grid shows 40 test digits');
+    for (const label of tiles) assert.match(label, /^true \d, predicted \d, (right|wrong)$/);
+    const wrong = tiles.filter((label) => label.endsWith('wrong')).length;
+    assert.equal(Number(await page.getAttribute('#digit-grid', 'data-wrong')), wrong);
+    assert.ok(wrong < 20, `${wrong} of 40 sample digits wrong at >80% accuracy`);
+
+    // the confusion matrix: 10×10 counts over the 10,000 test images whose diagonal is the accuracy
+    const matrix = await confusionCounts(page);
+    assert.equal(matrix.length, 10);
+    for (const row of matrix) assert.equal(row.length, 10);
+    const total = matrix.flat().reduce((sum, n) => sum + n, 0);
+    const right = matrix.reduce((sum, row, i) => sum + row[i], 0);
+    assert.equal(total, 10000, 'the confusion matrix counts every test image');
+    assert.ok(Math.abs(right / total - accuracy) < 1e-4, `diagonal ${right / total} vs test accuracy ${accuracy}`);
+
+    assert.ok(await page.locator('#weight-tiles canvas, #weight-tiles img, #weight-tiles [role="img"]').count() > 0, 'weight tiles are drawn');
+    await screenshot(page, 'short-run-done', { fullPage: true });
+    assertNoErrors(errors);
+  });
+
+  test('Pause stops the batch count and Resume restarts it', async (t) => {
+    const { page, errors } = await openFor(t, app, '?hidden=256&images=60000&epochs=3&batch=64');
+    assert.equal(await page.locator('#pause').isEnabled(), false, 'nothing to pause before a run');
+    await page.click('#start');
+    await waitForState(page, 'training');
+    const started = await pollUntil(() => batchesDone(page), (n) => n >= 20);
+    assert.ok(started >= 20, `training ran ${started} batches`);
+    await page.click('#pause');
+    await waitForState(page, 'paused', 5000);
+    assert.equal(await page.locator('#resume').isEnabled(), true);
+    assert.equal(await page.locator('#pause').isEnabled(), false);
+    const paused = await batchesDone(page);
+    await sleep(1000);
+    assert.equal(await batchesDone(page), paused, 'no batch ran while paused');
+    assert.match(await page.locator('#summary').textContent(), /^Paused/);
+
+    await page.click('#resume');
+    await waitForState(page, 'training', 5000);
+    const resumed = await pollUntil(() => batchesDone(page), (n) => n > paused + 10);
+    assert.ok(resumed > paused + 10, `training went on after Resume: ${paused} → ${resumed}`);
+    await page.click('#pause');
+    await waitForState(page, 'paused', 5000);
+    assertNoErrors(errors);
+  });
+
+  test('training leaves the main thread free: no task over 50 ms during a run', async (t) => {
+    // Collects every long task (over 50 ms) from the page's start; buffered, so none is missed.
+    const initScript = () => {
+      window.__longTasks = [];
+      new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) window.__longTasks.push({ startTime: entry.startTime, duration: entry.duration });
+      }).observe({ type: 'longtask', buffered: true });
+    };
+    const { page, errors } = await openFor(t, app, '?hidden=256&images=60000&epochs=1&batch=64', { initScript });
+    // The page's load phase (parsing, compiling the app, the first layout of the charts) is not measured:
+    // only tasks that start after Start is clicked count, since the claim is about training.
+    const from = await page.evaluate(() => performance.now());
+    await page.click('#start');
+    await waitForState(page, 'training');
+    const before = await batchesDone(page);
+    await sleep(4000);
+    const after = await batchesDone(page);
+    const to = await page.evaluate(() => performance.now());
+    assert.ok(after - before > 50, `the run trained during the measurement (${before} → ${after} batches)`);
+    const longTasks = await page.evaluate(([start, end]) => window.__longTasks.filter((task) => task.startTime >= start && task.startTime <= end), [from, to]);
+    assert.deepEqual(longTasks, [], `main-thread tasks over 50 ms while training: ${JSON.stringify(longTasks)}`);
+
+    // The instrument works: a deliberate 120 ms task on the main thread is reported.
+    await page.evaluate(() => { const end = performance.now() + 120; while (performance.now() < end); });
+    const seen = await pollUntil(() => page.evaluate((end) => window.__longTasks.filter((task) => task.startTime > end).length, to), (n) => n > 0, { timeout: 3000 });
+    assert.ok(seen > 0, 'the long-task observer saw the deliberate 120 ms task');
+    assertNoErrors(errors);
+  });
+
+  test('a digit drawn with the mouse gets a prediction and filled score bars', async (t) => {
+    const { page, errors } = await openFor(t, app, `?${SHORT_RUN}&autostart`);
+    await waitForState(page, 'done', 60_000);
+    const blank = await drawReading(page);
+    assert.doesNotMatch(blank.answer ?? '', /The network says: \d/, 'no answer before anything is drawn');
+
+    await draw(page, ONE);
+    const one = await waitForAnswer(page);
+    assert.match(one.answer, /^The network says: \d$/);
+    assert.equal(one.scores.filter(Boolean).length, 10, 'ten score bars #score-0..#score-9');
+    const values = one.scores.map(scoreValue);
+    assert.ok(values.every(Number.isFinite), `every score bar shows a number: ${JSON.stringify(one.scores)}`);
+    const said = Number(/(\d)$/.exec(one.answer)[1]);
+    assert.equal(Math.max(...values), values[said], `the answer ${said} has the highest score: ${JSON.stringify(values)}`);
+    assert.ok(values[said] > 0, 'the winning bar has a score');
+    const sum = values.reduce((a, b) => a + b, 0);
+    assert.ok(Math.abs(sum - 100) < 1, `the bars show shares that add up to 100%: ${values.join(', ')}`);
+    // filled on screen: the winner's fill is drawn, wider than any other bar's
+    const fills = one.scores.map((score) => score.fillPixels);
+    assert.ok(fills[said] > 10, `the winning bar's fill is drawn (${fills[said]} px)`);
+    assert.equal(Math.max(...fills), fills[said], `fills: ${fills.join(', ')}`);
+    assert.ok(await page.locator('#draw-preview').evaluate((canvas) => {
+      const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+      let ink = 0;
+      for (let i = 0; i < data.length; i += 4) if (data[i] > 128) ink++;
+      return ink > 10;
+    }), 'the 28×28 preview shows the stroke');
+    assert.equal(said, 1, `a vertical stroke is a 1 to a network at >80% accuracy (it said ${said})`);
+    await screenshot(page, 'draw-one', { clip: await page.locator('#draw-panel').boundingBox() });
+
+    // Clear empties the pad and the answer
+    await page.click('#draw-clear');
+    await pollUntil(() => drawReading(page), (reading) => !/The network says: \d/.test(reading.answer ?? ''), { timeout: 3000 });
+    assert.doesNotMatch((await drawReading(page)).answer ?? '', /The network says: \d/, 'Clear removes the answer');
+    assertNoErrors(errors);
+  });
+
+  test('a model saved in the browser loads back after a reload with the same predictions; a bad file is refused', async (t) => {
+    const { page, errors } = await openFor(t, app, `?${SHORT_RUN}&autostart`);
+    await waitForState(page, 'done', 60_000);
+    const trained = await digitPredictions(page);
+    assert.equal(trained.length, 40);
+    await draw(page, SEVEN);
+    const drawn = await waitForAnswer(page);
+    await page.click('#save-browser');
+    await page.waitForFunction(() => /Saved in this browser/.test(document.getElementById('model-message').textContent), null, { timeout: 10_000 });
+
+    // same origin and profile: the same IndexedDB; a fresh worker with no model until Load
+    await page.reload();
+    await waitForDataReady(page);
+    assert.equal(await page.locator('#load-browser').isEnabled(), true);
+    await page.click('#load-browser');
+    await page.waitForFunction(() => /^Loaded the 784-128-10 model/.test(document.getElementById('model-message').textContent), null, { timeout: 10_000 });
+    const loaded = await pollUntil(() => digitPredictions(page), (labels) => labels.length === 40);
+    assert.deepEqual(loaded, trained, 'the loaded model answers the sample digits as the saved one did');
+    const accuracy = Number(await page.evaluate(() => document.body.dataset.testAccuracy));
+    assert.ok(accuracy > 0.8, `the loaded model's test accuracy ${accuracy}`);
+    await draw(page, SEVEN);
+    const redrawn = await waitForAnswer(page);
+    assert.deepEqual(redrawn, drawn, 'the same drawing gets the same answer and scores from the loaded model');
+
+    // a garbage file is refused and the loaded model stays
+    const message = page.locator('#model-message');
+    await page.setInputFiles('#load-file', { name: 'garbage.bin', mimeType: 'application/octet-stream', buffer: Buffer.from('this is not a scratchnet model'.repeat(20)) });
+    await page.waitForFunction(() => /garbage\.bin/.test(document.getElementById('model-message').textContent), null, { timeout: 10_000 });
+    assert.match(await message.textContent(), /garbage\.bin was not loaded: .+ The current model is kept\./);
+    assert.equal(await message.evaluate((node) => node.classList.contains('error')), true, 'the refusal is shown as an error');
+    await page.click('#draw-clear');
+    await draw(page, SEVEN);
+    assert.deepEqual(await waitForAnswer(page), drawn, 'the drawing gets the same answer and scores after the refused file');
+    assert.deepEqual(await digitPredictions(page), trained, 'the sample digits keep their predictions after the refused file');
+    assertNoErrors(errors);
+  });
+
+  test('the form refuses out-of-range settings and Start waits until they are fixed', async (t) => {
+    const { page, errors } = await openFor(t, app, '?hidden=64&images=1000');
+    const start = page.locator('#start');
+    assert.equal(await start.isEnabled(), true);
+
+    const refuse = async (field, value, pattern) => {
+      await page.fill(`#${field}`, value);
+      assert.equal(await start.isEnabled(), false, `Start is disabled with ${field}=${value}`);
+      assert.equal(await page.getAttribute(`#${field}`, 'aria-invalid'), 'true', `${field}=${value} is marked invalid`);
+      assert.match(await page.locator(`#${field}-error`).textContent(), pattern, `${field}=${value} gets an error message`);
+      assert.equal(await page.getAttribute(`#${field}-error`, 'role'), 'alert');
+    };
+    const accept = async (field, value) => {
+      await page.fill(`#${field}`, value);
+      assert.equal(await page.getAttribute(`#${field}`, 'aria-invalid'), 'false', `${field}=${value} is accepted`);
+      assert.equal(await page.locator(`#${field}-error`).textContent(), '', `${field}=${value} has no error message`);
+    };
+
+    await refuse('learningRate', '0', /above 0/);
+    await refuse('learningRate', '-1', /above 0/);
+    await accept('learningRate', '0.5');
+    assert.equal(await start.isEnabled(), true, 'Start is enabled again once the learning rate is fixed');
+
+    await refuse('batchSize', '0', /whole number from 1/);
+    await refuse('hidden', 'abc', /whole numbers/);
+    // Enter in a refused field does not start a run
+    await page.press('#hidden', 'Enter');
+    await sleep(300);
+    assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready', 'no run starts with refused settings');
+    await accept('batchSize', '32');
+    assert.equal(await start.isEnabled(), false, 'Start stays disabled while hidden is still refused');
+    await accept('hidden', '64');
+    assert.equal(await start.isEnabled(), true, 'Start is enabled once every field is fixed');
+    assertNoErrors(errors);
+  });
+
+  test('a failed MNIST download names the failure and offers a retry', async (t) => {
+    const { page } = await openFor(t, app, '?data=/nowhere/', { waitForData: false });
+    const retry = page.locator('#data-retry');
+    await retry.waitFor({ state: 'visible', timeout: 20_000 });
+    const status = await page.locator('#data-status').textContent();
+    assert.match(status, /^Could not load MNIST: /);
+    assert.match(status, /(train|t10k)-(images|labels)-idx[13]-ubyte\.gz/, `the message names the file: ${status}`);
+    assert.equal(await page.locator('#data-status').getAttribute('data-ready'), null);
+    assert.equal(await page.locator('#start').isEnabled(), false, 'no training without data');
+    await screenshot(page, 'download-failed', { clip: await page.locator('#data-panel').boundingBox() });
+    // Retry tries again (and fails again the same way)
+    await retry.click();
+    await retry.waitFor({ state: 'visible', timeout: 20_000 });
+    assert.match(await page.locator('#data-status').textContent(), /^Could not load MNIST: /);
+  });
+
+  test('a run that diverges stops with a message', async (t) => {
+    const { page, errors } = await openFor(t, app, '?loss=xent&lr=100&momentum=0.99&hidden=64&images=2000&autostart');
+    await waitForState(page, 'diverged', 60_000);
+    assert.match(await page.locator('#run-message').textContent(), /diverged/i);
+    assert.equal(await page.locator('#pause').isEnabled(), false);
+    assert.equal(await page.locator('#start').isEnabled(), true, 'a new run can be started after divergence');
+    assertNoErrors(errors);
+  });
+});

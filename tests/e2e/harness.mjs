@@ -1,0 +1,184 @@
+// Shared setup of the browser end-to-end tests: serves the built app (dist/) with `vite preview`, drives
+// Debian's Chromium through playwright-core, and offers the small waits and readings the tests share.
+//
+// useApp() registers one before() and one after() hook in the calling suite: one server and one browser
+// (a persistent context on a fresh temporary profile, so IndexedDB and Cache Storage live for the whole
+// file and start empty on every run).
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const DIST = path.join(ROOT, 'dist');
+const VITE = path.join(ROOT, 'node_modules/.bin/vite');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** Screenshots go where CI keeps them in its log (build/ is gitignored; never tests/e2e/screenshots/). */
+export const SCREENSHOT_DIR = path.resolve(ROOT, process.env.SCREENSHOT_DIR ?? 'build/screenshots');
+
+const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Starts `vite preview` on a free port and resolves once it serves the page. */
+async function startPreview() {
+  if (!fs.existsSync(path.join(DIST, 'index.html'))) {
+    throw new Error(`${DIST}/index.html is missing: run npm run build first`);
+  }
+  if (!fs.existsSync(path.join(DIST, 'data/mnist/train-images-idx3-ubyte.gz'))) {
+    throw new Error(`${DIST}/data/mnist/ lacks the MNIST files: run npm run build first`);
+  }
+  const port = await freePort();
+  // The binary itself, not npx: the pid we hold is the server's, so killing it stops the server.
+  const child = spawn(VITE, ['preview', '--config', 'web/vite.config.ts', '--port', String(port), '--strictPort', '--host', '127.0.0.1'], {
+    cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' },
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => { output += chunk; });
+  child.stderr.on('data', (chunk) => { output += chunk; });
+  let exited = null;
+  child.on('exit', (code, signal) => { exited = { code, signal }; });
+  const url = `http://127.0.0.1:${port}/`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (exited) throw new Error(`vite preview exited (${JSON.stringify(exited)}) before serving:\n${output}`);
+    try {
+      const response = await fetch(url);
+      if (response.ok && (await response.text()).includes('scratchnet')) break;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`vite preview did not answer at ${url} within 30 s:\n${output}`);
+    }
+    await sleep(100);
+  }
+  const stop = async () => {
+    if (exited) return;
+    const gone = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await gone;
+    clearTimeout(timer);
+  };
+  return { url, stop };
+}
+
+/**
+ * One server and one browser for the calling suite. The returned object is filled in by before():
+ * app.url (the app's base URL) and app.open(query, options) (a new page with its errors collected).
+ */
+export function useApp() {
+  const app = { url: '', context: null, pages: [] };
+  let server = null;
+  let profile = null;
+
+  before(async () => {
+    try {
+      server = await startPreview();
+    } catch (error) {
+      console.error(`e2e setup failed: ${error.message}`); // said once, above the cancelled tests
+      throw error;
+    }
+    app.url = server.url;
+    profile = fs.mkdtempSync(path.join(os.tmpdir(), 'chromium-'));
+    app.context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 },
+    });
+    // the persistent context opens with one blank tab; close it so only the tests' pages run
+    for (const page of app.context.pages()) await page.close();
+  });
+
+  after(async () => {
+    await app.context?.close().catch(() => undefined);
+    await server?.stop();
+    if (profile) fs.rmSync(profile, { recursive: true, force: true });
+  });
+
+  /**
+   * Opens the app with `query` (e.g. '?hidden=64&images=2000'). `initScript` runs in the page before its
+   * own scripts. Returns { page, errors }: errors collects console errors and uncaught page errors.
+   */
+  app.open = async (query = '', { initScript, waitForData = true } = {}) => {
+    const page = await app.context.newPage();
+    const errors = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(`console.error: ${message.text()} (${message.location().url ?? ''})`);
+    });
+    page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
+    page.on('crash', () => errors.push('the page crashed'));
+    if (initScript) await page.addInitScript(initScript);
+    await page.goto(new URL(query, app.url).href);
+    if (waitForData) await waitForDataReady(page);
+    return { page, errors };
+  };
+
+  return app;
+}
+
+/** Waits until the worker has loaded MNIST (the page marks #data-status[data-ready]). */
+export async function waitForDataReady(page, timeout = 30_000) {
+  try {
+    await page.locator('#data-status[data-ready]').waitFor({ state: 'attached', timeout });
+  } catch (error) {
+    const status = await page.locator('#data-status').textContent().catch(() => '?');
+    throw new Error(`MNIST was not ready within ${timeout} ms; #data-status says: ${status}`, { cause: error });
+  }
+}
+
+/** Waits until body[data-state] is one of `states`; fails naming the state it got stuck in. */
+export async function waitForState(page, states, timeout = 30_000) {
+  const wanted = Array.isArray(states) ? states : [states];
+  try {
+    await page.waitForFunction((list) => list.includes(document.body.dataset.state), wanted, { timeout, polling: 50 });
+  } catch (error) {
+    const state = await page.evaluate(() => document.body.dataset.state).catch(() => '?');
+    const message = await page.locator('#run-message').textContent().catch(() => '');
+    throw new Error(`state did not become ${wanted.join('|')} within ${timeout} ms: it is ${state} (run message: ${message})`, { cause: error });
+  }
+}
+
+/** Polls `read` until `accept(value)` or the timeout; returns the last value (the caller asserts on it). */
+export async function pollUntil(read, accept, { timeout = 10_000, interval = 50 } = {}) {
+  const deadline = Date.now() + timeout;
+  let value = await read();
+  while (!accept(value) && Date.now() < deadline) {
+    await sleep(interval);
+    value = await read();
+  }
+  return value;
+}
+
+/** body[data-batches] as a number (NaN when not set). */
+export async function batchesDone(page) {
+  return Number(await page.evaluate(() => document.body.dataset.batches ?? 'NaN'));
+}
+
+/** Saves a screenshot under SCREENSHOT_DIR and prints its path, so it shows in the CI log. */
+export async function screenshot(page, name, options = {}) {
+  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const file = path.join(SCREENSHOT_DIR, `${name}.png`);
+  await page.screenshot({ path: file, ...options });
+  console.log(`screenshot: ${file}`);
+  return file;
+}
+
+export { sleep };

@@ -1,0 +1,44 @@
+// Tests of the score bars' display arithmetic (the DOM part is checked in a browser).
+import { describe, expect, it } from 'vitest';
+import { displayShares, percentText, topClass } from '../../web/src/ui/score-bars';
+
+describe('displayShares', () => {
+  it('divides sigmoid outputs by their sum so the bars add up to 100%', () => {
+    const shares = displayShares(Float32Array.from([0.9, 0.3, 0, 0, 0, 0, 0, 0, 0, 0.3]));
+    expect(shares[0]).toBeCloseTo(0.6, 6);
+    expect(shares[1]).toBeCloseTo(0.2, 6);
+    expect(shares[9]).toBeCloseTo(0.2, 6);
+    expect(shares.reduce((sum, v) => sum + v, 0)).toBeCloseTo(1, 6);
+  });
+
+  it('leaves softmax outputs as they are', () => {
+    const softmax = Float32Array.from([0.05, 0.05, 0.1, 0.5, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05]);
+    const shares = displayShares(softmax);
+    softmax.forEach((value, i) => expect(shares[i]).toBeCloseTo(value, 6));
+  });
+
+  it('counts negative and non-finite scores as 0, and keeps all zeros at 0', () => {
+    expect([...displayShares([-1, NaN, Infinity, 2])]).toEqual([0, 0, 0, 1]);
+    expect([...displayShares(new Float32Array(10))]).toEqual(new Array(10).fill(0));
+  });
+});
+
+describe('topClass', () => {
+  it('finds the highest score, the first one on a tie, skipping NaN', () => {
+    expect(topClass([0.1, 0.7, 0.2])).toBe(1);
+    expect(topClass([0.5, 0.5])).toBe(0);
+    expect(topClass([NaN, 0.1, NaN, 0.3])).toBe(3);
+    expect(topClass([NaN, NaN])).toBe(-1);
+    expect(topClass([])).toBe(-1);
+  });
+});
+
+describe('percentText', () => {
+  it('rounds to whole percent and shows a tiny share as <1%', () => {
+    expect(percentText(0)).toBe('0%');
+    expect(percentText(0.001)).toBe('<1%');
+    expect(percentText(0.005)).toBe('1%');
+    expect(percentText(0.834)).toBe('83%');
+    expect(percentText(1)).toBe('100%');
+  });
+});

@@ -1,0 +1,146 @@
+// Tests of the settings form's validation (web/src/app/settings.ts): good values are taken, and each bad
+// one is refused under its own field's name with a message saying what is allowed, leaving the rest alone.
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_SETTINGS,
+  LIMITS,
+  SETTING_NAMES,
+  formatSetting,
+  parseSettings,
+  settingsFromQuery,
+  type SettingName,
+} from '../../web/src/app/settings';
+
+type Raw = Partial<Record<SettingName, string>>;
+
+/** The settings, or a failure that shows the errors. */
+function accepted(raw: Raw) {
+  const result = parseSettings(raw);
+  if (!result.ok) throw new Error(`expected ${JSON.stringify(raw)} to be accepted: ${JSON.stringify(result.errors)}`);
+  return result.settings;
+}
+
+/** The errors, checking that exactly `field` was refused. */
+function refusedOnly(raw: Raw, field: SettingName): string {
+  const result = parseSettings(raw);
+  if (result.ok) throw new Error(`expected ${JSON.stringify(raw)} to be refused`);
+  expect(Object.keys(result.errors)).toEqual([field]);
+  const message = result.errors[field];
+  expect(message).toBeTypeOf('string');
+  expect(message!.length).toBeGreaterThan(5);
+  return message!;
+}
+
+describe('parseSettings', () => {
+  it('gives the defaults for an empty form, and the form shows them back', () => {
+    const settings = accepted({});
+    expect(settings).toEqual(DEFAULT_SETTINGS);
+    const form = Object.fromEntries(SETTING_NAMES.map((name) => [name, formatSetting(settings, name)])) as Raw;
+    expect(accepted(form)).toEqual(DEFAULT_SETTINGS);
+  });
+
+  it('does not let a result share the defaults array', () => {
+    const settings = accepted({});
+    settings.hidden.push(5);
+    expect(DEFAULT_SETTINGS.hidden).toEqual([2048]);
+  });
+
+  it('accepts every valid value, in the forms people type them', () => {
+    expect(
+      accepted({
+        hidden: ' 512 , 256 ',
+        learningRate: '0.05',
+        momentum: '0',
+        batchSize: '1',
+        epochs: '100',
+        output: 'softmax-xent',
+        seed: '4294967295',
+        trainLimit: '100',
+      }),
+    ).toEqual({ hidden: [512, 256], learningRate: 0.05, momentum: 0, batchSize: 1, epochs: 100, output: 'softmax-xent', seed: 4294967295, trainLimit: 100 });
+    expect(accepted({ learningRate: '1e-3' }).learningRate).toBe(0.001);
+    expect(accepted({ learningRate: '.5' }).learningRate).toBe(0.5);
+    expect(accepted({ learningRate: String(LIMITS.learningRate) }).learningRate).toBe(LIMITS.learningRate);
+    expect(accepted({ momentum: '0.999' }).momentum).toBe(0.999);
+    expect(accepted({ batchSize: String(LIMITS.batchSize) }).batchSize).toBe(LIMITS.batchSize);
+    expect(accepted({ trainLimit: '60000' }).trainLimit).toBe(60000);
+    expect(accepted({ output: 'sigmoid-l2' }).output).toBe('sigmoid-l2');
+    expect(accepted({ hidden: '4096' }).hidden).toEqual([4096]);
+    expect(accepted({ hidden: '1,2,3,4,5,6,7' }).hidden).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('takes an empty or zero hidden field as "no hidden layer"', () => {
+    expect(accepted({ hidden: '' }).hidden).toEqual([]);
+    expect(accepted({ hidden: '0' }).hidden).toEqual([]);
+  });
+
+  const refusals: [SettingName, string, RegExp][] = [
+    ['hidden', 'abc', /whole numbers/],
+    ['hidden', '512,,256', /whole numbers/],
+    ['hidden', '512;256', /whole numbers/],
+    ['hidden', '0,10', /from 1/],
+    ['hidden', '4097', /4096/],
+    ['hidden', '12.5', /whole numbers/],
+    ['hidden', '-3', /whole numbers/],
+    ['hidden', '1,2,3,4,5,6,7,8', /at most 7/],
+    ['learningRate', '0', /above 0/],
+    ['learningRate', '-0.1', /above 0/],
+    ['learningRate', '101', /at most 100/],
+    ['learningRate', 'fast', /number/],
+    ['learningRate', '', /number/],
+    ['learningRate', 'Infinity', /number/],
+    ['learningRate', '1e400', /number/],
+    ['learningRate', 'NaN', /number/],
+    ['learningRate', '0x10', /number/],
+    ['momentum', '1', /0 to 0.999/],
+    ['momentum', '-0.5', /0 to 0.999/],
+    ['momentum', '0.9.1', /0 to 0.999/],
+    ['batchSize', '0', /whole number from 1/],
+    ['batchSize', '4097', /4096/],
+    ['batchSize', '32.5', /whole number/],
+    ['batchSize', ' ', /whole number/],
+    ['epochs', '0', /whole number from 1 to 100/],
+    ['epochs', '101', /whole number from 1 to 100/],
+    ['epochs', '2 epochs', /whole number/],
+    ['seed', '-1', /whole number from 0 to 4294967295/],
+    ['seed', '4294967296', /4294967295/],
+    ['seed', '1.5', /whole number/],
+    ['trainLimit', '99', /from 100 to 60000/],
+    ['trainLimit', '0', /from 100/],
+    ['trainLimit', '60001', /60000/],
+    ['output', 'relu', /sigmoid-l2, softmax-xent/],
+    ['output', '', /sigmoid-l2, softmax-xent/],
+  ];
+
+  it.each(refusals)('refuses %s = %j with a message under that field', (field, text, expected) => {
+    // The other fields are valid, so only this one may be refused.
+    const raw: Raw = { ...Object.fromEntries(SETTING_NAMES.map((name) => [name, formatSetting(DEFAULT_SETTINGS, name)])), [field]: text };
+    expect(refusedOnly(raw, field)).toMatch(expected);
+  });
+
+  it('reports every bad field at once', () => {
+    const result = parseSettings({ hidden: 'x', learningRate: '0', momentum: '2', batchSize: '0', epochs: '0', output: 'x', seed: '-1', trainLimit: '1' });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(Object.keys(result.errors).sort()).toEqual([...SETTING_NAMES].sort());
+  });
+});
+
+describe('settingsFromQuery', () => {
+  it('reads long and short names and the loss shorthands', () => {
+    const raw = settingsFromQuery(new URLSearchParams('hidden=512,256&lr=0.5&batch=32&epochs=2&loss=xent&seed=7&images=1000&momentum=0.5'));
+    expect(raw).toEqual({ hidden: '512,256', learningRate: '0.5', batchSize: '32', epochs: '2', output: 'softmax-xent', seed: '7', trainLimit: '1000', momentum: '0.5' });
+    expect(settingsFromQuery(new URLSearchParams('learningRate=2&batchSize=8&output=sigmoid-l2&trainLimit=500&loss=l2'))).toEqual({
+      learningRate: '2', batchSize: '8', output: 'sigmoid-l2', trainLimit: '500',
+    });
+  });
+
+  it('ignores unknown parameters', () => {
+    expect(settingsFromQuery(new URLSearchParams('engine=scalar&autostart&data=./x/'))).toEqual({});
+  });
+
+  it('leaves bad values for parseSettings to refuse', () => {
+    const result = parseSettings(settingsFromQuery(new URLSearchParams('lr=-1&loss=constructor')));
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(Object.keys(result.errors).sort()).toEqual(['learningRate', 'output']);
+  });
+});

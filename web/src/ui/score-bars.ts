@@ -1,0 +1,115 @@
+// Ten horizontal bars with the network's score for each digit, the best one highlighted, and its answer.
+
+const DIGITS = 10;
+const EMPTY_ANSWER = 'Draw a digit';
+
+/**
+ * Scores as shares that sum to 1, for display. With sigmoid outputs (the original model) each score is
+ * on its own between 0 and 1 and they need not sum to 1, so they are divided by their sum; softmax
+ * outputs already sum to 1 and are unchanged. Negative or non-finite scores count as 0; all zeros stay 0.
+ */
+export function displayShares(scores: ArrayLike<number>): Float32Array {
+  const shares = new Float32Array(scores.length);
+  let total = 0;
+  for (let i = 0; i < scores.length; i++) {
+    const score = scores[i]!;
+    shares[i] = Number.isFinite(score) && score > 0 ? score : 0;
+    total += shares[i]!;
+  }
+  if (total > 0) for (let i = 0; i < shares.length; i++) shares[i] = shares[i]! / total;
+  return shares;
+}
+
+/** The index of the highest score (the first on a tie), or -1 when none is a number. */
+export function topClass(scores: ArrayLike<number>): number {
+  let best = -1;
+  for (let i = 0; i < scores.length; i++) {
+    const score = scores[i]!;
+    if (Number.isNaN(score)) continue;
+    if (best < 0 || score > scores[best]!) best = i;
+  }
+  return best;
+}
+
+/** A share as the text beside its bar: whole percent, with "<1%" so a tiny score is not shown as nothing. */
+export function percentText(share: number): string {
+  if (share <= 0) return '0%';
+  if (share < 0.005) return '<1%';
+  return `${Math.round(share * 100)}%`;
+}
+
+interface BarRow {
+  row: HTMLElement;
+  meter: HTMLElement;
+  fill: HTMLElement;
+  value: HTMLElement;
+}
+
+export class ScoreBars {
+  private readonly answer: HTMLElement;
+  private readonly rows: BarRow[] = [];
+
+  constructor(host: HTMLElement) {
+    const root = document.createElement('div');
+    root.className = 'score-bars';
+
+    this.answer = document.createElement('p');
+    this.answer.id = 'draw-answer';
+    this.answer.className = 'score-bars__answer';
+    // Announced when it changes; show() only touches it when the answer really changes.
+    this.answer.setAttribute('aria-live', 'polite');
+    this.answer.setAttribute('aria-atomic', 'true');
+
+    const list = document.createElement('ol');
+    list.className = 'score-bars__list';
+    list.setAttribute('aria-label', 'Score for each digit');
+    for (let digit = 0; digit < DIGITS; digit++) {
+      const row = document.createElement('li');
+      row.id = `score-${digit}`;
+      row.className = 'score-bars__row';
+      const label = document.createElement('span');
+      label.className = 'score-bars__digit';
+      label.textContent = String(digit);
+      label.setAttribute('aria-hidden', 'true'); // the meter's label says it
+      const meter = document.createElement('div');
+      meter.className = 'score-bars__meter';
+      meter.setAttribute('role', 'meter');
+      meter.setAttribute('aria-label', `Digit ${digit}`);
+      meter.setAttribute('aria-valuemin', '0');
+      meter.setAttribute('aria-valuemax', '100');
+      const fill = document.createElement('div');
+      fill.className = 'score-bars__fill';
+      meter.append(fill);
+      const value = document.createElement('span');
+      value.className = 'score-bars__value';
+      value.setAttribute('aria-hidden', 'true'); // the meter's aria-valuetext says it
+      row.append(label, meter, value);
+      list.append(row);
+      this.rows.push({ row, meter, fill, value });
+    }
+
+    root.append(this.answer, list);
+    host.append(root);
+    this.show(null);
+  }
+
+  /** Shows ten class scores (sigmoid or softmax outputs), or clears the bars when given null. */
+  show(scores: Float32Array | null): void {
+    if (scores && scores.length !== DIGITS) {
+      throw new RangeError(`expected ${DIGITS} scores, got ${scores.length}`);
+    }
+    const shares = scores ? displayShares(scores) : new Float32Array(DIGITS);
+    const top = scores ? topClass(scores) : -1;
+    this.rows.forEach(({ row, meter, fill, value }, digit) => {
+      const share = shares[digit]!;
+      const text = scores ? percentText(share) : '';
+      fill.style.width = `${(share * 100).toFixed(1)}%`;
+      value.textContent = text;
+      meter.setAttribute('aria-valuenow', (share * 100).toFixed(1));
+      meter.setAttribute('aria-valuetext', scores ? text : 'no score');
+      row.classList.toggle('is-top', digit === top);
+    });
+    const answer = !scores ? EMPTY_ANSWER : top >= 0 ? `The network says: ${top}` : 'The network has no answer';
+    if (this.answer.textContent !== answer) this.answer.textContent = answer;
+  }
+}

@@ -1,0 +1,144 @@
+// What first-layer hidden units respond to: each unit's 784 input weights drawn as a 28×28 tile, blue for
+// negative, neutral for zero, orange-red for positive. Each tile is scaled to its own largest |weight|, as
+// units differ a lot in overall size and one shared scale would leave most of them blank.
+import type { HiddenWeights } from '../worker/protocol';
+
+/** More tiles than this add little and cost layout; the rest are left out (and the note says so). */
+const MAX_TILES = 100;
+/** Colour map resolution: weights are quantised to this many steps from −max to +max. */
+const MAP_STEPS = 256;
+
+type Rgb = readonly [number, number, number];
+interface Palette { negative: Rgb; neutral: Rgb; positive: Rgb }
+
+// Neutral is the page's own background tone, so zero weights recede in either theme.
+const LIGHT: Palette = { negative: [33, 102, 172], neutral: [247, 247, 247], positive: [214, 72, 28] };
+const DARK: Palette = { negative: [96, 165, 250], neutral: [28, 30, 34], positive: [251, 146, 60] };
+
+export class WeightTiles {
+  private readonly note: HTMLElement;
+  private readonly grid: HTMLElement;
+  private readonly legendScale: HTMLElement;
+  private readonly legend: HTMLElement;
+  private readonly canvases: HTMLCanvasElement[] = [];
+  private readonly darkQuery = matchMedia('(prefers-color-scheme: dark)');
+  /** MAP_STEPS × RGBA */
+  private readonly colorMap = new Uint8ClampedArray(MAP_STEPS * 4);
+  private image: ImageData | null = null;
+  private last: HiddenWeights | null = null;
+
+  constructor(host: HTMLElement) {
+    host.classList.add('weight-tiles');
+    this.note = document.createElement('p');
+    this.note.className = 'weight-tiles-note';
+    this.note.textContent = 'No weights yet.';
+    this.grid = document.createElement('div');
+    this.grid.className = 'weight-tiles-grid';
+    this.grid.setAttribute('role', 'img');
+
+    this.legend = document.createElement('div');
+    this.legend.className = 'weight-tiles-legend';
+    this.legend.setAttribute('aria-hidden', 'true'); // the note says the same in words
+    this.legendScale = document.createElement('span');
+    this.legendScale.className = 'weight-tiles-scale';
+    const negative = document.createElement('span');
+    negative.textContent = '−max';
+    const zero = document.createElement('span');
+    zero.className = 'weight-tiles-zero';
+    zero.textContent = '0';
+    const positive = document.createElement('span');
+    positive.textContent = '+max';
+    this.legend.append(negative, this.legendScale, positive);
+    this.legendScale.append(zero);
+    this.legend.hidden = true;
+    host.replaceChildren(this.note, this.grid, this.legend);
+
+    this.applyPalette();
+    this.darkQuery.addEventListener('change', () => {
+      this.applyPalette();
+      if (this.last) this.show(this.last);
+    });
+  }
+
+  show(w: HiddenWeights): void {
+    this.last = w;
+    const side = Math.round(Math.sqrt(w.inputs));
+    const units = Math.min(w.units, MAX_TILES, Math.floor(w.weights.length / Math.max(1, w.inputs)));
+    if (side * side !== w.inputs || units <= 0) {
+      for (const canvas of this.canvases) canvas.hidden = true;
+      this.legend.hidden = true;
+      this.grid.removeAttribute('aria-label');
+      this.note.textContent = units <= 0
+        ? 'No weights to show.'
+        : `The first layer has ${w.inputs} inputs, which is not a square image, so its weights are not drawn.`;
+      return;
+    }
+
+    if (!this.image || this.image.width !== side) this.image = new ImageData(side, side);
+    while (this.canvases.length < units) {
+      const canvas = document.createElement('canvas');
+      canvas.className = 'weight-tiles-tile';
+      this.grid.append(canvas);
+      this.canvases.push(canvas);
+    }
+    for (let unit = 0; unit < this.canvases.length; unit++) {
+      const canvas = this.canvases[unit];
+      canvas.hidden = unit >= units;
+      if (unit < units) this.drawTile(canvas, w.weights, unit * w.inputs, w.inputs, side);
+    }
+
+    const shown = units < w.units ? `The first ${units} of ${w.units} hidden units` : `${units} hidden units`;
+    const description = `${shown}, one ${side}×${side} tile of input weights each: blue negative, red positive, ` +
+      'each tile scaled to its own largest weight.';
+    this.note.textContent = description;
+    this.grid.setAttribute('aria-label', description);
+    this.legend.hidden = false;
+  }
+
+  private drawTile(canvas: HTMLCanvasElement, weights: Float32Array, offset: number, inputs: number, side: number): void {
+    const image = this.image;
+    if (!image) return;
+    let maxAbs = 0;
+    for (let i = 0; i < inputs; i++) {
+      const magnitude = Math.abs(weights[offset + i]);
+      if (magnitude > maxAbs) maxAbs = magnitude;
+    }
+    // an all-zero (or non-finite) unit draws as neutral instead of dividing by zero
+    const scale = maxAbs > 0 && Number.isFinite(maxAbs) ? (MAP_STEPS - 1) / (2 * maxAbs) : 0;
+    const middle = (MAP_STEPS - 1) / 2;
+    const rgba = image.data;
+    const map = this.colorMap;
+    for (let i = 0; i < inputs; i++) {
+      const step = Math.round(middle + weights[offset + i] * scale) | 0;
+      const from = 4 * (step < 0 ? 0 : step >= MAP_STEPS ? MAP_STEPS - 1 : step);
+      const to = 4 * i;
+      rgba[to] = map[from];
+      rgba[to + 1] = map[from + 1];
+      rgba[to + 2] = map[from + 2];
+      rgba[to + 3] = 255;
+    }
+    if (canvas.width !== side) {
+      canvas.width = side;
+      canvas.height = side;
+    }
+    const context = canvas.getContext('2d');
+    context?.putImageData(image, 0, 0);
+  }
+
+  private applyPalette(): void {
+    const palette = this.darkQuery.matches ? DARK : LIGHT;
+    const middle = (MAP_STEPS - 1) / 2;
+    for (let step = 0; step < MAP_STEPS; step++) {
+      const t = (step - middle) / middle; // −1 … 1
+      const end = t < 0 ? palette.negative : palette.positive;
+      const amount = Math.abs(t);
+      for (let channel = 0; channel < 3; channel++) {
+        this.colorMap[4 * step + channel] = palette.neutral[channel] + (end[channel] - palette.neutral[channel]) * amount;
+      }
+      this.colorMap[4 * step + 3] = 255;
+    }
+    const css = (rgb: Rgb): string => `rgb(${rgb[0]} ${rgb[1]} ${rgb[2]})`;
+    this.legendScale.style.background =
+      `linear-gradient(to right, ${css(palette.negative)}, ${css(palette.neutral)}, ${css(palette.positive)})`;
+  }
+}
