@@ -9,7 +9,8 @@
 namespace scratchnet {
 
 namespace {
-constexpr int kCheckpointInterval = 100;   // batches between snapshots of the parameters
+constexpr int kCheckpointInterval = 100;       // batches between snapshots of the parameters within a call
+constexpr int kCheckpointAtCallInterval = 10;  // at the start of a call, if this many batches ran since the last
 constexpr double kExplodedLoss = 1e4;      // a mean batch loss above this counts as divergence
 constexpr int kEvalChunk = 256;            // samples per forward pass when evaluating
 constexpr uint64_t kOrderStream = 0x5eedf00dULL;  // separates the shuffle stream from the init stream
@@ -101,8 +102,9 @@ TrainSummary Trainer::train(int batches) {
   batch_x_.resize(static_cast<size_t>(B) * train_.features());
   batch_labels_.resize(B);
 
-  // The state the caller last saw is the one to come back to if this call blows up.
-  if (batches_since_checkpoint_ > 0) take_checkpoint();
+  // Come back to about the state the caller last saw if this call blows up; callers that train a batch at
+  // a time get a snapshot every few calls, so the copy stays a small share of the work.
+  if (batches_since_checkpoint_ >= kCheckpointAtCallInterval) take_checkpoint();
   const auto start = std::chrono::steady_clock::now();
   double loss_sum = 0;
   long correct = 0;

@@ -3,8 +3,16 @@
 // draws in (preprocessDrawing's 'alpha' convention); the pad's background comes from CSS.
 import { MNIST_SIZE, preprocessDrawing } from '../lib/mnist-preprocess';
 
-/** Pen width as a fraction of the pad's side: 1/14 of 280 is 20 px, which becomes MNIST's ~1.5 px stroke. */
+/**
+ * Pen width as a fraction of the pad's side: 1/14 of 280 is 20 px, about 2 px once a digit that fills
+ * most of the pad is fitted to 20×20, like MNIST's strokes.
+ */
 const STROKE_FRACTION = 1 / 14;
+/**
+ * Side of the copy that is analysed. Ten times the 28-pixel output is ample for area averaging, and it
+ * keeps each frame's work the same on a 3× phone screen (834² pixels would cost several ms a frame).
+ */
+const ANALYSIS_SIZE = 280;
 
 interface StrokePoint {
   x: number;
@@ -24,6 +32,10 @@ export class DrawPad {
   private lastMidpoint: StrokePoint | null = null;
   private hasInk = false;
   private frameRequest = 0;
+  /** The stroke colour, kept here because resizing a canvas resets its context's state. */
+  private inkStyle = '#111';
+  /** A scratch canvas for the reduced copy, made the first time one is needed. */
+  private analysisContext: CanvasRenderingContext2D | null = null;
 
   constructor(
     host: HTMLElement,
@@ -89,6 +101,8 @@ export class DrawPad {
     // an emulated pixel ratio; a stroke pad does not need exact device-pixel snapping.
     new ResizeObserver(() => this.fitBackingStore(this.canvas.clientWidth * devicePixelRatio)).observe(this.canvas);
     this.watchPixelRatio();
+    // Ink drawn in the dark theme's light colour would vanish on the light theme's paper: recolour it.
+    matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => this.recolourInk());
   }
 
   /** Wipes the drawing and the preview, and tells the listener there is no digit. */
@@ -110,8 +124,8 @@ export class DrawPad {
     const point = this.toCanvas(event);
     this.lastPoint = point;
     this.lastMidpoint = point;
-    this.context.fillStyle = this.inkColour();
-    this.context.strokeStyle = this.context.fillStyle;
+    this.inkStyle = this.inkColour();
+    this.context.fillStyle = this.inkStyle;
     // A dot, so that a tap leaves a mark and a stroke starts round.
     this.context.beginPath();
     this.context.arc(point.x, point.y, this.lineWidth() / 2, 0, Math.PI * 2);
@@ -157,6 +171,7 @@ export class DrawPad {
 
   private segment(from: StrokePoint, control: StrokePoint, to: StrokePoint): void {
     const context = this.context;
+    context.strokeStyle = this.inkStyle;
     context.lineWidth = this.lineWidth();
     context.lineCap = 'round';
     context.lineJoin = 'round';
@@ -181,12 +196,27 @@ export class DrawPad {
 
   /** Preprocesses the drawing, shows it in the preview and hands it to the listener. */
   private emit(): void {
-    const { width, height } = this.canvas;
-    if (width === 0 || height === 0) return;
-    const pixels = preprocessDrawing(this.context.getImageData(0, 0, width, height), { ink: 'alpha' });
+    const pixels = preprocessDrawing(this.readDrawing(), { ink: 'alpha' });
     if (pixels) this.drawPreview(pixels);
     else this.clearPreview();
     this.onDigit(pixels);
+  }
+
+  /** The drawing's pixels, reduced to ANALYSIS_SIZE when the backing store is larger. */
+  private readDrawing(): ImageData {
+    const { width, height } = this.canvas;
+    if (width <= ANALYSIS_SIZE) return this.context.getImageData(0, 0, width, height);
+    if (!this.analysisContext) {
+      const scratch = document.createElement('canvas');
+      scratch.width = ANALYSIS_SIZE;
+      scratch.height = ANALYSIS_SIZE;
+      this.analysisContext = getContext(scratch, { willReadFrequently: true });
+      this.analysisContext.imageSmoothingQuality = 'high';
+    }
+    const context = this.analysisContext;
+    context.clearRect(0, 0, ANALYSIS_SIZE, ANALYSIS_SIZE);
+    context.drawImage(this.canvas, 0, 0, ANALYSIS_SIZE, ANALYSIS_SIZE);
+    return context.getImageData(0, 0, ANALYSIS_SIZE, ANALYSIS_SIZE);
   }
 
   private drawPreview(pixels: Uint8Array): void {
@@ -241,17 +271,30 @@ export class DrawPad {
     );
   }
 
-  /** A pointer position in backing-store pixels. */
+  /** A pointer position in backing-store pixels (the store covers the content box, inside the border). */
   private toCanvas(event: PointerEvent): StrokePoint {
     const rect = this.canvas.getBoundingClientRect();
+    const left = rect.left + this.canvas.clientLeft;
+    const top = rect.top + this.canvas.clientTop;
     return {
-      x: ((event.clientX - rect.left) * this.canvas.width) / Math.max(1, rect.width),
-      y: ((event.clientY - rect.top) * this.canvas.height) / Math.max(1, rect.height),
+      x: ((event.clientX - left) * this.canvas.width) / Math.max(1, this.canvas.clientWidth),
+      y: ((event.clientY - top) * this.canvas.height) / Math.max(1, this.canvas.clientHeight),
     };
   }
 
   private lineWidth(): number {
     return this.canvas.width * STROKE_FRACTION;
+  }
+
+  /** Paints all ink so far in the theme's current colour, keeping its alpha (which is what counts). */
+  private recolourInk(): void {
+    this.inkStyle = this.inkColour();
+    const context = this.context;
+    context.save();
+    context.globalCompositeOperation = 'source-in';
+    context.fillStyle = this.inkStyle;
+    context.fillRect(0, 0, this.canvas.width, this.canvas.height);
+    context.restore();
   }
 
   /** The text colour of the theme: only alpha counts as ink, so this is purely for looks. */

@@ -144,8 +144,9 @@ export class TrainingCharts {
   private readonly lossData: uPlot.AlignedData = [this.drawnBatches, this.drawnLosses, this.drawnSmooth];
 
   private readonly epochs: number[] = [];
-  private readonly trainAccuracy: number[] = [];
-  private readonly testAccuracy: number[] = [];
+  // null (a gap) where an accuracy is not a number, e.g. no training images were counted
+  private readonly trainAccuracy: (number | null)[] = [];
+  private readonly testAccuracy: (number | null)[] = [];
   private readonly accuracyData: uPlot.AlignedData = [this.epochs, this.trainAccuracy, this.testAccuracy];
   private plannedEpochs = 1;
 
@@ -413,7 +414,8 @@ function initialWidth(host: HTMLElement): number {
 }
 
 /** The engine reports accuracy as a fraction; accept percentages too (no 10-class model scores ≤ 1 %). */
-function asPercent(accuracy: number): number {
+function asPercent(accuracy: number): number | null {
+  if (!Number.isFinite(accuracy)) return null;
   return accuracy <= 1 ? accuracy * 100 : accuracy;
 }
 
