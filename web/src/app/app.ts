@@ -235,7 +235,8 @@ export class App {
       this.#scores.show(null);
       return;
     }
-    this.#scores.show(await this.#trainer.predict(pixels));
+    const scores = await this.#trainer.predict(pixels);
+    if (pixels === this.#lastDrawing) this.#scores.show(scores); // a newer drawing (or Clear) wins
   }
 
   #updateButtons(): void {

@@ -102,8 +102,10 @@ export function settingsFromQuery(query: URLSearchParams): Partial<Record<Settin
   };
   const raw: Partial<Record<SettingName, string>> = {};
   for (const [key, value] of query) {
+    if (!Object.hasOwn(aliases, key)) continue;
     const name = aliases[key];
-    if (name) raw[name] = key === 'loss' ? ({ l2: 'sigmoid-l2', xent: 'softmax-xent' }[value] ?? value) : value;
+    const lossNames: Record<string, string> = { l2: 'sigmoid-l2', xent: 'softmax-xent' };
+    raw[name] = key === 'loss' && Object.hasOwn(lossNames, value) ? lossNames[value] : value;
   }
   return raw;
 }

@@ -12,7 +12,7 @@ export interface TrainingSettings {
   epochs: number;
   output: OutputLoss;
   seed: number;
-  /** train on the first N training images only (0: all 60,000) */
+  /** train on the first N training images (60,000 or more: all of them) */
   trainLimit: number;
 }
 
