@@ -3,13 +3,15 @@
 // One server and one browser serve every test (see harness.mjs); each test opens its own page and
 // asserts only on what it did itself.
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { describe, test } from 'node:test';
 import {
-  batchesDone, pollUntil, screenshot, sleep, useApp, waitForDataReady, waitForState,
+  batchesDone, pollUntil, screenshot, sleep, traceMainThread, useApp, waitForDataReady, waitForState,
 } from './harness.mjs';
 
-// Short runs: a small network on a few thousand images trains one epoch in about a second.
-const SHORT_RUN = 'hidden=128&images=5000&epochs=1&batch=64&lr=1&momentum=0.9&seed=1';
+// Short runs: a small network on 10,000 images trains one epoch in well under a second here (about 150
+// batches: enough 40 ms chunks for the loss chart to grow in several steps even on a faster machine).
+const SHORT_RUN = 'hidden=128&images=10000&epochs=1&batch=64&lr=1&momentum=0.9&seed=1';
 
 /** Fails listing every console error and uncaught page error the page produced. */
 function assertNoErrors(errors, what = 'the page') {
@@ -72,7 +74,7 @@ async function drawReading(page) {
       scores.push({
         value: meter?.getAttribute('aria-valuenow') ?? null,
         text: meter?.getAttribute('aria-valuetext') ?? null,
-        fillPixels: fill ? fill.getBoundingClientRect().width : null,
+        fill: fill?.style.width ?? null, // as set; the drawn width eases towards it (see fillWidths)
       });
     }
     return { answer: document.getElementById('draw-answer')?.textContent.trim() ?? null, scores };
@@ -84,10 +86,35 @@ function scoreValue(score) {
   return score && score.value !== null ? Number(score.value) : NaN;
 }
 
+/**
+ * Waits for the answer to the finished drawing. The pad also asks about the stroke while it is drawn, so
+ * an answer appears before the last one: wait until the reading stays the same for 300 ms.
+ */
 async function waitForAnswer(page, timeout = 10_000) {
   await page.waitForFunction(() => /The network says: \d\b/.test(document.getElementById('draw-answer')?.textContent ?? ''),
     null, { timeout, polling: 50 });
-  return drawReading(page);
+  const deadline = Date.now() + timeout;
+  let reading = await drawReading(page);
+  for (;;) {
+    await sleep(300);
+    const next = await drawReading(page);
+    if (JSON.stringify(next) === JSON.stringify(reading)) return next;
+    if (Date.now() > deadline) throw new Error(`the draw pad's answer did not settle: ${JSON.stringify(next)}`);
+    reading = next;
+  }
+}
+
+/** The score bars' fills as drawn on screen (pixels), once their transitions have ended. */
+async function fillWidths(page) {
+  return page.evaluate(async () => {
+    const fills = [];
+    for (let digit = 0; digit < 10; digit++) {
+      const fill = document.getElementById(`score-${digit}`)?.querySelector('[aria-valuenow] [style*="width"]');
+      await Promise.allSettled((fill?.getAnimations() ?? []).map((animation) => animation.finished));
+      fills.push(fill ? fill.getBoundingClientRect().width : NaN);
+    }
+    return fills;
+  });
 }
 
 describe('scratchnet in the browser', () => {
@@ -104,22 +131,24 @@ describe('scratchnet in the browser', () => {
     // the settings form shows the defaults
     assert.equal(await page.inputValue('#hidden'), '2048');
     assert.equal(await page.inputValue('#learningRate'), '1');
-    await sleep(300); // late errors (e.g. a view failing on its first frame)
+    await sleep(300); // late errors (e.g. a view failing on its first frame), late progress reports
+    assert.match(await page.locator('#data-status').textContent(), /^MNIST ready: /, 'the ready message stays');
     assertNoErrors(errors);
   });
 
   test('?engine=scalar runs the plain wasm build and says so', async (t) => {
     const { page, errors } = await openFor(t, app, '?engine=scalar&hidden=64');
     assert.equal(await page.evaluate(() => document.body.dataset.engine), 'scalar');
-    assert.doesNotMatch(await page.locator('#engine-status').textContent(), /SIMD \(/);
-    assert.match(await page.locator('#engine-status').textContent(), /plain WebAssembly/);
+    const engine = await page.locator('#engine-status').textContent();
+    assert.match(engine, /plain WebAssembly/);
+    assert.doesNotMatch(engine, /has no wasm SIMD/, 'this browser has SIMD: the page must not blame it for the scalar engine');
     assert.equal(await page.inputValue('#hidden'), '64', 'the URL settings fill the form');
     assertNoErrors(errors);
   });
 
   test('a short run started with Start draws the loss curve and ends above 80% test accuracy', async (t) => {
     const { page, errors } = await openFor(t, app, `?${SHORT_RUN}`);
-    assert.equal(await page.inputValue('#trainLimit'), '5000', 'images=5000 fills the form');
+    assert.equal(await page.inputValue('#trainLimit'), '10000', 'images=10000 fills the form');
     assert.equal(await page.getAttribute('#loss-chart', 'data-points'), '0');
     // record every value #loss-chart[data-points] takes while training, to see the curve grow over time
     await page.evaluate(() => {
@@ -132,7 +161,7 @@ describe('scratchnet in the browser', () => {
     // the last frame's points land on the next animation frame
     const batches = await batchesDone(page);
     const points = await pollUntil(() => page.getAttribute('#loss-chart', 'data-points').then(Number), (n) => n === batches);
-    assert.ok(batches === 78 || batches === 79, `5000 images in batches of 64 make 78 or 79 batches, not ${batches}`);
+    assert.ok(batches === 156 || batches === 157, `10,000 images in batches of 64 make 156 or 157 batches, not ${batches}`);
     assert.equal(points, batches, 'the loss chart received one point per batch');
     const history = await page.evaluate(() => window.__points);
     const growing = history.filter((n) => n > 0);
@@ -165,7 +194,7 @@ describe('scratchnet in the browser', () => {
     assertNoErrors(errors);
   });
 
-  test('Pause stops the batch count and Resume restarts it', async (t) => {
+  test('Pause stops the batch count, Step runs one batch, Resume restarts it', async (t) => {
     const { page, errors } = await openFor(t, app, '?hidden=256&images=60000&epochs=3&batch=64');
     assert.equal(await page.locator('#pause').isEnabled(), false, 'nothing to pause before a run');
     await page.click('#start');
@@ -180,42 +209,82 @@ describe('scratchnet in the browser', () => {
     await sleep(1000);
     assert.equal(await batchesDone(page), paused, 'no batch ran while paused');
     assert.match(await page.locator('#summary').textContent(), /^Paused/);
+    // Step, while paused, runs exactly one batch
+    await page.click('#step');
+    const stepped = await pollUntil(() => batchesDone(page), (n) => n !== paused, { timeout: 5000 });
+    assert.equal(stepped, paused + 1, 'Step ran one batch');
+    await sleep(300);
+    assert.equal(await batchesDone(page), paused + 1, 'and only one');
+    assert.equal(await page.evaluate(() => document.body.dataset.state), 'paused');
 
     await page.click('#resume');
     await waitForState(page, 'training', 5000);
-    const resumed = await pollUntil(() => batchesDone(page), (n) => n > paused + 10);
-    assert.ok(resumed > paused + 10, `training went on after Resume: ${paused} → ${resumed}`);
+    const resumed = await pollUntil(() => batchesDone(page), (n) => n > stepped + 10);
+    assert.ok(resumed > stepped + 10, `training went on after Resume: ${stepped} → ${resumed}`);
     await page.click('#pause');
     await waitForState(page, 'paused', 5000);
     assertNoErrors(errors);
   });
 
   test('training leaves the main thread free: no task over 50 ms during a run', async (t) => {
-    // Collects every long task (over 50 ms) from the page's start; buffered, so none is missed.
+    // Every long task (over 50 ms of wall time) from the page's start; buffered, so none is missed.
     const initScript = () => {
       window.__longTasks = [];
       new PerformanceObserver((list) => {
-        for (const entry of list.getEntries()) window.__longTasks.push({ startTime: entry.startTime, duration: entry.duration });
+        for (const entry of list.getEntries()) window.__longTasks.push({ start: entry.startTime, duration: entry.duration });
       }).observe({ type: 'longtask', buffered: true });
     };
-    const { page, errors } = await openFor(t, app, '?hidden=256&images=60000&epochs=1&batch=64', { initScript });
-    // The page's load phase (parsing, compiling the app, the first layout of the charts) is not measured:
-    // only tasks that start after Start is clicked count, since the claim is about training.
+    // long enough to be still training when the window ends (a 256-unit epoch can take under 4 s)
+    const { page, errors } = await openFor(t, app, '?hidden=512&images=60000&epochs=3&batch=64', { initScript });
+    // The page's load phase (parsing and compiling the app, fetching MNIST, the first layout of the views)
+    // is not measured: only tasks from Start on count, since the claim is about training.
+    // A trace of the main thread runs alongside: it tells a task's CPU time from its wall time.
+    const trace = await traceMainThread(page);
     const from = await page.evaluate(() => performance.now());
     await page.click('#start');
     await waitForState(page, 'training');
-    const before = await batchesDone(page);
+    const before = await pollUntil(() => batchesDone(page), (n) => n > 0);
     await sleep(4000);
     const after = await batchesDone(page);
     const to = await page.evaluate(() => performance.now());
+    assert.equal(await page.evaluate(() => document.body.dataset.state), 'training', 'still training at the end of the window');
+    // The instruments work: a deliberate 200 ms task on the main thread, after the measured window (a page
+    // task from setTimeout: DevTools' own evaluate calls are not reported as long tasks).
+    await page.evaluate(() => new Promise((resolve) => setTimeout(() => {
+      const end = performance.now() + 200;
+      while (performance.now() < end);
+      resolve();
+    }, 0)));
+    await sleep(100);
+    const tasks = await trace.stop();
     assert.ok(after - before > 50, `the run trained during the measurement (${before} → ${after} batches)`);
-    const longTasks = await page.evaluate(([start, end]) => window.__longTasks.filter((task) => task.startTime >= start && task.startTime <= end), [from, to]);
-    assert.deepEqual(longTasks, [], `main-thread tasks over 50 ms while training: ${JSON.stringify(longTasks)}`);
 
-    // The instrument works: a deliberate 120 ms task on the main thread is reported.
-    await page.evaluate(() => { const end = performance.now() + 120; while (performance.now() < end); });
-    const seen = await pollUntil(() => page.evaluate((end) => window.__longTasks.filter((task) => task.startTime > end).length, to), (n) => n > 0, { timeout: 3000 });
-    assert.ok(seen > 0, 'the long-task observer saw the deliberate 120 ms task');
+    // observers are told a little later, in a later task
+    const longTasks = await pollUntil(() => page.evaluate(() => window.__longTasks),
+      (list) => list.some((task) => task.start > to && task.duration >= 150), { timeout: 3000 });
+    const probe = longTasks.filter((task) => task.start > to && task.duration >= 150);
+    assert.equal(probe.length, 1, `the long-task observer saw the deliberate task: ${JSON.stringify(longTasks)}`);
+    assert.ok(tasks.some((task) => task.start > to && task.cpu > 100), 'the trace saw the deliberate task\'s CPU time');
+
+    const inWindow = (task) => task.start >= from && task.start <= to;
+    const measured = longTasks.filter(inWindow);
+    const busy = tasks.filter((task) => inWindow(task) && task.cpu > 50);
+    assert.deepEqual(busy, [], 'no main-thread task ran over 50 ms of CPU time while training');
+    // A task over 50 ms of wall time is a failure, unless the trace shows it ran under 50 ms and spent the
+    // rest waiting for a CPU (this machine has few cores and may be shared with other jobs). On a quiet
+    // machine, E2E_STRICT_LONGTASKS=1 refuses every one of them.
+    const explained = measured.map((long) => {
+      const overlapping = tasks.filter((task) => task.start < long.start + long.duration + 2 && task.start + task.duration > long.start - 2);
+      const same = overlapping.find((task) => task.duration >= 45);
+      return { ...long, cpu: same?.cpu ?? null, waited: Boolean(same) && overlapping.every((task) => task.cpu <= 50) };
+    });
+    if (measured.length) console.log(`wall-clock long tasks while training (ms): ${JSON.stringify(explained)}`);
+    if (process.env.E2E_STRICT_LONGTASKS === '1') {
+      assert.deepEqual(measured, [], 'main-thread tasks over 50 ms while training');
+    } else {
+      const unexplained = explained.filter((long) => !long.waited);
+      assert.deepEqual(unexplained, [], 'main-thread tasks over 50 ms while training that the trace does not show waiting for a CPU');
+    }
     assertNoErrors(errors);
   });
 
@@ -236,8 +305,11 @@ describe('scratchnet in the browser', () => {
     assert.ok(values[said] > 0, 'the winning bar has a score');
     const sum = values.reduce((a, b) => a + b, 0);
     assert.ok(Math.abs(sum - 100) < 1, `the bars show shares that add up to 100%: ${values.join(', ')}`);
+    for (const [digit, score] of one.scores.entries()) {
+      assert.equal(parseFloat(score.fill), Number(score.value), `bar ${digit}'s fill (${score.fill}) matches its score`);
+    }
     // filled on screen: the winner's fill is drawn, wider than any other bar's
-    const fills = one.scores.map((score) => score.fillPixels);
+    const fills = await fillWidths(page);
     assert.ok(fills[said] > 10, `the winning bar's fill is drawn (${fills[said]} px)`);
     assert.equal(Math.max(...fills), fills[said], `fills: ${fills.join(', ')}`);
     assert.ok(await page.locator('#draw-preview').evaluate((canvas) => {
@@ -247,7 +319,7 @@ describe('scratchnet in the browser', () => {
       return ink > 10;
     }), 'the 28×28 preview shows the stroke');
     assert.equal(said, 1, `a vertical stroke is a 1 to a network at >80% accuracy (it said ${said})`);
-    await screenshot(page, 'draw-one', { clip: await page.locator('#draw-panel').boundingBox() });
+    await screenshot(page.locator('#draw-panel'), 'draw-one');
 
     // Clear empties the pad and the answer
     await page.click('#draw-clear');
@@ -335,14 +407,35 @@ describe('scratchnet in the browser', () => {
     await retry.waitFor({ state: 'visible', timeout: 20_000 });
     const status = await page.locator('#data-status').textContent();
     assert.match(status, /^Could not load MNIST: /);
-    assert.match(status, /(train|t10k)-(images|labels)-idx[13]-ubyte\.gz/, `the message names the file: ${status}`);
+    await sleep(300);
+    assert.equal(await page.locator('#data-status').textContent(), status, 'the failure stays on screen (no late progress report overwrites it)');
+    // vite preview answers a missing file with its index page (200, HTML), as SPA hosts do; a plain static
+    // host answers 404. Either way the message must say where it looked.
+    assert.match(status, /\/nowhere\/|(train|t10k)-(images|labels)-idx[13]-ubyte\.gz/, `the message names the file or its folder: ${status}`);
     assert.equal(await page.locator('#data-status').getAttribute('data-ready'), null);
     assert.equal(await page.locator('#start').isEnabled(), false, 'no training without data');
-    await screenshot(page, 'download-failed', { clip: await page.locator('#data-panel').boundingBox() });
+    await screenshot(page.locator('#data-panel'), 'download-failed');
     // Retry tries again (and fails again the same way)
     await retry.click();
     await retry.waitFor({ state: 'visible', timeout: 20_000 });
     assert.match(await page.locator('#data-status').textContent(), /^Could not load MNIST: /);
+    await sleep(300);
+    assert.match(await page.locator('#data-status').textContent(), /^Could not load MNIST: /, 'the failure stays on screen after the retry');
+  });
+
+  test('an unreachable data server is named in the message', async (t) => {
+    // a port nobody listens on: the connection is refused
+    const port = await new Promise((resolve) => {
+      const server = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port: free } = server.address();
+        server.close(() => resolve(free));
+      });
+    });
+    const { page } = await openFor(t, app, `?data=${encodeURIComponent(`http://127.0.0.1:${port}/mnist/`)}`, { waitForData: false });
+    await page.locator('#data-retry').waitFor({ state: 'visible', timeout: 20_000 });
+    const status = await page.locator('#data-status').textContent();
+    assert.match(status, new RegExp(`^Could not load MNIST: could not download (train|t10k)-(images|labels)-idx[13]-ubyte\\.gz from http://127\\.0\\.0\\.1:${port}/mnist/`), status);
+    assert.equal(await page.locator('#start').isEnabled(), false);
   });
 
   test('a run that diverges stops with a message', async (t) => {
@@ -351,6 +444,7 @@ describe('scratchnet in the browser', () => {
     assert.match(await page.locator('#run-message').textContent(), /diverged/i);
     assert.equal(await page.locator('#pause').isEnabled(), false);
     assert.equal(await page.locator('#start').isEnabled(), true, 'a new run can be started after divergence');
+    await screenshot(page.locator('#controls-panel'), 'diverged');
     assertNoErrors(errors);
   });
 });

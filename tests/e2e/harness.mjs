@@ -172,11 +172,45 @@ export async function batchesDone(page) {
   return Number(await page.evaluate(() => document.body.dataset.batches ?? 'NaN'));
 }
 
-/** Saves a screenshot under SCREENSHOT_DIR and prints its path, so it shows in the CI log. */
-export async function screenshot(page, name, options = {}) {
+/**
+ * Records a Chrome trace of the page's main thread. stop() returns its top-level tasks on the page's clock
+ * (performance.now() milliseconds): { start, duration, cpu }, where duration is wall time and cpu is the
+ * time the thread actually ran. The two differ when the thread waits for a CPU (a busy machine).
+ */
+export async function traceMainThread(page) {
+  const cdp = await page.context().newCDPSession(page);
+  const events = [];
+  cdp.on('Tracing.dataCollected', ({ value }) => events.push(...value));
+  await cdp.send('Tracing.start', {
+    traceConfig: { includedCategories: ['toplevel', 'blink.user_timing'] }, transferMode: 'ReportEvents',
+  });
+  // a performance mark is both in the trace (its clock) and on the page (its clock), on the main thread
+  const markName = `e2e-trace-${process.pid}-${Date.now()}`;
+  await page.evaluate((name) => void performance.mark(name), markName);
+  return {
+    async stop() {
+      const complete = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
+      await cdp.send('Tracing.end');
+      await complete;
+      await cdp.detach().catch(() => undefined);
+      const mark = events.find((event) => event.name === markName);
+      if (!mark) throw new Error('the trace lacks the page\'s performance mark: cannot tell its main thread');
+      const offset = mark.ts / 1000 - mark.args.data.startTime;
+      return events
+        .filter((event) => event.name === 'ThreadControllerImpl::RunTask' && event.ph === 'X' && event.pid === mark.pid && event.tid === mark.tid)
+        .map((event) => ({ start: event.ts / 1000 - offset, duration: event.dur / 1000, cpu: (event.tdur ?? NaN) / 1000 }));
+    },
+  };
+}
+
+/**
+ * Saves a screenshot of a page or of one element (a locator) under SCREENSHOT_DIR and prints its path, so
+ * it shows in the CI log.
+ */
+export async function screenshot(target, name, options = {}) {
   fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const file = path.join(SCREENSHOT_DIR, `${name}.png`);
-  await page.screenshot({ path: file, ...options });
+  await target.screenshot({ path: file, ...options });
   console.log(`screenshot: ${file}`);
   return file;
 }

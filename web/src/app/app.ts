@@ -161,7 +161,11 @@ export class App {
     retry.hidden = true;
     bar.hidden = false;
     const files = new Map<string, DataProgress>();
+    // Progress reports come through their own message port, so one can arrive after init() has settled:
+    // it must not overwrite the final message ("MNIST ready" or the failure).
+    let settled = false;
     const onProgress = (progress: DataProgress) => {
+      if (settled) return;
       files.set(progress.file, progress);
       const loaded = [...files.values()].reduce((sum, p) => sum + p.loadedBytes, 0);
       const total = [...files.values()].reduce((sum, p) => sum + (p.totalBytes || p.loadedBytes), 0);
@@ -172,17 +176,19 @@ export class App {
     status.textContent = 'Downloading MNIST…';
     try {
       const info = await this.#trainer.init({ flavor: this.#options.flavor, dataUrl: this.#options.dataUrl }, callback(onProgress));
+      settled = true;
       const cached = [...files.values()].length > 0 && [...files.values()].every((p) => p.cached);
       status.textContent = `MNIST ready: ${info.trainCount.toLocaleString()} training and ${info.testCount.toLocaleString()} test images${cached ? ' (from this browser’s cache)' : ''}.`;
       status.dataset.ready = '';
       bar.value = 1;
       element('engine-status').textContent = info.backend === 'wasm-simd128'
         ? 'Engine: WebAssembly with SIMD (wasm-simd128), in a Web Worker.'
-        : 'Engine: plain WebAssembly (this browser has no wasm SIMD), in a Web Worker.';
+        : `Engine: plain WebAssembly (${this.#options.flavor === 'scalar' ? 'asked for with engine=scalar' : 'this browser has no wasm SIMD'}), in a Web Worker.`;
       document.body.dataset.engine = info.backend;
       this.#updateButtons();
       if (this.#options.autostart) this.#buttons.start.click();
     } catch (error) {
+      settled = true;
       status.textContent = `Could not load MNIST: ${errorText(error)}`;
       retry.hidden = false;
       bar.hidden = true;

@@ -45,8 +45,15 @@ class TrainingWorker implements TrainerApi {
         let data: MnistBytes;
         try {
           data = await download.fetchAll(onProgress);
-          this.#engine.loadData('test', data.testImages, data.testLabels);
-          this.#loadTrain(data, 0);
+          try {
+            this.#engine.loadData('test', data.testImages, data.testLabels);
+            this.#loadTrain(data, 0);
+          } catch (error) {
+            // The engine says which split and file kind it refused; say where the files came from too. A host
+            // that answers a missing file with its index page (SPA fallback) sends HTML with status 200.
+            const html = Object.values(data).some((bytes) => bytes[0] === 0x3c); // '<'
+            throw new Error(`the files at ${options.dataUrl} are not MNIST (${message(error)})${html ? '; the server sent a web page instead: is the data folder there?' : ''}`);
+          }
         } catch (error) {
           await download.forget();
           throw error;
