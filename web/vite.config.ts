@@ -1,11 +1,27 @@
 import { defineConfig } from 'vite';
 
-// The app lives in web/; `npm run build` writes a static dist/ that works from any host and sub-path.
+// The app lives in web/; `npm run build` writes a static dist/ that works from any host and sub-path:
+//   index.html             the full page
+//   scratchnet-embed.js    the embeddable <scratchnet-trainer> (a stable name, for the snippet in the README)
+//   embed.html, examples/  the iframe form and an example blog post (from web/public/, copied as they are)
 export default defineConfig({
   root: 'web',
   base: './',
   publicDir: 'public',
-  build: { outDir: '../dist', emptyOutDir: true, target: 'es2022' },
+  build: {
+    outDir: '../dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    rollupOptions: {
+      input: { index: 'web/index.html', 'scratchnet-embed': 'web/src/embed/scratchnet-embed.ts' },
+      // Without this, Rollup would drop the element module's exports (and so nothing would keep it from
+      // being merged into a shared chunk): the script must define the element by itself.
+      preserveEntrySignatures: 'strict',
+      output: {
+        entryFileNames: (chunk) => (chunk.name === 'scratchnet-embed' ? 'scratchnet-embed.js' : 'assets/[name]-[hash].js'),
+      },
+    },
+  },
   worker: { format: 'es' },
   server: { host: '127.0.0.1' },
   preview: { host: '127.0.0.1' },

@@ -1,8 +1,22 @@
-// Entry point of the page.
+// Entry point of the full page: the trainer's markup in the document, configured by the URL.
 import './styles.css';
 import { App } from './app/app';
+import { settingsFromQuery } from './app/settings';
+import { trainerMarkup } from './app/template';
 
-new App(new URLSearchParams(location.search)).run().catch((error: unknown) => {
+const query = new URLSearchParams(location.search);
+const main = document.createElement('main');
+main.innerHTML = trainerMarkup();
+document.body.prepend(main);
+
+new App({
+  root: document,
+  stateTarget: document.body,
+  settings: settingsFromQuery(query),
+  dataUrl: new URL(query.get('data') ?? './data/mnist/', document.baseURI).href,
+  flavor: query.get('engine') === 'scalar' ? 'scalar' : 'simd',
+  autostart: query.has('autostart'),
+}).run().catch((error: unknown) => {
   const status = document.getElementById('engine-status');
   if (status) status.textContent = `scratchnet could not start: ${error instanceof Error ? error.message : String(error)}`;
 });

@@ -9,52 +9,117 @@ import { TrainingCharts } from '../ui/training-charts';
 import { WeightTiles } from '../ui/weight-tiles';
 import type { DataProgress, EpochReport, TrainingEvent, TrainingSettings, TrainingState } from '../worker/protocol';
 import { downloadFile, loadFromBrowser, readFile, saveToBrowser } from './model-store';
-import { DEFAULT_SETTINGS, SETTING_NAMES, formatSetting, parseSettings, settingsFromQuery, type SettingName } from './settings';
+import { DEFAULT_SETTINGS, SETTING_NAMES, formatSetting, parseSettings, type SettingName } from './settings';
 import { callback, startTrainer, type Trainer } from './trainer-client';
 
-function element<T extends HTMLElement>(id: string): T {
-  const found = document.getElementById(id);
-  if (!found) throw new Error(`the page lacks #${id}`);
-  return found as T;
+/** Where the trainer lives and how it starts: the whole page, or one embedded element's shadow root. */
+export interface AppOptions {
+  /** holds the markup of template.ts */
+  root: Document | ShadowRoot;
+  /** gets data-state, data-batches, data-test-accuracy and data-engine, for tests and styling */
+  stateTarget: HTMLElement;
+  /** raw settings (from the URL or the element's attributes), validated like the form */
+  settings: Partial<Record<SettingName, string>>;
+  /** absolute URL of the folder holding the four .gz files */
+  dataUrl: string;
+  flavor: 'simd' | 'scalar';
+  autostart: boolean;
 }
 
 const percent = (fraction: number) => `${(100 * fraction).toFixed(2)}%`;
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error)).replace(/^Error: /, '');
 
 export class App {
+  readonly #root: Document | ShadowRoot;
+  readonly #stateTarget: HTMLElement;
   readonly #trainer: Trainer;
-  readonly #form = element<HTMLFormElement>('settings');
-  readonly #buttons = {
-    start: element<HTMLButtonElement>('start'), pause: element<HTMLButtonElement>('pause'),
-    resume: element<HTMLButtonElement>('resume'), step: element<HTMLButtonElement>('step'),
-    reset: element<HTMLButtonElement>('reset'),
-  };
-  readonly #modelButtons = [
-    element<HTMLButtonElement>('save-browser'), element<HTMLButtonElement>('load-browser'),
-    element<HTMLButtonElement>('download-model'), element<HTMLInputElement>('load-file'),
-  ];
-  readonly #charts = new TrainingCharts(element('loss-chart'), element('accuracy-chart'));
-  readonly #progress = new ProgressView(element('progress'));
-  readonly #digits = new DigitGrid(element('digit-grid'));
-  readonly #confusion = new ConfusionView(element('confusion'));
-  readonly #weights = new WeightTiles(element('weight-tiles'));
-  readonly #scores = new ScoreBars(element('draw-pad-scores'));
-  readonly #options: { flavor: 'simd' | 'scalar'; dataUrl: string; autostart: boolean };
+  readonly #terminate: () => void;
+  readonly #form: HTMLFormElement;
+  readonly #buttons: Record<'start' | 'pause' | 'resume' | 'step' | 'reset', HTMLButtonElement>;
+  readonly #modelButtons: [HTMLButtonElement, HTMLButtonElement, HTMLButtonElement, HTMLInputElement];
+  readonly #charts: TrainingCharts;
+  readonly #progress: ProgressView;
+  readonly #digits: DigitGrid;
+  readonly #confusion: ConfusionView;
+  readonly #weights: WeightTiles;
+  readonly #scores: ScoreBars;
+  readonly #options: AppOptions;
   #state: TrainingState = 'idle';
   #configured = false;
   #lastDrawing: Uint8Array | null = null;
   #lastEpoch: EpochReport | null = null;
 
-  constructor(query: URLSearchParams) {
-    this.#trainer = startTrainer().trainer;
-    this.#options = {
-      flavor: query.get('engine') === 'scalar' ? 'scalar' : 'simd',
-      dataUrl: new URL(query.get('data') ?? './data/mnist/', document.baseURI).href,
-      autostart: query.has('autostart'),
+  // Views whose latest update waits while the trainer is off screen (see setOnScreen).
+  #onScreen = true;
+  #pendingViews = new Map<'predictions' | 'weights', () => void>();
+
+  constructor(options: AppOptions) {
+    this.#options = options;
+    this.#root = options.root;
+    this.#stateTarget = options.stateTarget;
+    const element = this.#element.bind(this);
+    this.#form = element<HTMLFormElement>('settings');
+    this.#buttons = {
+      start: element('start'), pause: element('pause'), resume: element('resume'), step: element('step'), reset: element('reset'),
     };
-    this.#fillForm(query);
+    this.#modelButtons = [element('save-browser'), element('load-browser'), element('download-model'), element('load-file')];
+    this.#charts = new TrainingCharts(element('loss-chart'), element('accuracy-chart'));
+    this.#progress = new ProgressView(element('progress'));
+    this.#digits = new DigitGrid(element('digit-grid'));
+    this.#confusion = new ConfusionView(element('confusion'));
+    this.#weights = new WeightTiles(element('weight-tiles'));
+    this.#scores = new ScoreBars(element('draw-pad-scores'));
+    ({ trainer: this.#trainer, terminate: this.#terminate } = startTrainer());
+    this.#fillForm(options.settings);
     new DrawPad(element('draw-pad-canvas'), (pixels) => void this.#predictDrawing(pixels));
     this.#wire();
+  }
+
+  /** Stops the worker: the element left the page. */
+  dispose(): void {
+    this.#terminate();
+  }
+
+  /**
+   * Off screen, views stop drawing (their latest update waits); with `pauseTraining`, training pauses too
+   * and resumes when the trainer comes back.
+   */
+  setOnScreen(onScreen: boolean, pauseTraining: boolean): void {
+    this.#pauseOffScreen = pauseTraining;
+    if (onScreen === this.#onScreen) return;
+    this.#onScreen = onScreen;
+    this.#charts.setDrawing(onScreen);
+    if (onScreen) {
+      for (const show of this.#pendingViews.values()) show();
+      this.#pendingViews.clear();
+      if (this.#startWhenOnScreen) {
+        this.#startWhenOnScreen = false;
+        this.#buttons.start.click();
+      }
+      if (this.#pausedOffScreen) {
+        this.#pausedOffScreen = false;
+        void this.#act(() => this.#trainer.resume());
+      }
+    } else if (pauseTraining && this.#state === 'training') {
+      this.#pausedOffScreen = true;
+      void this.#act(() => this.#trainer.pause());
+    }
+  }
+
+  #pausedOffScreen = false;
+  #pauseOffScreen = false;
+  #startWhenOnScreen = false;
+
+  #element<T extends HTMLElement>(id: string): T {
+    const found = this.#root.getElementById(id);
+    if (!found) throw new Error(`the trainer's markup lacks #${id}`);
+    return found as T;
+  }
+
+  /** Shows a view now, or when the trainer is back on screen. */
+  #showView(key: 'predictions' | 'weights', show: () => void): void {
+    if (this.#onScreen) show();
+    else this.#pendingViews.set(key, show);
   }
 
   async run(): Promise<void> {
@@ -62,11 +127,19 @@ export class App {
     await this.#loadData();
   }
 
-  #fillForm(query: URLSearchParams): void {
-    const fromUrl = parseSettings(settingsFromQuery(query));
-    const settings = fromUrl.ok ? fromUrl.settings : DEFAULT_SETTINGS;
+  /** Fills the form from raw settings; each invalid one falls back to its default, with a console warning. */
+  #fillForm(raw: Partial<Record<SettingName, string>>): void {
+    const parsed = parseSettings(raw);
+    const settings: TrainingSettings = { ...DEFAULT_SETTINGS, hidden: [...DEFAULT_SETTINGS.hidden] };
+    if (parsed.ok) Object.assign(settings, parsed.settings);
+    else {
+      const valid = parseSettings(Object.fromEntries(Object.entries(raw).filter(([name]) => !(name in parsed.errors))));
+      if (valid.ok) Object.assign(settings, valid.settings);
+      for (const [name, error] of Object.entries(parsed.errors)) {
+        console.warn(`scratchnet: ignoring ${name}="${raw[name as SettingName]}" (must be ${error}); using ${formatSetting(settings, name as SettingName)}`);
+      }
+    }
     for (const name of SETTING_NAMES) this.#field(name).value = formatSetting(settings, name);
-    if (!fromUrl.ok) this.#message('run-message', 'Some settings in the address were not valid and were replaced by defaults.');
   }
 
   #field(name: SettingName): HTMLInputElement | HTMLSelectElement {
@@ -122,9 +195,9 @@ export class App {
       this.#configured = true;
       this.#summary('The network was reset to fresh random weights.');
     }));
-    element('data-retry').addEventListener('click', () => void this.#loadData());
+    this.#element('data-retry').addEventListener('click', () => void this.#loadData());
 
-    const [saveBrowser, loadBrowser, download, loadFile] = this.#modelButtons as [HTMLButtonElement, HTMLButtonElement, HTMLButtonElement, HTMLInputElement];
+    const [saveBrowser, loadBrowser, download, loadFile] = this.#modelButtons;
     saveBrowser.addEventListener('click', () => void this.#modelAction(async () => {
       const stored = await saveToBrowser(await this.#trainer.saveModel());
       return `Saved in this browser (${(stored.bytes.length / 1e6).toFixed(1)} MB).`;
@@ -155,9 +228,9 @@ export class App {
   }
 
   async #loadData(): Promise<void> {
-    const status = element('data-status');
-    const bar = element<HTMLProgressElement>('data-progress');
-    const retry = element('data-retry');
+    const status = this.#element('data-status');
+    const bar = this.#element<HTMLProgressElement>('data-progress');
+    const retry = this.#element('data-retry');
     retry.hidden = true;
     bar.hidden = false;
     const files = new Map<string, DataProgress>();
@@ -181,12 +254,15 @@ export class App {
       status.textContent = `MNIST ready: ${info.trainCount.toLocaleString()} training and ${info.testCount.toLocaleString()} test images${cached ? ' (from this browser’s cache)' : ''}.`;
       status.dataset.ready = '';
       bar.value = 1;
-      element('engine-status').textContent = info.backend === 'wasm-simd128'
+      this.#element('engine-status').textContent = info.backend === 'wasm-simd128'
         ? 'Engine: WebAssembly with SIMD (wasm-simd128), in a Web Worker.'
         : `Engine: plain WebAssembly (${this.#options.flavor === 'scalar' ? 'asked for with engine=scalar' : 'this browser has no wasm SIMD'}), in a Web Worker.`;
-      document.body.dataset.engine = info.backend;
+      this.#stateTarget.dataset.engine = info.backend;
       this.#updateButtons();
-      if (this.#options.autostart) this.#buttons.start.click();
+      if (this.#options.autostart) {
+        if (this.#onScreen || !this.#pauseOffScreen) this.#buttons.start.click();
+        else this.#startWhenOnScreen = true; // an autostarting trainer further down the post waits to be seen
+      }
     } catch (error) {
       settled = true;
       status.textContent = `Could not load MNIST: ${errorText(error)}`;
@@ -199,7 +275,7 @@ export class App {
     switch (event.type) {
       case 'state':
         this.#state = event.state;
-        document.body.dataset.state = event.state;
+        this.#stateTarget.dataset.state = event.state;
         this.#updateButtons();
         if (event.state === 'diverged') this.#message('run-message', `Training stopped: ${event.message ?? 'the run diverged.'}`);
         else if (event.state === 'error' && event.message) this.#message('run-message', event.message);
@@ -210,21 +286,21 @@ export class App {
       case 'batches':
         this.#charts.addBatchLosses(event.losses, event.batchesDone);
         this.#progress.update(event);
-        document.body.dataset.batches = String(event.batchesDone);
+        this.#stateTarget.dataset.batches = String(event.batchesDone);
         break;
       case 'epoch':
         this.#lastEpoch = event.report;
         if (event.report.epoch > 0) this.#charts.addEpoch(event.report);
         this.#confusion.show(event.report.confusion);
-        document.body.dataset.testAccuracy = String(event.report.testAccuracy);
+        this.#stateTarget.dataset.testAccuracy = String(event.report.testAccuracy);
         this.#summary(this.#describeEpoch(event.report));
         break;
       case 'predictions':
-        this.#digits.show(event.predictions);
-        if (this.#lastDrawing) void this.#predictDrawing(this.#lastDrawing);
+        this.#showView('predictions', () => this.#digits.show(event.predictions));
+        if (this.#lastDrawing && this.#onScreen) void this.#predictDrawing(this.#lastDrawing);
         break;
       case 'weights':
-        this.#weights.show(event.weights);
+        this.#showView('weights', () => this.#weights.show(event.weights));
         break;
     }
   }
@@ -276,12 +352,12 @@ export class App {
   }
 
   #message(id: string, text: string, isError = false): void {
-    const slot = element(id);
+    const slot = this.#element(id);
     slot.textContent = text;
     slot.classList.toggle('error', isError);
   }
 
   #summary(text: string): void {
-    element('summary').textContent = text;
+    this.#element('summary').textContent = text;
   }
 }

@@ -2,7 +2,6 @@
 // Training events arrive 10-30 times a second, so data is collected as it comes and drawn at most once per
 // animation frame, and the loss curve is kept to a bounded number of points however long the run is.
 import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
 import type { EpochReport } from '../worker/protocol';
 
 /** The loss curve keeps at most this many buckets; each draws its lowest and highest loss (≤ 2000 points). */
@@ -153,6 +152,8 @@ export class TrainingCharts {
   private lossDirty = false;
   private accuracyDirty = false;
   private frameRequested = false;
+  /** false while the charts are off screen: data is kept, nothing is drawn */
+  private drawing = true;
 
   constructor(lossHost: HTMLElement, accuracyHost: HTMLElement) {
     this.lossHost = lossHost;
@@ -249,8 +250,14 @@ export class TrainingCharts {
     this.testAccuracy.length = 0;
   }
 
+  /** Stops or restarts drawing (the data keeps coming in either way); restarting draws what was missed. */
+  setDrawing(drawing: boolean): void {
+    this.drawing = drawing;
+    if (drawing && (this.lossDirty || this.accuracyDirty)) this.requestFrame();
+  }
+
   private requestFrame(): void {
-    if (this.frameRequested) return;
+    if (this.frameRequested || !this.drawing) return;
     this.frameRequested = true;
     requestAnimationFrame(this.drawFrame);
   }
@@ -272,9 +279,14 @@ export class TrainingCharts {
 
   private readColors(): ChartColors {
     const fallback = this.darkQuery.matches ? DARK_FALLBACK : LIGHT_FALLBACK;
-    const style = getComputedStyle(this.lossHost);
-    const read = (name: string, otherwise: string): string => style.getPropertyValue(name).trim() || otherwise;
-    return {
+    // Resolved through a probe's `color`, since a custom property may hold light-dark(…), which canvas can't take.
+    const probe = this.lossHost.appendChild(document.createElement('span'));
+    const read = (name: string, otherwise: string): string => {
+      probe.style.color = otherwise;
+      probe.style.color = `var(${name}, ${otherwise})`;
+      return getComputedStyle(probe).color || otherwise;
+    };
+    const colors = {
       loss: read('--chart-loss', fallback.loss),
       smooth: read('--chart-smooth', fallback.smooth),
       train: read('--chart-train', fallback.train),
@@ -282,6 +294,8 @@ export class TrainingCharts {
       grid: read('--chart-grid', fallback.grid),
       text: read('--chart-text', fallback.text),
     };
+    probe.remove();
+    return colors;
   }
 
   private axis(label: string, extra: uPlot.Axis = {}): uPlot.Axis {

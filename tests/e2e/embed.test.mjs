@@ -1,0 +1,150 @@
+// The embeddable trainer, end to end in Chromium: the example blog post (two <scratchnet-trainer>s), the
+// iframe form, a plain page on another origin that loads the script from the app's server (the README's
+// snippet), and the payload budget.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { describe, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { pollUntil, screenshot, useApp } from './harness.mjs';
+
+const PAYLOAD_BUDGET_BYTES = 150 * 1024; // the element's JS, gzipped, plus one wasm build, gzipped
+
+/** Reads a trainer element's state attributes (set on the host element, outside its shadow root). */
+function trainerState(page, id) {
+  return page.evaluate((selector) => ({ ...document.querySelector(selector)?.dataset }), `#${id}`);
+}
+
+async function waitForTrainer(page, id, states, timeout = 60_000) {
+  await page.waitForFunction(([selector, wanted]) => wanted.includes(document.querySelector(selector)?.dataset.state),
+    [`#${id}`, states], { timeout, polling: 100 });
+}
+
+describe('the embeddable trainer', () => {
+  const app = useApp();
+
+  test('the example post: two trainers in their own shadow roots, untouched by the post\'s styles, one trains while the other stays idle', async (t) => {
+    const { page, errors } = await app.open('examples/blog-post.html', { waitForData: false });
+    t.after(() => page.close());
+    for (const id of ['small-trainer', 'deep-trainer']) {
+      const shadow = await page.evaluate((selector) => {
+        const host = document.querySelector(selector);
+        return { open: Boolean(host?.shadowRoot), buttons: host?.shadowRoot?.querySelectorAll('button').length ?? 0, inLight: host?.querySelectorAll('button').length ?? -1 };
+      }, `#${id}`);
+      assert.ok(shadow.open, `${id} has a shadow root`);
+      assert.ok(shadow.buttons >= 5, `${id}'s controls live in its shadow root`);
+      assert.equal(shadow.inLight, 0, `${id} puts nothing in the post's DOM`);
+    }
+    await waitForTrainer(page, 'small-trainer', ['ready']);
+    await waitForTrainer(page, 'deep-trainer', ['ready']);
+    // The post styles every button hotpink in cursive with !important, and every canvas with a dashed border.
+    const start = page.locator('#small-trainer').locator('#start');
+    const look = await start.evaluate((button) => ({ background: getComputedStyle(button).backgroundColor, font: getComputedStyle(button).fontFamily }));
+    assert.notEqual(look.background, 'rgb(255, 105, 180)', 'the post\'s button colour does not reach in');
+    assert.doesNotMatch(look.font, /cursive/);
+    const canvasBorder = await page.locator('#small-trainer').locator('#loss-chart canvas').first().evaluate((canvas) => getComputedStyle(canvas).borderTopStyle);
+    assert.notEqual(canvasBorder, 'dashed');
+    // And ours does not reach out: the post's own paragraphs keep their font.
+    assert.match(await page.locator('article p').first().evaluate((p) => getComputedStyle(p).fontFamily), /Georgia/);
+    // Panels follow the attribute: the first shows no draw pad, the second no data panel.
+    assert.equal(await page.locator('#small-trainer').locator('#draw-panel').isHidden(), true);
+    assert.equal(await page.locator('#deep-trainer').locator('#draw-panel').isVisible(), true);
+
+    await start.click();
+    await waitForTrainer(page, 'small-trainer', ['done']);
+    const small = await trainerState(page, 'small-trainer');
+    const deep = await trainerState(page, 'deep-trainer');
+    assert.ok(Number(small.testAccuracy) > 0.8, `the small trainer learned (${small.testAccuracy})`);
+    assert.equal(deep.state, 'ready', 'the other trainer stayed idle');
+    assert.equal(deep.batches, undefined, 'and ran no batch');
+    const workers = await page.evaluate(() => performance.getEntriesByType('resource').filter((entry) => entry.name.includes('training.worker')).length);
+    assert.ok(workers >= 1);
+    await screenshot(page, 'embed-blog-post', { fullPage: true });
+    assert.deepEqual(errors, []);
+  });
+
+  test('a trainer scrolled out of view pauses, and resumes when it is back', async (t) => {
+    const { page, errors } = await app.open('examples/blog-post.html', { waitForData: false });
+    t.after(() => page.close());
+    await waitForTrainer(page, 'deep-trainer', ['ready']);
+    const deep = page.locator('#deep-trainer');
+    await deep.locator('#start').scrollIntoViewIfNeeded();
+    await deep.locator('#start').click();
+    await waitForTrainer(page, 'deep-trainer', ['training']);
+    await pollUntil(() => trainerState(page, 'deep-trainer'), (s) => Number(s.batches) > 5);
+    await page.evaluate(() => window.scrollTo(0, 0)); // the second trainer starts well below the first screen
+    await waitForTrainer(page, 'deep-trainer', ['paused'], 10_000);
+    const pausedAt = Number((await trainerState(page, 'deep-trainer')).batches);
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    assert.equal(Number((await trainerState(page, 'deep-trainer')).batches), pausedAt, 'no training off screen');
+    await deep.locator('#start').scrollIntoViewIfNeeded();
+    await waitForTrainer(page, 'deep-trainer', ['training', 'done'], 10_000);
+    await pollUntil(() => trainerState(page, 'deep-trainer'), (s) => Number(s.batches) > pausedAt);
+    assert.deepEqual(errors, []);
+  });
+
+  test('the iframe form, configured by URL parameters, loads and trains', async (t) => {
+    const { page, errors } = await app.open('examples/blog-post.html', { waitForData: false });
+    t.after(() => page.close());
+    await page.setContent(`<!doctype html><p>An iframe embed:</p>
+      <link rel="icon" href="data:,"><iframe id="frame" style="width: 420px; height: 900px; border: 0"
+        src="${new URL('embed.html?panels=controls,progress,charts&hidden=64&images=3000&epochs=1&autostart&compact', app.url).href}"></iframe>`);
+    const frame = page.frameLocator('#frame');
+    const trainer = page.frames().find((f) => f.url().includes('embed.html'));
+    assert.ok(trainer, 'the frame loaded embed.html');
+    await trainer.waitForFunction(() => document.querySelector('scratchnet-trainer')?.dataset.state === 'done', null, { timeout: 60_000, polling: 100 });
+    const accuracy = await trainer.evaluate(() => Number(document.querySelector('scratchnet-trainer').dataset.testAccuracy));
+    assert.ok(accuracy > 0.7, `the iframe's trainer learned (${accuracy})`);
+    assert.equal(await frame.locator('#hidden').inputValue(), '64', 'URL parameters set the attributes');
+    assert.equal(await frame.locator('#confusion-panel').isHidden(), true, 'panels follow the parameter');
+    await screenshot(page, 'embed-iframe');
+    // The test's own host page (set with setContent) has no favicon; the frame's page logs nothing.
+    assert.deepEqual(errors.filter((error) => !error.includes('/favicon.ico')), []);
+  });
+
+  test('the README snippet on a plain page of another origin works, within the payload budget', async (t) => {
+    const scriptUrl = new URL('scratchnet-embed.js', app.url).href;
+    const html = `<!doctype html><html><head><meta charset="utf-8"><title>plain post</title></head><body>
+      <p>Some prose.</p>
+      <scratchnet-trainer hidden="64" images="3000" epochs="1" autostart></scratchnet-trainer>
+      <script type="module" src="${scriptUrl}"></script></body></html>`;
+    const server = http.createServer((request, response) => {
+      response.writeHead(200, { 'Content-Type': 'text/html' });
+      response.end(html);
+    });
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    // "localhost" is another origin than the app's 127.0.0.1: the worker, wasm and data all come cross-origin.
+    const postUrl = `http://localhost:${server.address().port}/`;
+    assert.notEqual(new URL(postUrl).origin, new URL(app.url).origin);
+
+    const page = await app.context.newPage();
+    t.after(async () => {
+      await page.close();
+      server.closeAllConnections(); // Chromium keeps its connections alive: without this, close() waits for them
+      await new Promise((resolve) => server.close(resolve));
+    });
+    const errors = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
+    const payload = new Map();
+    page.on('response', async (response) => {
+      const url = response.url();
+      if (!/\.(js|wasm)(\?|$)/.test(url) || url.includes('/data/')) return;
+      try {
+        payload.set(url, gzipSync(await response.body()).length);
+      } catch { /* a response without a body (e.g. a redirect) weighs nothing */ }
+    });
+    await page.goto(postUrl);
+    await page.waitForFunction(() => document.querySelector('scratchnet-trainer')?.dataset.state === 'done', null, { timeout: 60_000, polling: 100 });
+    const state = await page.evaluate(() => ({ ...document.querySelector('scratchnet-trainer').dataset }));
+    assert.ok(Number(state.testAccuracy) > 0.7, `trained cross-origin (${state.testAccuracy})`);
+    assert.equal(state.engine, 'wasm-simd128');
+
+    const wasm = [...payload.keys()].filter((url) => url.endsWith('.wasm'));
+    assert.equal(wasm.length, 1, `one wasm build is fetched, not both: ${wasm.join(', ')}`);
+    const total = [...payload.values()].reduce((sum, bytes) => sum + bytes, 0);
+    console.log(`embed payload, gzipped: ${(total / 1024).toFixed(1)} KiB (budget ${PAYLOAD_BUDGET_BYTES / 1024} KiB)`);
+    for (const [url, bytes] of payload) console.log(`  ${(bytes / 1024).toFixed(1).padStart(6)} KiB  ${new URL(url).pathname}`);
+    assert.ok(total < PAYLOAD_BUDGET_BYTES, `the embed's JS and wasm weigh ${total} bytes gzipped, over the ${PAYLOAD_BUDGET_BYTES}-byte budget`);
+    assert.deepEqual(errors, []);
+  });
+});

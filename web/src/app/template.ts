@@ -1,0 +1,119 @@
+// The trainer's markup, shared by the full page (main.ts) and the embeddable element (embed/): one
+// definition of every control and view host, whose ids the controller (app.ts) looks up in its root.
+// Panels not chosen are rendered hidden, so the controller always finds every element.
+
+export const PANELS = ['data', 'controls', 'progress', 'charts', 'predictions', 'confusion', 'weights', 'draw', 'model'] as const;
+export type Panel = (typeof PANELS)[number];
+
+export function trainerMarkup(panels: ReadonlySet<Panel> = new Set(PANELS), { masthead = true } = {}): string {
+  const template = document.createElement('template');
+  template.innerHTML = MARKUP;
+  for (const section of template.content.querySelectorAll<HTMLElement>('[data-panel]')) {
+    section.hidden = !panels.has(section.dataset.panel as Panel);
+  }
+  // Embedded in a post, the title and blurb are the writer's to give: keep only the engine line.
+  if (!masthead) for (const intro of template.content.querySelectorAll<HTMLElement>('.masthead > h1, .masthead > p:not(.engine)')) intro.remove();
+  return template.innerHTML;
+}
+
+const MARKUP = /* html */ `
+<header class="masthead">
+  <h1>scratchnet</h1>
+  <p>A neural network written from scratch in C++, compiled to WebAssembly, learning handwritten digits
+    in a Web Worker while this page stays smooth.</p>
+  <p class="engine" id="engine-status" role="status">Loading the engine…</p>
+</header>
+
+<div class="layout">
+  <section class="panel" id="data-panel" data-panel="data" aria-labelledby="data-heading">
+    <h2 id="data-heading">Data</h2>
+    <div id="data-status" role="status" aria-live="polite">Waiting to download MNIST…</div>
+    <progress id="data-progress" max="1" value="0" aria-label="MNIST download progress"></progress>
+    <button type="button" id="data-retry" hidden>Retry the download</button>
+  </section>
+
+  <section class="panel" id="controls-panel" data-panel="controls" aria-labelledby="controls-heading">
+    <h2 id="controls-heading">Train</h2>
+    <form id="settings" novalidate>
+      <div class="fields">
+        <label>Hidden layers <input name="hidden" id="hidden" inputmode="numeric" value="2048" aria-describedby="hidden-help hidden-error" />
+          <small id="hidden-help">sizes, comma-separated: 2048 or 512,256</small></label>
+        <span class="field-error" id="hidden-error" role="alert"></span>
+        <label>Learning rate <input name="learningRate" id="learningRate" inputmode="decimal" value="1" aria-describedby="learningRate-error" /></label>
+        <span class="field-error" id="learningRate-error" role="alert"></span>
+        <label>Momentum <input name="momentum" id="momentum" inputmode="decimal" value="0.9" aria-describedby="momentum-error" /></label>
+        <span class="field-error" id="momentum-error" role="alert"></span>
+        <label>Batch size <input name="batchSize" id="batchSize" inputmode="numeric" value="64" aria-describedby="batchSize-error" /></label>
+        <span class="field-error" id="batchSize-error" role="alert"></span>
+        <label>Epochs <input name="epochs" id="epochs" inputmode="numeric" value="5" aria-describedby="epochs-error" /></label>
+        <span class="field-error" id="epochs-error" role="alert"></span>
+        <label>Output and loss
+          <select name="output" id="output">
+            <option value="sigmoid-l2">sigmoid + L2 (the original)</option>
+            <option value="softmax-xent">softmax + cross-entropy</option>
+          </select></label>
+        <label>Seed <input name="seed" id="seed" inputmode="numeric" value="1" aria-describedby="seed-error" /></label>
+        <span class="field-error" id="seed-error" role="alert"></span>
+        <label>Training images <input name="trainLimit" id="trainLimit" inputmode="numeric" value="60000" aria-describedby="trainLimit-error" /></label>
+        <span class="field-error" id="trainLimit-error" role="alert"></span>
+      </div>
+      <div class="buttons">
+        <button type="submit" id="start" disabled>Start</button>
+        <button type="button" id="pause" disabled>Pause</button>
+        <button type="button" id="resume" disabled>Resume</button>
+        <button type="button" id="step" disabled>Step</button>
+        <button type="button" id="reset" disabled>Reset</button>
+      </div>
+    </form>
+    <div id="run-message" class="message" role="alert"></div>
+  </section>
+
+  <section class="panel" id="progress-panel" data-panel="progress" aria-labelledby="progress-heading">
+    <h2 id="progress-heading">Progress</h2>
+    <div id="progress"></div>
+    <p id="summary" class="summary" aria-live="polite" aria-atomic="true">Not trained yet.</p>
+  </section>
+
+  <section class="panel wide" id="charts-panel" data-panel="charts" aria-labelledby="charts-heading">
+    <h2 id="charts-heading">Learning curves</h2>
+    <div class="charts">
+      <figure><div id="loss-chart" class="chart"></div><figcaption>Training loss per batch</figcaption></figure>
+      <figure><div id="accuracy-chart" class="chart"></div><figcaption>Accuracy per epoch</figcaption></figure>
+    </div>
+  </section>
+
+  <section class="panel wide" id="predictions-panel" data-panel="predictions" aria-labelledby="predictions-heading">
+    <h2 id="predictions-heading">Test digits and the network's answers</h2>
+    <div id="digit-grid"></div>
+  </section>
+
+  <section class="panel" id="confusion-panel" data-panel="confusion" aria-labelledby="confusion-heading">
+    <h2 id="confusion-heading">Confusion matrix</h2>
+    <div id="confusion"></div>
+  </section>
+
+  <section class="panel" id="weights-panel" data-panel="weights" aria-labelledby="weights-heading">
+    <h2 id="weights-heading">What hidden units look for</h2>
+    <div id="weight-tiles"></div>
+  </section>
+
+  <section class="panel" id="draw-panel" data-panel="draw" aria-labelledby="draw-heading">
+    <h2 id="draw-heading">Draw a digit</h2>
+    <div class="draw">
+      <div id="draw-pad-canvas"></div>
+      <div id="draw-pad-scores"></div>
+    </div>
+  </section>
+
+  <section class="panel" id="model-panel" data-panel="model" aria-labelledby="model-heading">
+    <h2 id="model-heading">Model</h2>
+    <div class="buttons">
+      <button type="button" id="save-browser" disabled>Save in this browser</button>
+      <button type="button" id="load-browser" disabled>Load from this browser</button>
+      <button type="button" id="download-model" disabled>Download</button>
+      <label class="file-button"><span>Load a file</span><input type="file" id="load-file" accept=".bin,application/octet-stream" disabled /></label>
+    </div>
+    <div id="model-message" class="message" role="status" aria-live="polite"></div>
+  </section>
+</div>
+`;

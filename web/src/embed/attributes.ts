@@ -1,0 +1,83 @@
+// Reading <scratchnet-trainer>'s attributes: every bad value falls back to its default with a console warning.
+import type { SettingName } from '../app/settings';
+import { PANELS, type Panel } from '../app/template';
+
+export const DEFAULT_PANELS: readonly Panel[] = ['data', 'controls', 'progress', 'charts', 'predictions'];
+
+/** Attribute → setting (validated later, like the form). Short names as in the page's URL parameters. */
+export const SETTING_ATTRIBUTES: Readonly<Record<string, SettingName>> = {
+  hidden: 'hidden', 'learning-rate': 'learningRate', lr: 'learningRate', momentum: 'momentum', batch: 'batchSize',
+  'batch-size': 'batchSize', epochs: 'epochs', loss: 'output', seed: 'seed', images: 'trainLimit',
+};
+
+const LOSS_NAMES: Readonly<Record<string, string>> = { l2: 'sigmoid-l2', xent: 'softmax-xent', 'sigmoid-l2': 'sigmoid-l2', 'softmax-xent': 'softmax-xent' };
+
+export interface EmbedConfig {
+  panels: Set<Panel>;
+  settings: Partial<Record<SettingName, string>>;
+  dataUrl: string;
+  flavor: 'simd' | 'scalar';
+  autostart: boolean;
+  compact: boolean;
+  theme: 'auto' | 'light' | 'dark';
+  keepTraining: boolean;
+}
+
+function warn(attribute: string, value: string, fallback: string): void {
+  console.warn(`scratchnet-trainer: ignoring ${attribute}="${value}"; using ${fallback}`);
+}
+
+function oneOf<T extends string>(element: Element, attribute: string, allowed: readonly T[], fallback: T): T {
+  const value = element.getAttribute(attribute);
+  if (value === null) return fallback;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  warn(attribute, value, `${fallback} (one of ${allowed.join(', ')})`);
+  return fallback;
+}
+
+function readPanels(element: Element): Set<Panel> {
+  const value = element.getAttribute('panels');
+  if (value === null) return new Set(DEFAULT_PANELS);
+  const names = value.split(/[\s,]+/).filter(Boolean);
+  if (names.length === 1 && names[0] === 'all') return new Set(PANELS);
+  const panels = new Set<Panel>();
+  for (const name of names) {
+    if ((PANELS as readonly string[]).includes(name)) panels.add(name as Panel);
+    else warn('panels', name, `no such panel (panels are ${PANELS.join(', ')})`);
+  }
+  if (panels.size === 0) {
+    warn('panels', value, DEFAULT_PANELS.join(' '));
+    return new Set(DEFAULT_PANELS);
+  }
+  return panels;
+}
+
+/** `scriptUrl` is the embed script's own URL: the default data folder sits beside it. */
+export function readAttributes(element: Element, scriptUrl: string): EmbedConfig {
+  const settings: Partial<Record<SettingName, string>> = {};
+  for (const [attribute, name] of Object.entries(SETTING_ATTRIBUTES)) {
+    const value = element.getAttribute(attribute);
+    if (value === null) continue;
+    settings[name] = name === 'output' ? LOSS_NAMES[value] ?? value : value;
+  }
+  const defaultData = new URL('./data/mnist/', scriptUrl).href;
+  let dataUrl = defaultData;
+  const data = element.getAttribute('data');
+  if (data !== null) {
+    try {
+      dataUrl = new URL(data.endsWith('/') ? data : `${data}/`, document.baseURI).href;
+    } catch {
+      warn('data', data, defaultData);
+    }
+  }
+  return {
+    panels: readPanels(element),
+    settings,
+    dataUrl,
+    flavor: oneOf(element, 'engine', ['simd', 'scalar'], 'simd'),
+    autostart: element.hasAttribute('autostart'),
+    compact: element.hasAttribute('compact'),
+    theme: oneOf(element, 'theme', ['auto', 'light', 'dark'], 'auto'),
+    keepTraining: element.hasAttribute('keep-training'),
+  };
+}
