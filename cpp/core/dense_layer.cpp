@@ -13,12 +13,15 @@ DenseLayer::DenseLayer(int in_size, int out_size)
       weights(static_cast<size_t>(in_size) * out_size),
       bias(out_size) {}
 
-void DenseLayer::ensure_training_buffers() {
-  if (!weight_grad.empty()) return;
-  weight_grad.assign(weights.size(), 0.f);
-  bias_grad.assign(bias.size(), 0.f);
-  weight_velocity.assign(weights.size(), 0.f);
-  bias_velocity.assign(bias.size(), 0.f);
+void DenseLayer::ensure_gradients() {
+  if (weight_grad.empty()) weight_grad.assign(weights.size(), 0.f);
+  if (bias_grad.empty()) bias_grad.assign(bias.size(), 0.f);
+}
+
+void DenseLayer::ensure_velocities() {
+  if (weight_velocity.empty()) weight_velocity.assign(weights.size(), 0.f);
+  if (bias_velocity.empty()) bias_velocity.assign(bias.size(), 0.f);
+  if (bias_grad.empty()) bias_grad.assign(bias.size(), 0.f);
 }
 
 void DenseLayer::release_training_buffers() {
@@ -41,21 +44,35 @@ void DenseLayer::forward(int B, const float* x, float* y) const {
   f32_gemm(B, in, out, x, weights.data(), bias.data(), y);
 }
 
+void DenseLayer::input_gradient(int B, const float* dy, float* dx, float* scratch) const {
+  f32_transpose(in, out, weights.data(), scratch);
+  f32_gemm(B, out, in, dy, scratch, nullptr, dx);
+}
+
 void DenseLayer::backward(int B, const float* x, const float* dy, float* dx, float* scratch) {
-  ensure_training_buffers();
+  ensure_gradients();
   // dW[in×out] = xᵀ[in×B] · dy[B×out]: a gemm over the transposed input, so zero inputs are skipped.
   f32_transpose(B, in, x, scratch);
   f32_gemm(in, B, out, scratch, dy, nullptr, weight_grad.data());
   f32_column_sums(B, out, dy, bias_grad.data());
-  if (dx) {
-    // dx[B×in] = dy[B×out] · Wᵀ[out×in]
-    f32_transpose(in, out, weights.data(), scratch);
-    f32_gemm(B, out, in, dy, scratch, nullptr, dx);
-  }
+  if (dx) input_gradient(B, dy, dx, scratch);
+}
+
+bool DenseLayer::backward_and_step(int B, const float* x, const float* dy, float* dx, float* scratch,
+                                   float learning_rate, float momentum) {
+  ensure_velocities();
+  if (dx) input_gradient(B, dy, dx, scratch);  // before the weights move
+  const bool weights_finite =
+      f32_gemm_momentum_step(in, B, out, x, dy, weights.data(), weight_velocity.data(), learning_rate, momentum);
+  f32_column_sums(B, out, dy, bias_grad.data());
+  const bool bias_finite =
+      f32_momentum_step(bias.size(), bias.data(), bias_velocity.data(), bias_grad.data(), learning_rate, momentum);
+  return weights_finite && bias_finite;
 }
 
 bool DenseLayer::momentum_step(float learning_rate, float momentum) {
-  ensure_training_buffers();
+  ensure_gradients();
+  ensure_velocities();
   const bool weights_finite = f32_momentum_step(weights.size(), weights.data(), weight_velocity.data(),
                                                 weight_grad.data(), learning_rate, momentum);
   const bool bias_finite =

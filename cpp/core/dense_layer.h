@@ -11,7 +11,8 @@ namespace scratchnet {
 struct DenseLayer {
   int in = 0, out = 0;
   std::vector<float> weights, bias;                  // [in×out], [out]
-  // Training state, allocated at the first backward pass: a model only used for inference does not carry it.
+  // Training state, allocated when first needed: a model only used for inference does not carry it, and
+  // training (backward_and_step) never needs weight_grad.
   std::vector<float> weight_grad, bias_grad;          // dL/dW, dL/db of the last backward pass
   std::vector<float> weight_velocity, bias_velocity;  // momentum buffers
 
@@ -28,8 +29,15 @@ struct DenseLayer {
   // and, when dx is not null, dx[B×in] = dy · Wᵀ. scratch must hold in×B floats, and at least in×out when dx is wanted.
   void backward(int B, const float* x, const float* dy, float* dx, float* scratch);
 
-  // v = momentum·v + grad; param -= lr·v. Returns false if any parameter became non-finite.
+  // v = momentum·v + grad; param -= lr·v, with the gradients of the last backward(). Returns false if any
+  // parameter became non-finite.
   bool momentum_step(float learning_rate, float momentum);
+
+  // backward() and momentum_step() in one: dx (when not null) from the weights before the step, and the
+  // weight gradient applied block by block as it is computed, never stored (f32_gemm_momentum_step).
+  // Bit-identical to backward() then momentum_step(). Returns false if any parameter became non-finite.
+  bool backward_and_step(int B, const float* x, const float* dy, float* dx, float* scratch, float learning_rate,
+                         float momentum);
 
   // Zeroes the momentum buffers (if allocated).
   void reset_velocity();
@@ -37,7 +45,10 @@ struct DenseLayer {
   void release_training_buffers();
 
  private:
-  void ensure_training_buffers();
+  void ensure_gradients();
+  void ensure_velocities();
+  // dx[B×in] = dy[B×out] · Wᵀ, through scratch.
+  void input_gradient(int B, const float* dy, float* dx, float* scratch) const;
 };
 
 }  // namespace scratchnet

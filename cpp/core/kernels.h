@@ -21,6 +21,19 @@ void f32_gemm_scalar(int M, int K, int N, const float* A, const float* B, const 
 void f32_gemm_wasmsimd(int M, int K, int N, const float* A, const float* B, const float* bias, float* C);
 #endif
 
+// The weight-gradient step of a layer fused with SGD with momentum: G[K×N] = X[M×K]ᵀ · D[M×N] (X is the
+// layer's input, D the gradient of its output), then V = momentum·V + G and W -= lr·V, block by block,
+// without storing G or transposing X. Bit-identical to f32_gemm on the transposed X followed by
+// f32_momentum_step, of the same flavour. Returns false when a W became non-finite.
+bool f32_gemm_momentum_step_reference(int K, int M, int N, const float* X, const float* D, float* W, float* V,
+                                      float lr, float momentum);
+bool f32_gemm_momentum_step_scalar(int K, int M, int N, const float* X, const float* D, float* W, float* V, float lr,
+                                   float momentum);
+#if defined(__wasm_simd128__)
+bool f32_gemm_momentum_step_wasmsimd(int K, int M, int N, const float* X, const float* D, float* W, float* V,
+                                     float lr, float momentum);
+#endif
+
 // T[C×R] = S[R×C]^T
 void f32_transpose(int R, int C, const float* S, float* T);
 
@@ -50,6 +63,10 @@ const char* kernel_backend();
 #endif
 inline void f32_gemm(int M, int K, int N, const float* A, const float* B, const float* bias, float* C) {
   SCRATCHNET_FASTEST(f32_gemm)(M, K, N, A, B, bias, C);
+}
+inline bool f32_gemm_momentum_step(int K, int M, int N, const float* X, const float* D, float* W, float* V, float lr,
+                                   float momentum) {
+  return SCRATCHNET_FASTEST(f32_gemm_momentum_step)(K, M, N, X, D, W, V, lr, momentum);
 }
 inline void f32_column_sums(int M, int N, const float* A, float* sums) { SCRATCHNET_FASTEST(f32_column_sums)(M, N, A, sums); }
 inline bool f32_momentum_step(size_t n, float* w, float* v, const float* g, float lr, float momentum) {

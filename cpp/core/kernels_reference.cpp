@@ -1,5 +1,6 @@
 // Naive kernels: the obvious loops, kept simple enough to trust. Tests compare the fast ones to these.
 #include <cmath>
+#include <vector>
 
 #include "kernels.h"
 
@@ -13,6 +14,14 @@ void f32_gemm_reference(int M, int K, int N, const float* A, const float* B, con
       C[m * N + n] = static_cast<float>(sum);
     }
   }
+}
+
+bool f32_gemm_momentum_step_reference(int K, int M, int N, const float* X, const float* D, float* W, float* V,
+                                      float lr, float momentum) {
+  std::vector<float> transposed(static_cast<size_t>(K) * M), gradient(static_cast<size_t>(K) * N);
+  f32_transpose(M, K, X, transposed.data());
+  f32_gemm_reference(K, M, N, transposed.data(), D, nullptr, gradient.data());
+  return f32_momentum_step_reference(gradient.size(), W, V, gradient.data(), lr, momentum);
 }
 
 void f32_transpose(int R, int C, const float* S, float* T) {

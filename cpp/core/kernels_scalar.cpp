@@ -1,6 +1,8 @@
 // The fast kernels in plain C++: sparse rows of A, column blocks of B, accumulators in registers.
 // The scalar wasm build and the native build run these.
+#include <array>
 #include <cmath>
+#include <utility>
 
 #include "kernels.h"
 #include "sparse_rows.h"
@@ -9,35 +11,101 @@ namespace scratchnet {
 
 namespace {
 
-// C[row, col .. col+W) for one gathered row: W accumulators over the row's non-zeros.
-template <int W>
-inline void gemm_row_block_scalar(const Nonzero* nz, int count, const float* B, size_t N, const float* bias, int col,
-                                  float* c) {
-  float acc[W];
-  for (int j = 0; j < W; ++j) acc[j] = bias ? bias[col + j] : 0.f;
+// What happens to a finished element of C = A·B: stored (a gemm), or applied as a gradient (a fused SGD step).
+struct StoreC {
+  float* C;
+  size_t N;
+  void scalar(int row, int col, float sum) { C[row * N + col] = sum; }
+};
+
+// v = momentum·v + g;  w -= lr·v; `check` stays 0 while every w is finite (w·0 is NaN otherwise).
+struct MomentumStep {
+  float* W;
+  float* V;
+  size_t N;
+  float lr, momentum;
+  float check = 0.f;
+  void scalar(int row, int col, float gradient) {
+    float& v = V[row * N + col];
+    float& w = W[row * N + col];
+    v = momentum * v + gradient;
+    w -= lr * v;
+    check += w * 0.f;
+  }
+  bool finite() const { return check == 0.f; }
+};
+
+// Columns [col, col + Width) of one row of C, in one pass over the row's non-zeros.
+template <int Width, class Epilogue>
+void row_block(const Nonzero* nz, int count, const float* B, size_t N, const float* bias, int row, int col, Epilogue& out) {
+  float acc[Width > 0 ? Width : 1];
+  for (int j = 0; j < Width; ++j) acc[j] = bias ? bias[col + j] : 0.f;
   for (int t = 0; t < count; ++t) {
     const float x = nz[t].value;
     const float* b = B + static_cast<size_t>(nz[t].index) * N + col;
-    for (int j = 0; j < W; ++j) acc[j] += x * b[j];
+    for (int j = 0; j < Width; ++j) acc[j] += x * b[j];
   }
-  for (int j = 0; j < W; ++j) c[col + j] = acc[j];
+  for (int j = 0; j < Width; ++j) out.scalar(row, col + j, acc[j]);
+}
+
+template <class Epilogue>
+using RowBlockFn = void (*)(const Nonzero*, int, const float*, size_t, const float*, int, int, Epilogue&);
+
+template <class Epilogue, int... W>
+constexpr std::array<RowBlockFn<Epilogue>, 8> make_tail_blocks(std::integer_sequence<int, W...>) {
+  return {{&row_block<W, Epilogue>...}};
+}
+// The tail blocks by width, 0..7 columns: the rest of N after whole blocks of 8, in a single pass.
+template <class Epilogue>
+constexpr std::array<RowBlockFn<Epilogue>, 8> kTailBlocks = make_tail_blocks<Epilogue>(std::make_integer_sequence<int, 8>{});
+
+// Which loop runs outermost over a panel: column blocks suit a gemm whose B is reused by every row (a panel's
+// slice of B stays in cache); rows suit the fused step, whose W and V are then swept in address order.
+enum class Sweep { kColumnsOuter, kRowsOuter };
+
+// C = A·B (+ bias), a panel of A's rows at a time; each finished block goes to `out`. With `a_transposed`,
+// A[M×K] is given as its transpose, a K×M matrix.
+template <class Epilogue>
+void gemm_panels(int M, int K, int N, const float* A, bool a_transposed, const float* B, const float* bias, Epilogue& out,
+                 Sweep sweep) {
+  thread_local SparseRowPanel panel;
+  const int whole = N - N % 8;
+  const auto tail = kTailBlocks<Epilogue>[N % 8];
+  for (int first = 0; first < M; first += kGemmPanelRows) {
+    const int rows = M - first < kGemmPanelRows ? M - first : kGemmPanelRows;
+    if (a_transposed)
+      panel.gather_transposed(A, K, M, first, rows);
+    else
+      panel.gather(A, K, first, rows);
+    auto block = [&](int r, int col) {
+      row_block<8>(panel.row(r), panel.row_size(r), B, N, bias, first + r, col, out);
+    };
+    if (sweep == Sweep::kColumnsOuter) {
+      for (int col = 0; col < whole; col += 8)
+        for (int r = 0; r < rows; ++r) block(r, col);
+      if (whole < N)
+        for (int r = 0; r < rows; ++r) tail(panel.row(r), panel.row_size(r), B, N, bias, first + r, whole, out);
+    } else {
+      for (int r = 0; r < rows; ++r) {
+        for (int col = 0; col < whole; col += 8) block(r, col);
+        if (whole < N) tail(panel.row(r), panel.row_size(r), B, N, bias, first + r, whole, out);
+      }
+    }
+  }
 }
 
 }  // namespace
 
 void f32_gemm_scalar(int M, int K, int N, const float* A, const float* B, const float* bias, float* C) {
-  thread_local SparseRowPanel panel;
-  for (int first = 0; first < M; first += kGemmPanelRows) {
-    const int rows = M - first < kGemmPanelRows ? M - first : kGemmPanelRows;
-    panel.gather(A, K, first, rows);
-    int col = 0;
-    for (; col + 8 <= N; col += 8)
-      for (int r = 0; r < rows; ++r)
-        gemm_row_block_scalar<8>(panel.row(r), panel.row_size(r), B, N, bias, col, C + static_cast<size_t>(first + r) * N);
-    for (; col < N; ++col)
-      for (int r = 0; r < rows; ++r)
-        gemm_row_block_scalar<1>(panel.row(r), panel.row_size(r), B, N, bias, col, C + static_cast<size_t>(first + r) * N);
-  }
+  StoreC out{C, static_cast<size_t>(N)};
+  gemm_panels(M, K, N, A, false, B, bias, out, Sweep::kColumnsOuter);
+}
+
+bool f32_gemm_momentum_step_scalar(int K, int M, int N, const float* X, const float* D, float* W, float* V, float lr,
+                                   float momentum) {
+  MomentumStep out{W, V, static_cast<size_t>(N), lr, momentum};
+  gemm_panels(K, M, N, X, true, D, nullptr, out, Sweep::kRowsOuter);
+  return out.finite();
 }
 
 void f32_column_sums_scalar(int M, int N, const float* A, float* sums) {
@@ -49,15 +117,9 @@ void f32_column_sums_scalar(int M, int N, const float* A, float* sums) {
 }
 
 bool f32_momentum_step_scalar(size_t n, float* w, float* v, const float* g, float lr, float momentum) {
-  float check = 0.f;  // stays 0 while every w is finite: w·0 is NaN for an infinite or NaN w
-  for (size_t i = 0; i < n; ++i) {
-    const float velocity = momentum * v[i] + g[i];
-    v[i] = velocity;
-    const float weight = w[i] - lr * velocity;
-    w[i] = weight;
-    check += weight * 0.f;
-  }
-  return check == 0.f;
+  MomentumStep step{w, v, 0, lr, momentum};
+  for (size_t i = 0; i < n; ++i) step.scalar(0, static_cast<int>(i), g[i]);
+  return step.finite();
 }
 
 #if !defined(__wasm_simd128__)

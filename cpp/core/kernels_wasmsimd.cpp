@@ -3,6 +3,9 @@
 #if defined(__wasm_simd128__)
 #include <wasm_simd128.h>
 
+#include <array>
+#include <utility>
+
 #include "kernels.h"
 #include "sparse_rows.h"
 
@@ -10,46 +13,120 @@ namespace scratchnet {
 
 namespace {
 
-// C[row, col .. col+4V) for one gathered row: V vector accumulators over the row's non-zeros.
-template <int V>
-inline void gemm_row_block_wasmsimd(const Nonzero* nz, int count, const float* B, size_t N, const float* bias, int col,
-                                    float* c) {
-  v128_t acc[V];
-  for (int j = 0; j < V; ++j) acc[j] = bias ? wasm_v128_load(bias + col + 4 * j) : wasm_f32x4_splat(0.f);
-  for (int t = 0; t < count; ++t) {
-    const v128_t x = wasm_f32x4_splat(nz[t].value);
-    const float* b = B + static_cast<size_t>(nz[t].index) * N + col;
-    for (int j = 0; j < V; ++j) acc[j] = wasm_f32x4_add(acc[j], wasm_f32x4_mul(x, wasm_v128_load(b + 4 * j)));
+// What happens to a finished block of C = A·B: stored (a gemm), or applied as a gradient (a fused SGD step).
+struct StoreC {
+  float* C;
+  size_t N;
+  void vector(int row, int col, v128_t sum) { wasm_v128_store(C + row * N + col, sum); }
+  void scalar(int row, int col, float sum) { C[row * N + col] = sum; }
+};
+
+// v = momentum·v + g;  w -= lr·v, for the gradient block g; `check` stays 0 while every w is finite.
+struct MomentumStep {
+  float* W;
+  float* V;
+  size_t N;
+  float lr, momentum;
+  v128_t lr_v, momentum_v, check = wasm_f32x4_splat(0.f);
+  float check_scalar = 0.f;
+  MomentumStep(float* w, float* v, size_t n, float rate, float mu)
+      : W(w), V(v), N(n), lr(rate), momentum(mu), lr_v(wasm_f32x4_splat(rate)), momentum_v(wasm_f32x4_splat(mu)) {}
+  void vector(int row, int col, v128_t gradient) {
+    float* v = V + row * N + col;
+    float* w = W + row * N + col;
+    const v128_t velocity = wasm_f32x4_add(wasm_f32x4_mul(momentum_v, wasm_v128_load(v)), gradient);
+    wasm_v128_store(v, velocity);
+    const v128_t weight = wasm_f32x4_sub(wasm_v128_load(w), wasm_f32x4_mul(lr_v, velocity));
+    wasm_v128_store(w, weight);
+    check = wasm_f32x4_add(check, wasm_f32x4_mul(weight, wasm_f32x4_splat(0.f)));
   }
-  for (int j = 0; j < V; ++j) wasm_v128_store(c + col + 4 * j, acc[j]);
+  void scalar(int row, int col, float gradient) {
+    float& v = V[row * N + col];
+    float& w = W[row * N + col];
+    v = momentum * v + gradient;
+    w -= lr * v;
+    check_scalar += w * 0.f;
+  }
+  bool finite() const { return wasm_i32x4_all_true(wasm_f32x4_eq(check, wasm_f32x4_splat(0.f))) && check_scalar == 0.f; }
+};
+
+// Columns [col, col + 4V + S) of one row of C, in one pass over the row's non-zeros: V vector and S scalar
+// accumulators (the tail of N that is no whole block of 32 still costs a single pass).
+template <int V, int S, class Epilogue>
+void row_block(const Nonzero* nz, int count, const float* B, size_t N, const float* bias, int row, int col, Epilogue& out) {
+  v128_t acc[V > 0 ? V : 1];
+  float tail[S > 0 ? S : 1];
+  for (int j = 0; j < V; ++j) acc[j] = bias ? wasm_v128_load(bias + col + 4 * j) : wasm_f32x4_splat(0.f);
+  for (int s = 0; s < S; ++s) tail[s] = bias ? bias[col + 4 * V + s] : 0.f;
+  for (int t = 0; t < count; ++t) {
+    const float* b = B + static_cast<size_t>(nz[t].index) * N + col;
+    const v128_t x = wasm_f32x4_splat(nz[t].value);
+    for (int j = 0; j < V; ++j) acc[j] = wasm_f32x4_add(acc[j], wasm_f32x4_mul(x, wasm_v128_load(b + 4 * j)));
+    for (int s = 0; s < S; ++s) tail[s] += nz[t].value * b[4 * V + s];
+  }
+  for (int j = 0; j < V; ++j) out.vector(row, col + 4 * j, acc[j]);
+  for (int s = 0; s < S; ++s) out.scalar(row, col + 4 * V + s, tail[s]);
 }
 
-inline void gemm_row_column_scalar(const Nonzero* nz, int count, const float* B, size_t N, const float* bias, int col,
-                                   float* c) {
-  float acc = bias ? bias[col] : 0.f;
-  for (int t = 0; t < count; ++t) acc += nz[t].value * B[static_cast<size_t>(nz[t].index) * N + col];
-  c[col] = acc;
+template <class Epilogue>
+using RowBlockFn = void (*)(const Nonzero*, int, const float*, size_t, const float*, int, int, Epilogue&);
+
+// The tail blocks by width: index 4V + S for V vectors and S scalars, 0..31 columns.
+template <class Epilogue, int... W>
+constexpr std::array<RowBlockFn<Epilogue>, 32> make_tail_blocks(std::integer_sequence<int, W...>) {
+  return {{&row_block<W / 4, W % 4, Epilogue>...}};
+}
+template <class Epilogue>
+constexpr std::array<RowBlockFn<Epilogue>, 32> kTailBlocks = make_tail_blocks<Epilogue>(std::make_integer_sequence<int, 32>{});
+
+// C = A·B (+ bias), a panel of A's rows at a time; each finished block goes to `out`.
+// Which loop runs outermost over a panel: column blocks suit a gemm whose B is reused by every row (a panel's
+// slice of B stays in cache); rows suit the fused step, whose W and V are then swept in address order.
+enum class Sweep { kColumnsOuter, kRowsOuter };
+
+// C = A·B (+ bias), a panel of A's rows at a time; each finished block goes to `out`. With `a_transposed`,
+// A[M×K] is given as its transpose, a K×M matrix.
+template <class Epilogue>
+void gemm_panels(int M, int K, int N, const float* A, bool a_transposed, const float* B, const float* bias, Epilogue& out,
+                 Sweep sweep) {
+  thread_local SparseRowPanel panel;
+  const int whole = N - N % 32;
+  const auto tail = kTailBlocks<Epilogue>[N % 32];
+  for (int first = 0; first < M; first += kGemmPanelRows) {
+    const int rows = M - first < kGemmPanelRows ? M - first : kGemmPanelRows;
+    if (a_transposed)
+      panel.gather_transposed(A, K, M, first, rows);
+    else
+      panel.gather(A, K, first, rows);
+    auto block = [&](int r, int col) {
+      row_block<8, 0>(panel.row(r), panel.row_size(r), B, N, bias, first + r, col, out);
+    };
+    if (sweep == Sweep::kColumnsOuter) {
+      for (int col = 0; col < whole; col += 32)
+        for (int r = 0; r < rows; ++r) block(r, col);
+      if (whole < N)
+        for (int r = 0; r < rows; ++r) tail(panel.row(r), panel.row_size(r), B, N, bias, first + r, whole, out);
+    } else {
+      for (int r = 0; r < rows; ++r) {
+        for (int col = 0; col < whole; col += 32) block(r, col);
+        if (whole < N) tail(panel.row(r), panel.row_size(r), B, N, bias, first + r, whole, out);
+      }
+    }
+  }
 }
 
 }  // namespace
 
 void f32_gemm_wasmsimd(int M, int K, int N, const float* A, const float* B, const float* bias, float* C) {
-  thread_local SparseRowPanel panel;
-  for (int first = 0; first < M; first += kGemmPanelRows) {
-    const int rows = M - first < kGemmPanelRows ? M - first : kGemmPanelRows;
-    panel.gather(A, K, first, rows);
-    float* c_panel = C + static_cast<size_t>(first) * N;
-    int col = 0;
-    for (; col + 32 <= N; col += 32)
-      for (int r = 0; r < rows; ++r)
-        gemm_row_block_wasmsimd<8>(panel.row(r), panel.row_size(r), B, N, bias, col, c_panel + static_cast<size_t>(r) * N);
-    for (; col + 4 <= N; col += 4)
-      for (int r = 0; r < rows; ++r)
-        gemm_row_block_wasmsimd<1>(panel.row(r), panel.row_size(r), B, N, bias, col, c_panel + static_cast<size_t>(r) * N);
-    for (; col < N; ++col)
-      for (int r = 0; r < rows; ++r)
-        gemm_row_column_scalar(panel.row(r), panel.row_size(r), B, N, bias, col, c_panel + static_cast<size_t>(r) * N);
-  }
+  StoreC out{C, static_cast<size_t>(N)};
+  gemm_panels(M, K, N, A, false, B, bias, out, Sweep::kColumnsOuter);
+}
+
+bool f32_gemm_momentum_step_wasmsimd(int K, int M, int N, const float* X, const float* D, float* W, float* V, float lr,
+                                     float momentum) {
+  MomentumStep out(W, V, static_cast<size_t>(N), lr, momentum);
+  gemm_panels(K, M, N, X, true, D, nullptr, out, Sweep::kRowsOuter);
+  return out.finite();
 }
 
 void f32_column_sums_wasmsimd(int M, int N, const float* A, float* sums) {
@@ -67,25 +144,11 @@ void f32_column_sums_wasmsimd(int M, int N, const float* A, float* sums) {
 }
 
 bool f32_momentum_step_wasmsimd(size_t n, float* w, float* v, const float* g, float lr, float momentum) {
-  const v128_t mu = wasm_f32x4_splat(momentum);
-  const v128_t rate = wasm_f32x4_splat(lr);
-  const v128_t zero = wasm_f32x4_splat(0.f);
-  v128_t check = zero;  // stays 0 while every w is finite: w·0 is NaN for an infinite or NaN w
+  MomentumStep step(w, v, 0, lr, momentum);
   size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const v128_t velocity = wasm_f32x4_add(wasm_f32x4_mul(mu, wasm_v128_load(v + i)), wasm_v128_load(g + i));
-    wasm_v128_store(v + i, velocity);
-    const v128_t weight = wasm_f32x4_sub(wasm_v128_load(w + i), wasm_f32x4_mul(rate, velocity));
-    wasm_v128_store(w + i, weight);
-    check = wasm_f32x4_add(check, wasm_f32x4_mul(weight, zero));
-  }
-  bool finite = wasm_i32x4_all_true(wasm_f32x4_eq(check, zero));
-  for (; i < n; ++i) {
-    v[i] = momentum * v[i] + g[i];
-    w[i] -= lr * v[i];
-    if (!(w[i] * 0.f == 0.f)) finite = false;
-  }
-  return finite;
+  for (; i + 4 <= n; i += 4) step.vector(0, static_cast<int>(i), wasm_v128_load(g + i));
+  for (; i < n; ++i) step.scalar(0, static_cast<int>(i), g[i]);
+  return step.finite();
 }
 
 const char* kernel_backend() { return "wasm-simd128"; }

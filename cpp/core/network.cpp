@@ -106,6 +106,15 @@ double Network::loss(int B, const float* probs, const uint8_t* labels) const {
 }
 
 BatchResult Network::train_batch(int B, const float* x, const uint8_t* labels, float learning_rate, float momentum) {
+  const SgdStep step{learning_rate, momentum};
+  return forward_and_backward(B, x, labels, &step);
+}
+
+BatchResult Network::compute_gradients(int B, const float* x, const uint8_t* labels) {
+  return forward_and_backward(B, x, labels, nullptr);
+}
+
+BatchResult Network::forward_and_backward(int B, const float* x, const uint8_t* labels, const SgdStep* step) {
   BatchResult result;
   ensure_training_workspace(B);
   const float* probs = forward(B, x);
@@ -113,7 +122,7 @@ BatchResult Network::train_batch(int B, const float* x, const uint8_t* labels, f
   const size_t L = layers_.size();
   for (int b = 0; b < B; ++b) result.correct += argmax(probs + static_cast<size_t>(b) * C, C) == labels[b];
 
-  // dL/dlogits into grad_a_.
+  // dL/dlogits into grad_out.
   float* grad_out = grad_a_.data();
   float* grad_in = grad_b_.data();
   if (config_.output == OutputLoss::kSigmoidL2) {
@@ -130,15 +139,18 @@ BatchResult Network::train_batch(int B, const float* x, const uint8_t* labels, f
   for (size_t l = L; l-- > 0;) {
     DenseLayer& layer = layers_[l];
     const float* layer_input = activations_[l].data();
-    const bool needs_input_grad = l > 0;
-    layer.backward(B, layer_input, grad_out, needs_input_grad ? grad_in : nullptr, scratch_.data());
-    if (needs_input_grad) {
+    float* input_grad = l > 0 ? grad_in : nullptr;
+    if (step)
+      result.finite &= layer.backward_and_step(B, layer_input, grad_out, input_grad, scratch_.data(), step->learning_rate,
+                                               step->momentum);
+    else
+      layer.backward(B, layer_input, grad_out, input_grad, scratch_.data());
+    if (input_grad) {
       // Through the ReLU that produced this layer's input.
       relu_backward(static_cast<size_t>(B) * layer.in, layer_input, grad_in, grad_in);
       std::swap(grad_in, grad_out);
     }
   }
-  for (auto& layer : layers_) result.finite &= layer.momentum_step(learning_rate, momentum);
   return result;
 }
 

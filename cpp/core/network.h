@@ -53,6 +53,10 @@ class Network {
   // One step of mini-batch SGD with momentum on x[B×input] with labels[B] (each < output).
   BatchResult train_batch(int B, const float* x, const uint8_t* labels, float learning_rate, float momentum);
 
+  // The loss and every layer's weight_grad / bias_grad on x[B×input] and labels[B], changing no parameter:
+  // what train_batch applies (for gradient checks).
+  BatchResult compute_gradients(int B, const float* x, const uint8_t* labels);
+
   // Mean loss of outputs probs[B×output] against labels, for this network's loss.
   double loss(int B, const float* probs, const uint8_t* labels) const;
 
@@ -67,6 +71,12 @@ class Network {
   void release_training_state();
 
  private:
+  struct SgdStep {
+    float learning_rate, momentum;
+  };
+  // Forward, loss and backward; with a step, each layer's parameters are updated as its backward pass
+  // ends (so weight gradients are never stored), without one the gradients are kept.
+  BatchResult forward_and_backward(int B, const float* x, const uint8_t* labels, const SgdStep* step);
   void ensure_forward_workspace(int B);
   void ensure_training_workspace(int B);
 

@@ -1,6 +1,7 @@
 // Rows of A as (column, value) lists of their non-zero entries, gathered a panel of rows at a time,
 // so that the fast gemm kernels touch only the rows of B that a non-zero entry selects.
 #pragma once
+#include <cstddef>
 #include <vector>
 
 namespace scratchnet {
@@ -17,24 +18,49 @@ class SparseRowPanel {
  public:
   // Gathers rows [first, first + rows) of A[·×K].
   void gather(const float* A, int K, int first, int rows) {
-    entries_.resize(static_cast<size_t>(rows) * K);
-    starts_.resize(static_cast<size_t>(rows) + 1);
-    size_t count = 0;
+    reserve(rows, K);
     for (int r = 0; r < rows; ++r) {
-      starts_[r] = count;
       const float* row = A + static_cast<size_t>(first + r) * K;
+      Nonzero* out = entries_.data() + starts_[r];
+      int count = 0;
+      // Branch-free: every entry is written, and only a non-zero one is kept. Half of ReLU outputs are zero
+      // in no predictable pattern, so a branch here would be mispredicted about half the time.
       for (int k = 0; k < K; ++k) {
-        if (row[k] != 0.f) entries_[count++] = Nonzero{k, row[k]};
+        out[count] = Nonzero{k, row[k]};
+        count += row[k] != 0.f;
+      }
+      sizes_[r] = count;
+    }
+  }
+
+  // Gathers rows [first, first + rows) of A = Xᵀ for X[M×K] (so A's row r is X's column first + r),
+  // reading X row by row rather than transposing it first.
+  void gather_transposed(const float* X, int M, int K, int first, int rows) {
+    reserve(rows, M);
+    for (int r = 0; r < rows; ++r) sizes_[r] = 0;
+    for (int m = 0; m < M; ++m) {
+      const float* x = X + static_cast<size_t>(m) * K + first;
+      for (int r = 0; r < rows; ++r) {
+        entries_[starts_[r] + sizes_[r]] = Nonzero{m, x[r]};
+        sizes_[r] += x[r] != 0.f;
       }
     }
-    starts_[rows] = count;
   }
+
   const Nonzero* row(int r) const { return entries_.data() + starts_[r]; }
-  int row_size(int r) const { return static_cast<int>(starts_[r + 1] - starts_[r]); }
+  int row_size(int r) const { return sizes_[r]; }
 
  private:
+  void reserve(int rows, int width) {
+    entries_.resize(static_cast<size_t>(rows) * width);
+    starts_.resize(rows);
+    sizes_.resize(rows);
+    for (int r = 0; r < rows; ++r) starts_[r] = static_cast<size_t>(r) * width;
+  }
+
   std::vector<Nonzero> entries_;
   std::vector<size_t> starts_;
+  std::vector<int> sizes_;
 };
 
 }  // namespace scratchnet

@@ -238,8 +238,8 @@ std::ostream& operator<<(std::ostream& os, const NetworkCase& c) {
 
 class NetworkGradients : public ::testing::TestWithParam<NetworkCase> {};
 
-// train_batch's gradients (read back from weight_grad / bias_grad after a step with momentum 0) against
-// finite differences of Network::forward + Network::loss on a copy taken before the step.
+// compute_gradients' gradients against finite differences of Network::forward + Network::loss, and
+// train_batch's step (fused: it never stores the weight gradient) against exactly w - lr·g with them.
 TEST_P(NetworkGradients, TrainBatchGradientsMatchFiniteDifferences) {
   const NetworkCase& c = GetParam();
   NetworkConfig config;
@@ -266,9 +266,13 @@ TEST_P(NetworkGradients, TrainBatchGradientsMatchFiniteDifferences) {
   make_batch(x, labels);
 
   const Network before = net;  // Network is copyable: the numerical loss is taken on this copy
+  Network gradients = before;
+  const BatchResult computed = gradients.compute_gradients(B, x.data(), labels.data());
   const float lr = 1e-3f;
   const BatchResult result = net.train_batch(B, x.data(), labels.data(), lr, 0.f);
   ASSERT_TRUE(result.finite);
+  EXPECT_EQ(result.loss, computed.loss);
+  EXPECT_EQ(result.correct, computed.correct);
 
   Network probe = before;
   auto loss = [&] { return probe.loss(B, probe.forward(B, x.data()), labels.data()); };
@@ -280,7 +284,7 @@ TEST_P(NetworkGradients, TrainBatchGradientsMatchFiniteDifferences) {
 
   double scale = 0;
   size_t nonzero = 0, total = 0;
-  for (const auto& layer : net.layers()) {
+  for (const auto& layer : gradients.layers()) {
     for (float g : layer.weight_grad) scale = std::max(scale, std::fabs(static_cast<double>(g))), nonzero += g != 0, ++total;
     for (float g : layer.bias_grad) scale = std::max(scale, std::fabs(static_cast<double>(g))), nonzero += g != 0, ++total;
   }
@@ -290,18 +294,19 @@ TEST_P(NetworkGradients, TrainBatchGradientsMatchFiniteDifferences) {
 
   for (size_t l = 0; l < net.layers().size(); ++l) {
     const DenseLayer& trained = net.layers()[l];
+    const DenseLayer& computed_layer = gradients.layers()[l];
     DenseLayer& probed = probe.layers()[l];
     const DenseLayer& original = before.layers()[l];
     for (size_t i = 0; i < trained.weights.size(); ++i) {
-      EXPECT_TRUE(gradients_agree(trained.weight_grad[i], numerical_derivative(&probed.weights[i], loss), floor))
+      EXPECT_TRUE(gradients_agree(computed_layer.weight_grad[i], numerical_derivative(&probed.weights[i], loss), floor))
           << "layer " << l << " weight " << i;
       // With momentum 0 and reset velocities the step is exactly w - lr·g.
-      ASSERT_EQ(trained.weights[i], original.weights[i] - lr * trained.weight_grad[i]) << "layer " << l << " weight " << i;
+      ASSERT_EQ(trained.weights[i], original.weights[i] - lr * computed_layer.weight_grad[i]) << "layer " << l << " weight " << i;
     }
     for (size_t j = 0; j < trained.bias.size(); ++j) {
-      EXPECT_TRUE(gradients_agree(trained.bias_grad[j], numerical_derivative(&probed.bias[j], loss), floor))
+      EXPECT_TRUE(gradients_agree(computed_layer.bias_grad[j], numerical_derivative(&probed.bias[j], loss), floor))
           << "layer " << l << " bias " << j;
-      ASSERT_EQ(trained.bias[j], original.bias[j] - lr * trained.bias_grad[j]) << "layer " << l << " bias " << j;
+      ASSERT_EQ(trained.bias[j], original.bias[j] - lr * computed_layer.bias_grad[j]) << "layer " << l << " bias " << j;
     }
   }
 }

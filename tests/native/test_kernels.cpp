@@ -27,6 +27,10 @@ struct ScalarKernels {
   static bool momentum_step(size_t n, float* w, float* v, const float* g, float lr, float momentum) {
     return f32_momentum_step_scalar(n, w, v, g, lr, momentum);
   }
+  static bool gemm_momentum_step(int K, int M, int N, const float* X, const float* D, float* W, float* V, float lr,
+                                 float momentum) {
+    return f32_gemm_momentum_step_scalar(K, M, N, X, D, W, V, lr, momentum);
+  }
 };
 
 #if defined(__wasm_simd128__)
@@ -38,6 +42,10 @@ struct WasmSimdKernels {
   static void column_sums(int M, int N, const float* A, float* sums) { f32_column_sums_wasmsimd(M, N, A, sums); }
   static bool momentum_step(size_t n, float* w, float* v, const float* g, float lr, float momentum) {
     return f32_momentum_step_wasmsimd(n, w, v, g, lr, momentum);
+  }
+  static bool gemm_momentum_step(int K, int M, int N, const float* X, const float* D, float* W, float* V, float lr,
+                                 float momentum) {
+    return f32_gemm_momentum_step_wasmsimd(K, M, N, X, D, W, V, lr, momentum);
   }
 };
 using KernelVariants = ::testing::Types<ScalarKernels, WasmSimdKernels>;
@@ -235,6 +243,44 @@ TYPED_TEST(FastKernels, MomentumStepEqualsReferenceExactly) {
       }
     }
   }
+}
+
+TYPED_TEST(FastKernels, FusedGradientStepEqualsGemmThenStepExactlyAndTheReferenceClosely) {
+  // The fused weight-gradient + momentum step must be the unfused pair to the bit (training depends on it
+  // being a pure speed-up), and the naive reference up to float rounding, on odd sizes and sparse inputs.
+  Rng rng(12);
+  for (int K : {1, 3, 7, 17, 784}) {
+    for (int M : {1, 7, 64, 65}) {
+      for (int N : {1, 3, 10, 17, 33, 2048}) {
+        if (static_cast<long>(K) * M * N > 3'000'000) continue;
+        SCOPED_TRACE(::testing::Message() << TypeParam::kName << " fused step K=" << K << " M=" << M << " N=" << N);
+        std::vector<float> X = random_floats(rng, static_cast<size_t>(M) * K, 0.f, 1.f);
+        for (float& a : X)
+          if (rng.uniform() < 0.7f) a = 0.f;  // mostly zero, like MNIST pixels
+        std::vector<float> AT(X.size());
+        f32_transpose(M, K, X.data(), AT.data());
+        const std::vector<float> D = random_floats(rng, static_cast<size_t>(M) * N, -0.1f, 0.1f);
+        const std::vector<float> W0 = random_floats(rng, static_cast<size_t>(K) * N, -1.f, 1.f);
+        const std::vector<float> V0 = random_floats(rng, static_cast<size_t>(K) * N, -0.1f, 0.1f);
+        std::vector<float> W = W0, V = V0, W_pair = W0, V_pair = V0, W_ref = W0, V_ref = V0;
+        ASSERT_TRUE(TypeParam::gemm_momentum_step(K, M, N, X.data(), D.data(), W.data(), V.data(), 0.3f, 0.9f));
+        std::vector<float> G(static_cast<size_t>(K) * N);
+        TypeParam::gemm(K, M, N, AT.data(), D.data(), nullptr, G.data());
+        ASSERT_TRUE(TypeParam::momentum_step(G.size(), W_pair.data(), V_pair.data(), G.data(), 0.3f, 0.9f));
+        ASSERT_EQ(W, W_pair);
+        ASSERT_EQ(V, V_pair);
+        ASSERT_TRUE(f32_gemm_momentum_step_reference(K, M, N, X.data(), D.data(), W_ref.data(), V_ref.data(), 0.3f, 0.9f));
+        for (size_t i = 0; i < W.size(); ++i) {
+          const double tolerance = 1e-6 * (M + 2);
+          ASSERT_NEAR(V[i], V_ref[i], tolerance) << i;
+          ASSERT_NEAR(W[i], W_ref[i], tolerance) << i;
+        }
+      }
+    }
+  }
+  // A gradient that overflows the weights is reported.
+  std::vector<float> X = {1.f}, D = {1e30f}, W = {3e38f}, V = {0.f};
+  EXPECT_FALSE(TypeParam::gemm_momentum_step(1, 1, 1, X.data(), D.data(), W.data(), V.data(), -1e10f, 0.f));
 }
 
 TYPED_TEST(FastKernels, MomentumStepReportsANonFiniteWeight) {
