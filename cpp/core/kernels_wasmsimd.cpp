@@ -5,6 +5,7 @@
 
 #include <array>
 #include <utility>
+#include <vector>
 
 #include "kernels.h"
 #include "sparse_rows.h"
@@ -115,9 +116,50 @@ void gemm_panels(int M, int K, int N, const float* A, bool a_transposed, const f
   }
 }
 
+// Rows of B per chunk in the gemm below (64 rows of 2,048 floats: 512 KB, which stays in L2 while every row of
+// the panel uses it). Measured on MNIST's first layer: 64 beat 16, 32, 48, 128, 256 and no chunks (1024).
+constexpr int kRowsOfBPerChunk = 64;
+
+// C = A·B (+ bias) with B taken a chunk of rows at a time: each row of the panel sweeps, column block by column
+// block, the few rows of the chunk its non-zeros select (whole rows of B, read in address order), and the
+// chunk serves every row of the panel while it is in cache. Partial sums wait in C between chunks; as each
+// chunk resumes from the float it left, the result is the same to the bit as without chunks.
+void gemm_chunked(int M, int K, int N, const float* A, const float* B, const float* bias, float* C) {
+  thread_local SparseRowPanel panel;
+  thread_local std::vector<int> begin, end;
+  StoreC out{C, static_cast<size_t>(N)};
+  const int whole = N - N % 32;
+  const auto tail = kTailBlocks<StoreC>[N % 32];
+  for (int first = 0; first < M; first += kGemmPanelRows) {
+    const int rows = M - first < kGemmPanelRows ? M - first : kGemmPanelRows;
+    panel.gather(A, K, first, rows);
+    begin.assign(rows, 0);
+    end.assign(rows, 0);
+    for (int k_start = 0; k_start < K; k_start += kRowsOfBPerChunk) {
+      // Each row's non-zeros are in index order: this chunk's are the next run below k_start + chunk.
+      for (int r = 0; r < rows; ++r) {
+        begin[r] = end[r];
+        const Nonzero* nz = panel.row(r);
+        while (end[r] < panel.row_size(r) && nz[end[r]].index < k_start + kRowsOfBPerChunk) ++end[r];
+      }
+      // The first chunk starts from the bias, the others from what the previous chunk left in C.
+      for (int r = 0; r < rows; ++r) {
+        const float* start = k_start == 0 ? bias : C + static_cast<size_t>(first + r) * N;
+        const Nonzero* nz = panel.row(r) + begin[r];
+        for (int col = 0; col < whole; col += 32) row_block<8, 0>(nz, end[r] - begin[r], B, N, start, first + r, col, out);
+        if (whole < N) tail(nz, end[r] - begin[r], B, N, start, first + r, whole, out);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void f32_gemm_wasmsimd(int M, int K, int N, const float* A, const float* B, const float* bias, float* C) {
+  if (K > kRowsOfBPerChunk) {
+    gemm_chunked(M, K, N, A, B, bias, C);
+    return;
+  }
   StoreC out{C, static_cast<size_t>(N)};
   gemm_panels(M, K, N, A, false, B, bias, out, Sweep::kColumnsOuter);
 }
