@@ -40,28 +40,34 @@ void DenseLayer::init_he(Rng& rng) {
   reset_velocity();
 }
 
-void DenseLayer::forward(int B, const float* x, float* y) const {
-  f32_gemm(B, in, out, x, weights.data(), bias.data(), y);
+void DenseLayer::forward(int B, const float* x, float* y, bool relu) const {
+  if (relu)
+    f32_gemm_relu(B, in, out, x, weights.data(), bias.data(), y);
+  else
+    f32_gemm(B, in, out, x, weights.data(), bias.data(), y);
 }
 
-void DenseLayer::input_gradient(int B, const float* dy, float* dx, float* scratch) const {
+void DenseLayer::input_gradient(int B, const float* dy, float* dx, float* scratch, const float* relu_output) const {
   f32_transpose(in, out, weights.data(), scratch);
-  f32_gemm(B, out, in, dy, scratch, nullptr, dx);
+  if (relu_output)
+    f32_gemm_relu_backward(B, out, in, dy, scratch, relu_output, dx);
+  else
+    f32_gemm(B, out, in, dy, scratch, nullptr, dx);
 }
 
-void DenseLayer::backward(int B, const float* x, const float* dy, float* dx, float* scratch) {
+void DenseLayer::backward(int B, const float* x, const float* dy, float* dx, float* scratch, bool x_through_relu) {
   ensure_gradients();
   // dW[in×out] = xᵀ[in×B] · dy[B×out]: a gemm over the transposed input, so zero inputs are skipped.
   f32_transpose(B, in, x, scratch);
   f32_gemm(in, B, out, scratch, dy, nullptr, weight_grad.data());
   f32_column_sums(B, out, dy, bias_grad.data());
-  if (dx) input_gradient(B, dy, dx, scratch);
+  if (dx) input_gradient(B, dy, dx, scratch, x_through_relu ? x : nullptr);
 }
 
 bool DenseLayer::backward_and_step(int B, const float* x, const float* dy, float* dx, float* scratch,
-                                   float learning_rate, float momentum) {
+                                   float learning_rate, float momentum, bool x_through_relu) {
   ensure_velocities();
-  if (dx) input_gradient(B, dy, dx, scratch);  // before the weights move
+  if (dx) input_gradient(B, dy, dx, scratch, x_through_relu ? x : nullptr);  // before the weights move
   const bool weights_finite =
       f32_gemm_momentum_step(in, B, out, x, dy, weights.data(), weight_velocity.data(), learning_rate, momentum);
   f32_column_sums(B, out, dy, bias_grad.data());

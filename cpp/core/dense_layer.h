@@ -22,12 +22,13 @@ struct DenseLayer {
   // He initialisation (suited to ReLU): W ~ N(0, 2/in), b = 0. Velocities reset.
   void init_he(Rng& rng);
 
-  // y[B×out] = x[B×in] · W + b
-  void forward(int B, const float* x, float* y) const;
+  // y[B×out] = x[B×in] · W + b, then ReLU when `relu` (fused into the product's stores)
+  void forward(int B, const float* x, float* y, bool relu = false) const;
 
   // Given x[B×in] (this layer's input) and dy[B×out] = dL/dy, sets weight_grad = xᵀ·dy, bias_grad = Σ_b dy,
   // and, when dx is not null, dx[B×in] = dy · Wᵀ. scratch must hold in×B floats, and at least in×out when dx is wanted.
-  void backward(int B, const float* x, const float* dy, float* dx, float* scratch);
+  // With x_through_relu, x is the output of a ReLU and dx is taken through it (zero where x is not positive).
+  void backward(int B, const float* x, const float* dy, float* dx, float* scratch, bool x_through_relu = false);
 
   // v = momentum·v + grad; param -= lr·v, with the gradients of the last backward(). Returns false if any
   // parameter became non-finite.
@@ -37,7 +38,7 @@ struct DenseLayer {
   // weight gradient applied block by block as it is computed, never stored (f32_gemm_momentum_step).
   // Bit-identical to backward() then momentum_step(). Returns false if any parameter became non-finite.
   bool backward_and_step(int B, const float* x, const float* dy, float* dx, float* scratch, float learning_rate,
-                         float momentum);
+                         float momentum, bool x_through_relu = false);
 
   // Zeroes the momentum buffers (if allocated).
   void reset_velocity();
@@ -47,8 +48,8 @@ struct DenseLayer {
  private:
   void ensure_gradients();
   void ensure_velocities();
-  // dx[B×in] = dy[B×out] · Wᵀ, through scratch.
-  void input_gradient(int B, const float* dy, float* dx, float* scratch) const;
+  // dx[B×in] = dy[B×out] · Wᵀ (zero where relu_output ≤ 0, when given), through scratch.
+  void input_gradient(int B, const float* dy, float* dx, float* scratch, const float* relu_output) const;
 };
 
 }  // namespace scratchnet

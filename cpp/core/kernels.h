@@ -21,6 +21,24 @@ void f32_gemm_scalar(int M, int K, int N, const float* A, const float* B, const 
 void f32_gemm_wasmsimd(int M, int K, int N, const float* A, const float* B, const float* bias, float* C);
 #endif
 
+// The same with the ReLU that follows a hidden layer fused in: C = max(A·B + bias, 0) (as x > 0 ? x : 0).
+void f32_gemm_relu_reference(int M, int K, int N, const float* A, const float* B, const float* bias, float* C);
+void f32_gemm_relu_scalar(int M, int K, int N, const float* A, const float* B, const float* bias, float* C);
+#if defined(__wasm_simd128__)
+void f32_gemm_relu_wasmsimd(int M, int K, int N, const float* A, const float* B, const float* bias, float* C);
+#endif
+
+// An input gradient through the ReLU below a layer: C = A·B where relu_output > 0, else 0 (relu_output[M×N]
+// is that ReLU's output, i.e. the layer's input).
+void f32_gemm_relu_backward_reference(int M, int K, int N, const float* A, const float* B, const float* relu_output,
+                                      float* C);
+void f32_gemm_relu_backward_scalar(int M, int K, int N, const float* A, const float* B, const float* relu_output,
+                                   float* C);
+#if defined(__wasm_simd128__)
+void f32_gemm_relu_backward_wasmsimd(int M, int K, int N, const float* A, const float* B, const float* relu_output,
+                                     float* C);
+#endif
+
 // The weight-gradient step of a layer fused with SGD with momentum: G[K×N] = X[M×K]ᵀ · D[M×N] (X is the
 // layer's input, D the gradient of its output), then V = momentum·V + G and W -= lr·V, block by block,
 // without storing G or transposing X. Bit-identical to f32_gemm on the transposed X followed by
@@ -63,6 +81,13 @@ const char* kernel_backend();
 #endif
 inline void f32_gemm(int M, int K, int N, const float* A, const float* B, const float* bias, float* C) {
   SCRATCHNET_FASTEST(f32_gemm)(M, K, N, A, B, bias, C);
+}
+inline void f32_gemm_relu(int M, int K, int N, const float* A, const float* B, const float* bias, float* C) {
+  SCRATCHNET_FASTEST(f32_gemm_relu)(M, K, N, A, B, bias, C);
+}
+inline void f32_gemm_relu_backward(int M, int K, int N, const float* A, const float* B, const float* relu_output,
+                                   float* C) {
+  SCRATCHNET_FASTEST(f32_gemm_relu_backward)(M, K, N, A, B, relu_output, C);
 }
 inline bool f32_gemm_momentum_step(int K, int M, int N, const float* X, const float* D, float* W, float* V, float lr,
                                    float momentum) {

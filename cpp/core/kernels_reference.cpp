@@ -24,6 +24,17 @@ bool f32_gemm_momentum_step_reference(int K, int M, int N, const float* X, const
   return f32_momentum_step_reference(gradient.size(), W, V, gradient.data(), lr, momentum);
 }
 
+void f32_gemm_relu_reference(int M, int K, int N, const float* A, const float* B, const float* bias, float* C) {
+  f32_gemm_reference(M, K, N, A, B, bias, C);
+  for (size_t i = 0; i < static_cast<size_t>(M) * N; ++i) C[i] = C[i] > 0.f ? C[i] : 0.f;
+}
+
+void f32_gemm_relu_backward_reference(int M, int K, int N, const float* A, const float* B, const float* relu_output,
+                                      float* C) {
+  f32_gemm_reference(M, K, N, A, B, nullptr, C);
+  for (size_t i = 0; i < static_cast<size_t>(M) * N; ++i) C[i] = relu_output[i] > 0.f ? C[i] : 0.f;
+}
+
 void f32_transpose(int R, int C, const float* S, float* T) {
   for (int r = 0; r < R; ++r)
     for (int c = 0; c < C; ++c) T[static_cast<size_t>(c) * R + r] = S[static_cast<size_t>(r) * C + c];

@@ -12,10 +12,19 @@ namespace scratchnet {
 namespace {
 
 // What happens to a finished element of C = A·B: stored (a gemm), or applied as a gradient (a fused SGD step).
+// With `relu`, stores max(sum, 0) (as sum > 0 ? sum : 0); with `mask`, stores sum where mask > 0, else 0 (a
+// gradient through the ReLU whose output is mask).
 struct StoreC {
   float* C;
   size_t N;
-  void scalar(int row, int col, float sum) { C[row * N + col] = sum; }
+  bool relu = false;
+  const float* mask = nullptr;
+  void scalar(int row, int col, float sum) {
+    const size_t at = row * N + col;
+    if (relu) sum = sum > 0.f ? sum : 0.f;
+    if (mask) sum = mask[at] > 0.f ? sum : 0.f;
+    C[at] = sum;
+  }
 };
 
 // v = momentum·v + g;  w -= lr·v; `check` stays 0 while every w is finite (w·0 is NaN otherwise).
@@ -99,6 +108,17 @@ void gemm_panels(int M, int K, int N, const float* A, bool a_transposed, const f
 void f32_gemm_scalar(int M, int K, int N, const float* A, const float* B, const float* bias, float* C) {
   StoreC out{C, static_cast<size_t>(N)};
   gemm_panels(M, K, N, A, false, B, bias, out, Sweep::kColumnsOuter);
+}
+
+void f32_gemm_relu_scalar(int M, int K, int N, const float* A, const float* B, const float* bias, float* C) {
+  StoreC out{C, static_cast<size_t>(N), true};
+  gemm_panels(M, K, N, A, false, B, bias, out, Sweep::kColumnsOuter);
+}
+
+void f32_gemm_relu_backward_scalar(int M, int K, int N, const float* A, const float* B, const float* relu_output,
+                                   float* C) {
+  StoreC out{C, static_cast<size_t>(N), false, relu_output};
+  gemm_panels(M, K, N, A, false, B, nullptr, out, Sweep::kColumnsOuter);
 }
 
 bool f32_gemm_momentum_step_scalar(int K, int M, int N, const float* X, const float* D, float* W, float* V, float lr,

@@ -15,11 +15,26 @@ namespace scratchnet {
 namespace {
 
 // What happens to a finished block of C = A·B: stored (a gemm), or applied as a gradient (a fused SGD step).
+// With `relu`, stores max(sum, 0) (as sum > 0 ? sum : 0); with `mask`, stores sum where mask > 0, else 0 (a
+// gradient through the ReLU whose output is mask).
 struct StoreC {
   float* C;
   size_t N;
-  void vector(int row, int col, v128_t sum) { wasm_v128_store(C + row * N + col, sum); }
-  void scalar(int row, int col, float sum) { C[row * N + col] = sum; }
+  bool relu = false;
+  const float* mask = nullptr;
+  void vector(int row, int col, v128_t sum) {
+    const size_t at = row * N + col;
+    const v128_t zero = wasm_f32x4_splat(0.f);
+    if (relu) sum = wasm_v128_and(sum, wasm_f32x4_gt(sum, zero));
+    if (mask) sum = wasm_v128_and(sum, wasm_f32x4_gt(wasm_v128_load(mask + at), zero));
+    wasm_v128_store(C + at, sum);
+  }
+  void scalar(int row, int col, float sum) {
+    const size_t at = row * N + col;
+    if (relu) sum = sum > 0.f ? sum : 0.f;
+    if (mask) sum = mask[at] > 0.f ? sum : 0.f;
+    C[at] = sum;
+  }
 };
 
 // v = momentum·v + g;  w -= lr·v, for the gradient block g; `check` stays 0 while every w is finite.
@@ -124,10 +139,11 @@ constexpr int kRowsOfBPerChunk = 64;
 // block, the few rows of the chunk its non-zeros select (whole rows of B, read in address order), and the
 // chunk serves every row of the panel while it is in cache. Partial sums wait in C between chunks; as each
 // chunk resumes from the float it left, the result is the same to the bit as without chunks.
-void gemm_chunked(int M, int K, int N, const float* A, const float* B, const float* bias, float* C) {
+void gemm_chunked(int M, int K, int N, const float* A, const float* B, const float* bias, StoreC final_out) {
   thread_local SparseRowPanel panel;
   thread_local std::vector<int> begin, end;
-  StoreC out{C, static_cast<size_t>(N)};
+  float* C = final_out.C;
+  StoreC partial{C, static_cast<size_t>(N)};  // between chunks: the plain sums
   const int whole = N - N % 32;
   const auto tail = kTailBlocks<StoreC>[N % 32];
   for (int first = 0; first < M; first += kGemmPanelRows) {
@@ -143,6 +159,7 @@ void gemm_chunked(int M, int K, int N, const float* A, const float* B, const flo
         while (end[r] < panel.row_size(r) && nz[end[r]].index < k_start + kRowsOfBPerChunk) ++end[r];
       }
       // The first chunk starts from the bias, the others from what the previous chunk left in C.
+      StoreC& out = k_start + kRowsOfBPerChunk >= K ? final_out : partial;
       for (int r = 0; r < rows; ++r) {
         const float* start = k_start == 0 ? bias : C + static_cast<size_t>(first + r) * N;
         const Nonzero* nz = panel.row(r) + begin[r];
@@ -153,15 +170,26 @@ void gemm_chunked(int M, int K, int N, const float* A, const float* B, const flo
   }
 }
 
+void gemm(int M, int K, int N, const float* A, const float* B, const float* bias, StoreC out) {
+  if (K > kRowsOfBPerChunk)
+    gemm_chunked(M, K, N, A, B, bias, out);
+  else
+    gemm_panels(M, K, N, A, false, B, bias, out, Sweep::kColumnsOuter);
+}
+
 }  // namespace
 
 void f32_gemm_wasmsimd(int M, int K, int N, const float* A, const float* B, const float* bias, float* C) {
-  if (K > kRowsOfBPerChunk) {
-    gemm_chunked(M, K, N, A, B, bias, C);
-    return;
-  }
-  StoreC out{C, static_cast<size_t>(N)};
-  gemm_panels(M, K, N, A, false, B, bias, out, Sweep::kColumnsOuter);
+  gemm(M, K, N, A, B, bias, StoreC{C, static_cast<size_t>(N)});
+}
+
+void f32_gemm_relu_wasmsimd(int M, int K, int N, const float* A, const float* B, const float* bias, float* C) {
+  gemm(M, K, N, A, B, bias, StoreC{C, static_cast<size_t>(N), true});
+}
+
+void f32_gemm_relu_backward_wasmsimd(int M, int K, int N, const float* A, const float* B, const float* relu_output,
+                                     float* C) {
+  gemm(M, K, N, A, B, nullptr, StoreC{C, static_cast<size_t>(N), false, relu_output});
 }
 
 bool f32_gemm_momentum_step_wasmsimd(int K, int M, int N, const float* X, const float* D, float* W, float* V, float lr,

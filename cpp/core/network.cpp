@@ -86,8 +86,7 @@ const float* Network::forward(int B, const float* x) {
     const float* in = activations_[l].data();
     if (l + 1 < L) {
       float* out = activations_[l + 1].data();
-      layer.forward(B, in, out);
-      relu_forward(static_cast<size_t>(B) * layer.out, out, out);
+      layer.forward(B, in, out, /*relu=*/true);
     } else {
       layer.forward(B, in, logits_.data());
       float* probs = activations_[L].data();
@@ -139,17 +138,14 @@ BatchResult Network::forward_and_backward(int B, const float* x, const uint8_t* 
   for (size_t l = L; l-- > 0;) {
     DenseLayer& layer = layers_[l];
     const float* layer_input = activations_[l].data();
+    // Below every layer but the first is the ReLU that produced its input: the input gradient goes through it.
     float* input_grad = l > 0 ? grad_in : nullptr;
     if (step)
       result.finite &= layer.backward_and_step(B, layer_input, grad_out, input_grad, scratch_.data(), step->learning_rate,
-                                               step->momentum);
+                                               step->momentum, /*x_through_relu=*/true);
     else
-      layer.backward(B, layer_input, grad_out, input_grad, scratch_.data());
-    if (input_grad) {
-      // Through the ReLU that produced this layer's input.
-      relu_backward(static_cast<size_t>(B) * layer.in, layer_input, grad_in, grad_in);
-      std::swap(grad_in, grad_out);
-    }
+      layer.backward(B, layer_input, grad_out, input_grad, scratch_.data(), /*x_through_relu=*/true);
+    if (input_grad) std::swap(grad_in, grad_out);
   }
   return result;
 }

@@ -24,6 +24,12 @@ struct ScalarKernels {
     f32_gemm_scalar(M, K, N, A, B, bias, C);
   }
   static void column_sums(int M, int N, const float* A, float* sums) { f32_column_sums_scalar(M, N, A, sums); }
+  static void gemm_relu(int M, int K, int N, const float* A, const float* B, const float* bias, float* C) {
+    f32_gemm_relu_scalar(M, K, N, A, B, bias, C);
+  }
+  static void gemm_relu_backward(int M, int K, int N, const float* A, const float* B, const float* mask, float* C) {
+    f32_gemm_relu_backward_scalar(M, K, N, A, B, mask, C);
+  }
   static bool momentum_step(size_t n, float* w, float* v, const float* g, float lr, float momentum) {
     return f32_momentum_step_scalar(n, w, v, g, lr, momentum);
   }
@@ -40,6 +46,12 @@ struct WasmSimdKernels {
     f32_gemm_wasmsimd(M, K, N, A, B, bias, C);
   }
   static void column_sums(int M, int N, const float* A, float* sums) { f32_column_sums_wasmsimd(M, N, A, sums); }
+  static void gemm_relu(int M, int K, int N, const float* A, const float* B, const float* bias, float* C) {
+    f32_gemm_relu_wasmsimd(M, K, N, A, B, bias, C);
+  }
+  static void gemm_relu_backward(int M, int K, int N, const float* A, const float* B, const float* mask, float* C) {
+    f32_gemm_relu_backward_wasmsimd(M, K, N, A, B, mask, C);
+  }
   static bool momentum_step(size_t n, float* w, float* v, const float* g, float lr, float momentum) {
     return f32_momentum_step_wasmsimd(n, w, v, g, lr, momentum);
   }
@@ -240,6 +252,43 @@ TYPED_TEST(FastKernels, MomentumStepEqualsReferenceExactly) {
       }
       if (n > 0 && momentum == 0.f) {
         EXPECT_EQ(w[0], w0[0] - 0.05f * g[0]);  // v = g when momentum is 0
+      }
+    }
+  }
+}
+
+TYPED_TEST(FastKernels, ReluFusedIntoTheProductEqualsProductThenRelu) {
+  // Forward through a ReLU, and an input gradient through one: the fused stores must give exactly the plain
+  // product followed by the ReLU (or its mask), on odd sizes, across the chunked path (K > 64) and tails.
+  Rng rng(21);
+  for (int M : {1, 3, 64, 65}) {
+    for (int K : {1, 10, 63, 65, 784}) {
+      for (int N : {1, 3, 10, 33, 100}) {
+        SCOPED_TRACE(::testing::Message() << TypeParam::kName << " relu M=" << M << " K=" << K << " N=" << N);
+        std::vector<float> A = random_floats(rng, static_cast<size_t>(M) * K, -1.f, 1.f);
+        for (float& a : A)
+          if (rng.uniform() < 0.5f) a = 0.f;
+        const std::vector<float> B = random_floats(rng, static_cast<size_t>(K) * N, -1.f, 1.f);
+        const std::vector<float> bias = random_floats(rng, N, -0.5f, 0.5f);
+        std::vector<float> mask = random_floats(rng, static_cast<size_t>(M) * N, -1.f, 1.f);
+        for (float& m : mask) m = m > 0.f ? m : 0.f;  // a ReLU output: exact zeros and positives
+        std::vector<float> plain(static_cast<size_t>(M) * N), fused(plain.size()), reference(plain.size());
+
+        TypeParam::gemm(M, K, N, A.data(), B.data(), bias.data(), plain.data());
+        TypeParam::gemm_relu(M, K, N, A.data(), B.data(), bias.data(), fused.data());
+        f32_gemm_relu_reference(M, K, N, A.data(), B.data(), bias.data(), reference.data());
+        for (size_t i = 0; i < plain.size(); ++i) {
+          ASSERT_EQ(fused[i], plain[i] > 0.f ? plain[i] : 0.f) << i;
+          ASSERT_NEAR(fused[i], reference[i], 1e-5 * (K + 1)) << i;
+        }
+
+        TypeParam::gemm(M, K, N, A.data(), B.data(), nullptr, plain.data());
+        TypeParam::gemm_relu_backward(M, K, N, A.data(), B.data(), mask.data(), fused.data());
+        f32_gemm_relu_backward_reference(M, K, N, A.data(), B.data(), mask.data(), reference.data());
+        for (size_t i = 0; i < plain.size(); ++i) {
+          ASSERT_EQ(fused[i], mask[i] > 0.f ? plain[i] : 0.f) << i;
+          ASSERT_NEAR(fused[i], reference[i], 1e-5 * (K + 1)) << i;
+        }
       }
     }
   }
