@@ -69,7 +69,7 @@ struct MomentumStep {
 // Columns [col, col + 4V + S) of one row of C, in one pass over the row's non-zeros: V vector and S scalar
 // accumulators (the tail of N that is no whole block of 32 still costs a single pass).
 template <int V, int S, class Epilogue>
-void row_block(const Nonzero* nz, int count, const float* B, size_t N, const float* bias, int row, int col, Epilogue& out) {
+__attribute__((always_inline)) inline void row_block(const Nonzero* nz, int count, const float* B, size_t N, const float* bias, int row, int col, Epilogue& out) {
   v128_t acc[V > 0 ? V : 1];
   float tail[S > 0 ? S : 1];
   for (int j = 0; j < V; ++j) acc[j] = bias ? wasm_v128_load(bias + col + 4 * j) : wasm_f32x4_splat(0.f);

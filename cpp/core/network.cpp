@@ -57,7 +57,7 @@ void Network::ensure_forward_workspace(int B) {
   forward_batch_ = B;
   const auto& sizes = config_.sizes;
   activations_.resize(sizes.size());
-  for (size_t i = 0; i < sizes.size(); ++i) activations_[i].resize(static_cast<size_t>(B) * sizes[i]);
+  for (size_t i = 1; i < sizes.size(); ++i) activations_[i].resize(static_cast<size_t>(B) * sizes[i]);
   logits_.resize(static_cast<size_t>(B) * sizes.back());
 }
 
@@ -80,10 +80,10 @@ void Network::ensure_training_workspace(int B) {
 const float* Network::forward(int B, const float* x) {
   ensure_forward_workspace(B);
   const size_t L = layers_.size();
-  std::copy(x, x + static_cast<size_t>(B) * input_size(), activations_[0].begin());
+  input_ = x;  // read in place, not copied: the caller keeps x alive until backward is done
   for (size_t l = 0; l < L; ++l) {
     const DenseLayer& layer = layers_[l];
-    const float* in = activations_[l].data();
+    const float* in = layer_input(l);
     if (l + 1 < L) {
       float* out = activations_[l + 1].data();
       layer.forward(B, in, out, /*relu=*/true);
@@ -137,7 +137,7 @@ BatchResult Network::forward_and_backward(int B, const float* x, const uint8_t* 
 
   for (size_t l = L; l-- > 0;) {
     DenseLayer& layer = layers_[l];
-    const float* layer_input = activations_[l].data();
+    const float* layer_input = this->layer_input(l);
     // Below every layer but the first is the ReLU that produced its input: the input gradient goes through it.
     float* input_grad = l > 0 ? grad_in : nullptr;
     if (step)
