@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "kernels.h"
+#include "gemm_driver.h"
 #include "sparse_rows.h"
 
 namespace scratchnet {
@@ -57,9 +58,6 @@ void row_block(const Nonzero* nz, int count, const float* B, size_t N, const flo
   for (int j = 0; j < Width; ++j) out.scalar(row, col + j, acc[j]);
 }
 
-template <class Epilogue>
-using RowBlockFn = void (*)(const Nonzero*, int, const float*, size_t, const float*, int, int, Epilogue&);
-
 template <class Epilogue, int... W>
 constexpr std::array<RowBlockFn<Epilogue>, 8> make_tail_blocks(std::integer_sequence<int, W...>) {
   return {{&row_block<W, Epilogue>...}};
@@ -68,39 +66,12 @@ constexpr std::array<RowBlockFn<Epilogue>, 8> make_tail_blocks(std::integer_sequ
 template <class Epilogue>
 constexpr std::array<RowBlockFn<Epilogue>, 8> kTailBlocks = make_tail_blocks<Epilogue>(std::make_integer_sequence<int, 8>{});
 
-// Which loop runs outermost over a panel: column blocks suit a gemm whose B is reused by every row (a panel's
-// slice of B stays in cache); rows suit the fused step, whose W and V are then swept in address order.
-enum class Sweep { kColumnsOuter, kRowsOuter };
-
-// C = A·B (+ bias), a panel of A's rows at a time; each finished block goes to `out`. With `a_transposed`,
-// A[M×K] is given as its transpose, a K×M matrix.
+// C = A·B (+ bias) through the shared driver, with this file's microkernels: blocks of 8 columns.
 template <class Epilogue>
 void gemm_panels(int M, int K, int N, const float* A, bool a_transposed, const float* B, const float* bias, Epilogue& out,
                  Sweep sweep) {
-  thread_local SparseRowPanel panel;
-  const int whole = N - N % 8;
-  const auto tail = kTailBlocks<Epilogue>[N % 8];
-  for (int first = 0; first < M; first += kGemmPanelRows) {
-    const int rows = M - first < kGemmPanelRows ? M - first : kGemmPanelRows;
-    if (a_transposed)
-      panel.gather_transposed(A, K, M, first, rows);
-    else
-      panel.gather(A, K, first, rows);
-    auto block = [&](int r, int col) {
-      row_block<8>(panel.row(r), panel.row_size(r), B, N, bias, first + r, col, out);
-    };
-    if (sweep == Sweep::kColumnsOuter) {
-      for (int col = 0; col < whole; col += 8)
-        for (int r = 0; r < rows; ++r) block(r, col);
-      if (whole < N)
-        for (int r = 0; r < rows; ++r) tail(panel.row(r), panel.row_size(r), B, N, bias, first + r, whole, out);
-    } else {
-      for (int r = 0; r < rows; ++r) {
-        for (int col = 0; col < whole; col += 8) block(r, col);
-        if (whole < N) tail(panel.row(r), panel.row_size(r), B, N, bias, first + r, whole, out);
-      }
-    }
-  }
+  scratchnet::gemm_panels(M, K, N, A, a_transposed, B, bias, out, sweep, 8, &row_block<8, Epilogue>,
+                          kTailBlocks<Epilogue>[N % 8]);
 }
 
 }  // namespace

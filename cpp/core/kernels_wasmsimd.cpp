@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kernels.h"
+#include "gemm_driver.h"
 #include "sparse_rows.h"
 
 namespace scratchnet {
@@ -84,9 +85,6 @@ __attribute__((always_inline)) inline void row_block(const Nonzero* nz, int coun
   for (int s = 0; s < S; ++s) out.scalar(row, col + 4 * V + s, tail[s]);
 }
 
-template <class Epilogue>
-using RowBlockFn = void (*)(const Nonzero*, int, const float*, size_t, const float*, int, int, Epilogue&);
-
 // The tail blocks by width: index 4V + S for V vectors and S scalars, 0..31 columns.
 template <class Epilogue, int... W>
 constexpr std::array<RowBlockFn<Epilogue>, 32> make_tail_blocks(std::integer_sequence<int, W...>) {
@@ -96,39 +94,12 @@ template <class Epilogue>
 constexpr std::array<RowBlockFn<Epilogue>, 32> kTailBlocks = make_tail_blocks<Epilogue>(std::make_integer_sequence<int, 32>{});
 
 // C = A·B (+ bias), a panel of A's rows at a time; each finished block goes to `out`.
-// Which loop runs outermost over a panel: column blocks suit a gemm whose B is reused by every row (a panel's
-// slice of B stays in cache); rows suit the fused step, whose W and V are then swept in address order.
-enum class Sweep { kColumnsOuter, kRowsOuter };
-
-// C = A·B (+ bias), a panel of A's rows at a time; each finished block goes to `out`. With `a_transposed`,
-// A[M×K] is given as its transpose, a K×M matrix.
+// C = A·B (+ bias) through the shared driver, with this file's microkernels: blocks of 32 columns.
 template <class Epilogue>
 void gemm_panels(int M, int K, int N, const float* A, bool a_transposed, const float* B, const float* bias, Epilogue& out,
                  Sweep sweep) {
-  thread_local SparseRowPanel panel;
-  const int whole = N - N % 32;
-  const auto tail = kTailBlocks<Epilogue>[N % 32];
-  for (int first = 0; first < M; first += kGemmPanelRows) {
-    const int rows = M - first < kGemmPanelRows ? M - first : kGemmPanelRows;
-    if (a_transposed)
-      panel.gather_transposed(A, K, M, first, rows);
-    else
-      panel.gather(A, K, first, rows);
-    auto block = [&](int r, int col) {
-      row_block<8, 0>(panel.row(r), panel.row_size(r), B, N, bias, first + r, col, out);
-    };
-    if (sweep == Sweep::kColumnsOuter) {
-      for (int col = 0; col < whole; col += 32)
-        for (int r = 0; r < rows; ++r) block(r, col);
-      if (whole < N)
-        for (int r = 0; r < rows; ++r) tail(panel.row(r), panel.row_size(r), B, N, bias, first + r, whole, out);
-    } else {
-      for (int r = 0; r < rows; ++r) {
-        for (int col = 0; col < whole; col += 32) block(r, col);
-        if (whole < N) tail(panel.row(r), panel.row_size(r), B, N, bias, first + r, whole, out);
-      }
-    }
-  }
+  scratchnet::gemm_panels(M, K, N, A, a_transposed, B, bias, out, sweep, 32, &row_block<8, 0, Epilogue>,
+                          kTailBlocks<Epilogue>[N % 32]);
 }
 
 // Rows of B per chunk in the gemm below (64 rows of 2,048 floats: 512 KB, which stays in L2 while every row of

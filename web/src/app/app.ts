@@ -166,34 +166,16 @@ export class App {
     this.#form.addEventListener('submit', (event) => {
       event.preventDefault();
       void this.#act(async () => {
-        const settings = this.#readForm();
-        if (!settings) return;
-        this.#charts.reset();
-        this.#progress.reset();
-        await this.#trainer.configure(settings);
-        this.#configured = true;
-        await this.#trainer.start();
+        if (await this.#newNetwork()) await this.#trainer.start();
       });
     });
     this.#buttons.pause.addEventListener('click', () => void this.#act(() => this.#trainer.pause()));
     this.#buttons.resume.addEventListener('click', () => void this.#act(() => this.#trainer.resume()));
     this.#buttons.step.addEventListener('click', () => void this.#act(async () => {
-      if (!this.#configured) {
-        const settings = this.#readForm();
-        if (!settings) return;
-        await this.#trainer.configure(settings);
-        this.#configured = true;
-      }
-      await this.#trainer.step();
+      if (this.#configured || (await this.#newNetwork())) await this.#trainer.step();
     }));
     this.#buttons.reset.addEventListener('click', () => void this.#act(async () => {
-      const settings = this.#readForm();
-      if (!settings) return;
-      this.#charts.reset();
-      this.#progress.reset();
-      await this.#trainer.configure(settings);
-      this.#configured = true;
-      this.#summary('The network was reset to fresh random weights.');
+      if (await this.#newNetwork()) this.#summary('The network was reset to fresh random weights.');
     }));
     this.#element('data-retry').addEventListener('click', () => void this.#loadData());
 
@@ -225,6 +207,17 @@ export class App {
         throw new Error(`${file.name} was not loaded: ${errorText(error)}. The current model is kept.`);
       }
     }));
+  }
+
+  /** A freshly initialised network with the form's settings; false (and the fields marked) if one is invalid. */
+  async #newNetwork(): Promise<boolean> {
+    const settings = this.#readForm();
+    if (!settings) return false;
+    this.#charts.reset();
+    this.#progress.reset();
+    await this.#trainer.configure(settings);
+    this.#configured = true;
+    return true;
   }
 
   async #loadData(): Promise<void> {
