@@ -56,14 +56,17 @@ async function benchEngine(flavor, files, { batches, batchSize }) {
     seconds += elapsed;
     best = Math.max(best, summary.samples / elapsed);
   }
-  const inferenceStart = performance.now();
-  const evaluation = engine.evaluate('test');
-  const inferenceSeconds = (performance.now() - inferenceStart) / 1000;
+  let inferenceSamplesPerSecond = 0;
+  for (let round = 0; round < 3; round++) {
+    const inferenceStart = performance.now();
+    const evaluation = engine.evaluate('test');
+    inferenceSamplesPerSecond = Math.max(inferenceSamplesPerSecond, evaluation.count / ((performance.now() - inferenceStart) / 1000));
+  }
   const result = {
     backend: engine.backend,
     trainSamplesPerSecond: best,
     trainSeconds: seconds,
-    inferenceSamplesPerSecond: evaluation.count / inferenceSeconds,
+    inferenceSamplesPerSecond, // the best of three passes over the test set
     memoryBytes: engine.memoryBytes(), // full MNIST loaded, model trained: the high-water mark
     loss: summary.loss,
   };

@@ -12,7 +12,7 @@ namespace {
 constexpr int kCheckpointInterval = 100;       // batches between snapshots of the parameters within a call
 constexpr int kCheckpointAtCallInterval = 10;  // at the start of a call, if this many batches ran since the last
 constexpr double kExplodedLoss = 1e4;      // a mean batch loss above this counts as divergence
-constexpr int kEvalChunk = 256;            // samples per forward pass when evaluating
+constexpr int kEvalChunk = 128;  // samples per forward pass when evaluating (128 measured faster than 64 and 256)
 constexpr uint64_t kOrderStream = 0x5eedf00dULL;  // separates the shuffle stream from the init stream
 
 std::string format_double(double v) {
