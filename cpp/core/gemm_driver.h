@@ -3,7 +3,9 @@
 // to an epilogue (store it, or apply it as a gradient).
 #pragma once
 #include <cstddef>
+#include <vector>
 
+#include "parallel.h"
 #include "sparse_rows.h"
 
 namespace scratchnet {
@@ -23,29 +25,47 @@ enum class Sweep { kColumnsOuter, kRowsOuter };
 template <class Epilogue>
 void gemm_panels(int M, int K, int N, const float* A, bool a_transposed, const float* B, const float* bias,
                  Epilogue& out, Sweep sweep, int width, RowBlockFn<Epilogue> block, RowBlockFn<Epilogue> tail) {
-  thread_local SparseRowPanel panel;
   const int whole = N - N % width;
-  for (int first = 0; first < M; first += kGemmPanelRows) {
-    const int rows = M - first < kGemmPanelRows ? M - first : kGemmPanelRows;
-    if (a_transposed)
-      panel.gather_transposed(A, K, M, first, rows);
-    else
-      panel.gather(A, K, first, rows);
-    auto run = [&](int r, int col, RowBlockFn<Epilogue> kernel) {
-      kernel(panel.row(r), panel.row_size(r), B, N, bias, first + r, col, out);
-    };
-    if (sweep == Sweep::kColumnsOuter) {
-      for (int col = 0; col < whole; col += width)
-        for (int r = 0; r < rows; ++r) run(r, col, block);
-      if (whole < N)
-        for (int r = 0; r < rows; ++r) run(r, whole, tail);
-    } else {
-      for (int r = 0; r < rows; ++r) {
-        for (int col = 0; col < whole; col += width) run(r, col, block);
-        if (whole < N) run(r, whole, tail);
+  // Panels [first_panel, last_panel), each finished block to `into`.
+  auto run_panels = [&](int first_panel, int last_panel, Epilogue& into) {
+    thread_local SparseRowPanel panel;
+    for (int p = first_panel; p < last_panel; ++p) {
+      const int first = p * kGemmPanelRows;
+      const int rows = M - first < kGemmPanelRows ? M - first : kGemmPanelRows;
+      if (a_transposed)
+        panel.gather_transposed(A, K, M, first, rows);
+      else
+        panel.gather(A, K, first, rows);
+      auto run = [&](int r, int col, RowBlockFn<Epilogue> kernel) {
+        kernel(panel.row(r), panel.row_size(r), B, N, bias, first + r, col, into);
+      };
+      if (sweep == Sweep::kColumnsOuter) {
+        for (int col = 0; col < whole; col += width)
+          for (int r = 0; r < rows; ++r) run(r, col, block);
+        if (whole < N)
+          for (int r = 0; r < rows; ++r) run(r, whole, tail);
+      } else {
+        for (int r = 0; r < rows; ++r) {
+          for (int col = 0; col < whole; col += width) run(r, col, block);
+          if (whole < N) run(r, whole, tail);
+        }
       }
     }
+  };
+  const int panels = (M + kGemmPanelRows - 1) / kGemmPanelRows;
+  if (thread_count() == 1 || panels < 2) {
+    run_panels(0, panels, out);
+    return;
   }
+  // Panels write disjoint rows of the output: threads take contiguous runs of them, each with its own
+  // epilogue (whose running checks are merged after).
+  std::vector<Epilogue> parts(thread_count(), out);
+  run_parts([&](int part, int count) {
+    int begin, end;
+    part_range(panels, part, count, &begin, &end);
+    run_panels(begin, end, parts[part]);
+  });
+  for (const Epilogue& part : parts) out.absorb(part);
 }
 
 }  // namespace scratchnet

@@ -26,6 +26,7 @@ struct StoreC {
     if (mask) sum = mask[at] > 0.f ? sum : 0.f;
     C[at] = sum;
   }
+  void absorb(const StoreC&) {}
 };
 
 // v = momentum·v + g;  w -= lr·v; `check` stays 0 while every w is finite (w·0 is NaN otherwise).
@@ -43,6 +44,7 @@ struct MomentumStep {
     check += w * 0.f;
   }
   bool finite() const { return check == 0.f; }
+  void absorb(const MomentumStep& part) { check += part.check; }
 };
 
 // Columns [col, col + Width) of one row of C, in one pass over the row's non-zeros.

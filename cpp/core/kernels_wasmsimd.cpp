@@ -9,6 +9,7 @@
 
 #include "kernels.h"
 #include "gemm_driver.h"
+#include "parallel.h"
 #include "sparse_rows.h"
 
 namespace scratchnet {
@@ -36,6 +37,7 @@ struct StoreC {
     if (mask) sum = mask[at] > 0.f ? sum : 0.f;
     C[at] = sum;
   }
+  void absorb(const StoreC&) {}
 };
 
 // v = momentum·v + g;  w -= lr·v, for the gradient block g; `check` stays 0 while every w is finite.
@@ -65,6 +67,10 @@ struct MomentumStep {
     check_scalar += w * 0.f;
   }
   bool finite() const { return wasm_i32x4_all_true(wasm_f32x4_eq(check, wasm_f32x4_splat(0.f))) && check_scalar == 0.f; }
+  void absorb(const MomentumStep& part) {
+    check = wasm_f32x4_add(check, part.check);
+    check_scalar += part.check_scalar;
+  }
 };
 
 // Columns [col, col + 4V + S) of one row of C, in one pass over the row's non-zeros: V vector and S scalar
@@ -112,32 +118,35 @@ constexpr int kRowsOfBPerChunk = 64;
 // chunk resumes from the float it left, the result is the same to the bit as without chunks.
 void gemm_chunked(int M, int K, int N, const float* A, const float* B, const float* bias, StoreC final_out) {
   thread_local SparseRowPanel panel;
-  thread_local std::vector<int> begin, end;
   float* C = final_out.C;
-  StoreC partial{C, static_cast<size_t>(N)};  // between chunks: the plain sums
   const int whole = N - N % 32;
   const auto tail = kTailBlocks<StoreC>[N % 32];
   for (int first = 0; first < M; first += kGemmPanelRows) {
     const int rows = M - first < kGemmPanelRows ? M - first : kGemmPanelRows;
     panel.gather(A, K, first, rows);
-    begin.assign(rows, 0);
-    end.assign(rows, 0);
-    for (int k_start = 0; k_start < K; k_start += kRowsOfBPerChunk) {
-      // Each row's non-zeros are in index order: this chunk's are the next run below k_start + chunk.
-      for (int r = 0; r < rows; ++r) {
-        begin[r] = end[r];
-        const Nonzero* nz = panel.row(r);
-        while (end[r] < panel.row_size(r) && nz[end[r]].index < k_start + kRowsOfBPerChunk) ++end[r];
+    // Rows are independent: threads take a run of them each, through every chunk.
+    run_parts([&](int part, int parts) {
+      int row_begin, row_end;
+      part_range(rows, part, parts, &row_begin, &row_end);
+      thread_local std::vector<int> ends;  // per row: where its next chunk's non-zeros start
+      ends.assign(row_end - row_begin, 0);
+      StoreC out = final_out;
+      StoreC partial{C, static_cast<size_t>(N)};  // between chunks: the plain sums
+      for (int k_start = 0; k_start < K; k_start += kRowsOfBPerChunk) {
+        StoreC& to = k_start + kRowsOfBPerChunk >= K ? out : partial;
+        for (int r = row_begin; r < row_end; ++r) {
+          // This row's non-zeros are in index order: the chunk's are the next run below k_start + chunk.
+          const Nonzero* nz = panel.row(r);
+          int& end = ends[r - row_begin];
+          const int begin = end;
+          while (end < panel.row_size(r) && nz[end].index < k_start + kRowsOfBPerChunk) ++end;
+          // The first chunk starts from the bias, the others from what the previous chunk left in C.
+          const float* start = k_start == 0 ? bias : C + static_cast<size_t>(first + r) * N;
+          for (int col = 0; col < whole; col += 32) row_block<8, 0>(nz + begin, end - begin, B, N, start, first + r, col, to);
+          if (whole < N) tail(nz + begin, end - begin, B, N, start, first + r, whole, to);
+        }
       }
-      // The first chunk starts from the bias, the others from what the previous chunk left in C.
-      StoreC& out = k_start + kRowsOfBPerChunk >= K ? final_out : partial;
-      for (int r = 0; r < rows; ++r) {
-        const float* start = k_start == 0 ? bias : C + static_cast<size_t>(first + r) * N;
-        const Nonzero* nz = panel.row(r) + begin[r];
-        for (int col = 0; col < whole; col += 32) row_block<8, 0>(nz, end[r] - begin[r], B, N, start, first + r, col, out);
-        if (whole < N) tail(nz, end[r] - begin[r], B, N, start, first + r, whole, out);
-      }
-    }
+    });
   }
 }
 

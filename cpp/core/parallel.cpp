@@ -1,0 +1,106 @@
+#include "parallel.h"
+
+#if defined(SCRATCHNET_THREADS)
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+#endif
+
+namespace scratchnet {
+
+#if defined(SCRATCHNET_THREADS)
+
+namespace {
+
+constexpr int kMaxThreads = 2;  // the pthread pool the wasm build preallocates (PTHREAD_POOL_SIZE)
+
+// Workers sleep until a new generation of work is posted, run their part, and report back.
+class Pool {
+ public:
+  int threads() const { return threads_; }
+  int set_threads(int n) {
+    threads_ = n < 1 ? 1 : n > kMaxThreads ? kMaxThreads : n;
+    return threads_;
+  }
+
+  void run(const std::function<void(int, int)>& body) {
+    const int parts = threads_;
+    if (parts == 1) {
+      body(0, 1);
+      return;
+    }
+    start_workers(parts - 1);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      body_ = &body;
+      parts_ = parts;
+      pending_ = parts - 1;
+      ++generation_;
+    }
+    wake_.notify_all();
+    body(0, parts);
+    std::unique_lock<std::mutex> lock(mutex_);
+    done_.wait(lock, [this] { return pending_ == 0; });
+    body_ = nullptr;
+  }
+
+ private:
+  void start_workers(int wanted) {
+    while (static_cast<int>(workers_.size()) < wanted) {
+      const int part = static_cast<int>(workers_.size()) + 1;
+      workers_.emplace_back([this, part] { work(part); });
+      workers_.back().detach();  // they live as long as the module
+    }
+  }
+
+  void work(int part) {
+    unsigned long long seen = 0;
+    for (;;) {
+      const std::function<void(int, int)>* body;
+      int parts;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        wake_.wait(lock, [&] { return generation_ != seen; });
+        seen = generation_;
+        body = body_;
+        parts = parts_;
+      }
+      if (body && part < parts) (*body)(part, parts);
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (part < parts && --pending_ == 0) done_.notify_one();
+      }
+    }
+  }
+
+  int threads_ = kMaxThreads;
+  std::vector<std::thread> workers_;
+  std::mutex mutex_;
+  std::condition_variable wake_, done_;
+  const std::function<void(int, int)>* body_ = nullptr;
+  int parts_ = 1;
+  int pending_ = 0;
+  unsigned long long generation_ = 0;
+};
+
+Pool& pool() {
+  static Pool instance;
+  return instance;
+}
+
+}  // namespace
+
+int thread_count() { return pool().threads(); }
+int set_thread_count(int n) { return pool().set_threads(n); }
+void run_parts(const std::function<void(int, int)>& body) { pool().run(body); }
+
+#else
+
+int thread_count() { return 1; }
+int set_thread_count(int) { return 1; }
+void run_parts(const std::function<void(int, int)>& body) { body(0, 1); }
+
+#endif
+
+}  // namespace scratchnet

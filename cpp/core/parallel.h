@@ -1,0 +1,25 @@
+// Splitting a kernel's independent parts across threads. Built with SCRATCHNET_THREADS (the pthread
+// wasm build, used where the page is cross-origin isolated), a small pool of worker threads runs the
+// parts; otherwise everything runs on the calling thread. Parts never change how any single output is
+// summed, so results are the same to the bit with or without threads.
+#pragma once
+#include <functional>
+
+namespace scratchnet {
+
+// Threads that work on a kernel (the caller included): 1 in a build without threads.
+int thread_count();
+// Asks for n threads (at least 1, at most the build's pool); returns how many there will be.
+int set_thread_count(int n);
+
+// Runs body(part, parts) for every part in [0, parts), parts = thread_count(); part 0 on the caller.
+// Returns when every part has finished.
+void run_parts(const std::function<void(int part, int parts)>& body);
+
+// The share [begin, end) of `count` items that part `part` of `parts` takes.
+inline void part_range(int count, int part, int parts, int* begin, int* end) {
+  *begin = static_cast<int>(static_cast<long long>(count) * part / parts);
+  *end = static_cast<int>(static_cast<long long>(count) * (part + 1) / parts);
+}
+
+}  // namespace scratchnet
