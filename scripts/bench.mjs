@@ -91,7 +91,10 @@ async function main(args) {
 
   log(`training ${report.network} (${report.loss}) at batch ${batchSize}, ${batches} batches per engine, on ${report.cpu}`);
   report.simd = await benchEngine('simd', files, { batches, batchSize });
-  log(`  scratchnet SIMD    ${fmt(report.simd.trainSamplesPerSecond)} samples/s`);
+  log(`  scratchnet SIMD    ${fmt(report.simd.trainSamplesPerSecond)} samples/s  (one thread)`);
+  report.simdThreads = await benchEngine('simd-threads', files, { batches, batchSize });
+  log(`  scratchnet SIMD    ${fmt(report.simdThreads.trainSamplesPerSecond)} samples/s  (two threads, Node's pthread build: ` +
+    `${(report.simdThreads.trainSamplesPerSecond / report.simd.trainSamplesPerSecond).toFixed(2)}x one thread)`);
   report.scalar = await benchEngine('scalar', files, { batches: Math.max(1, Math.round(batches / 3)), batchSize });
   log(`  scratchnet scalar  ${fmt(report.scalar.trainSamplesPerSecond)} samples/s`);
   if (!values['no-tfjs']) {
@@ -107,6 +110,7 @@ async function main(args) {
   }
   report.ratios = {
     simdOverScalar: report.simd.trainSamplesPerSecond / report.scalar.trainSamplesPerSecond,
+    threadsOverOneThread: report.simdThreads.trainSamplesPerSecond / report.simd.trainSamplesPerSecond,
     ...(report.tfjs && { simdOverTfjs: report.simd.trainSamplesPerSecond / report.tfjs.trainSamplesPerSecond }),
   };
   // Peak for one thread without FMA: two 4-wide float operations (a multiply and an add) per cycle.
@@ -115,7 +119,7 @@ async function main(args) {
   report.memory = { bytes: report.simd.memoryBytes, budgetBytes: MEMORY_BUDGET_BYTES, withinBudget: report.simd.memoryBytes < MEMORY_BUDGET_BYTES };
   log(`ratios: SIMD / scalar ${report.ratios.simdOverScalar.toFixed(2)}x (target 2.5x)` +
     (report.tfjs ? `, SIMD / TF.js ${report.ratios.simdOverTfjs.toFixed(2)}x (target 1.5x)` : ''));
-  log(`inference (10,000 test images): SIMD ${fmt(report.simd.inferenceSamplesPerSecond)} samples/s, scalar ${fmt(report.scalar.inferenceSamplesPerSecond)} samples/s`);
+  log(`inference (10,000 test images): SIMD ${fmt(report.simd.inferenceSamplesPerSecond)} samples/s, two threads ${fmt(report.simdThreads.inferenceSamplesPerSecond)}, scalar ${fmt(report.scalar.inferenceSamplesPerSecond)}`);
   log(`kernels, effective GFLOP/s (work on non-zero inputs only; peak ${report.kernels.peakGflops.toFixed(1)} GFLOP/s = 8 flops/cycle at ${megahertz} MHz, 4-wide mul + add):`);
   report.kernels.simd.forEach((kernel, i) => {
     const scalar = report.kernels.scalar[i];

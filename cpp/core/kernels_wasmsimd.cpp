@@ -117,7 +117,10 @@ constexpr int kRowsOfBPerChunk = 64;
 // chunk serves every row of the panel while it is in cache. Partial sums wait in C between chunks; as each
 // chunk resumes from the float it left, the result is the same to the bit as without chunks.
 void gemm_chunked(int M, int K, int N, const float* A, const float* B, const float* bias, StoreC final_out) {
-  thread_local SparseRowPanel panel;
+  thread_local SparseRowPanel gathered;
+  // The calling thread's panel, by name-free reference: inside the lambda below, `gathered` would name each
+  // worker's own (empty) thread_local instead.
+  SparseRowPanel& panel = gathered;
   float* C = final_out.C;
   const int whole = N - N % 32;
   const auto tail = kTailBlocks<StoreC>[N % 32];

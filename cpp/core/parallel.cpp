@@ -1,6 +1,7 @@
 #include "parallel.h"
 
 #if defined(SCRATCHNET_THREADS)
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -15,7 +16,8 @@ namespace {
 
 constexpr int kMaxThreads = 2;  // the pthread pool the wasm build preallocates (PTHREAD_POOL_SIZE)
 
-// Workers sleep until a new generation of work is posted, run their part, and report back.
+// Workers wait for a new generation of work, run their part, and report back. Waits spin a while before
+// they sleep: kernels come a few milliseconds apart, and waking a sleeping thread costs more than that spin.
 class Pool {
  public:
   int threads() const { return threads_; }
@@ -35,17 +37,22 @@ class Pool {
       std::lock_guard<std::mutex> lock(mutex_);
       body_ = &body;
       parts_ = parts;
-      pending_ = parts - 1;
-      ++generation_;
+      pending_.store(parts - 1);
+      generation_.fetch_add(1);
     }
     wake_.notify_all();
     body(0, parts);
-    std::unique_lock<std::mutex> lock(mutex_);
-    done_.wait(lock, [this] { return pending_ == 0; });
-    body_ = nullptr;
+    for (int spin = 0; pending_.load() != 0 && spin < kSpins; ++spin) {
+    }
+    if (pending_.load() != 0) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      done_.wait(lock, [this] { return pending_.load() == 0; });
+    }
   }
 
  private:
+  static constexpr int kSpins = 200000;
+
   void start_workers(int wanted) {
     while (static_cast<int>(workers_.size()) < wanted) {
       const int part = static_cast<int>(workers_.size()) + 1;
@@ -57,19 +64,23 @@ class Pool {
   void work(int part) {
     unsigned long long seen = 0;
     for (;;) {
+      for (int spin = 0; generation_.load() == seen && spin < kSpins; ++spin) {
+      }
       const std::function<void(int, int)>* body;
       int parts;
       {
         std::unique_lock<std::mutex> lock(mutex_);
-        wake_.wait(lock, [&] { return generation_ != seen; });
-        seen = generation_;
+        wake_.wait(lock, [&] { return generation_.load() != seen; });
+        seen = generation_.load();
         body = body_;
         parts = parts_;
       }
-      if (body && part < parts) (*body)(part, parts);
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (part < parts && --pending_ == 0) done_.notify_one();
+      if (part < parts) {
+        (*body)(part, parts);
+        if (pending_.fetch_sub(1) == 1) {
+          std::lock_guard<std::mutex> lock(mutex_);  // so the caller cannot miss the notification
+          done_.notify_one();
+        }
       }
     }
   }
@@ -80,8 +91,8 @@ class Pool {
   std::condition_variable wake_, done_;
   const std::function<void(int, int)>* body_ = nullptr;
   int parts_ = 1;
-  int pending_ = 0;
-  unsigned long long generation_ = 0;
+  std::atomic<int> pending_{0};
+  std::atomic<unsigned long long> generation_{0};
 };
 
 Pool& pool() {

@@ -3,7 +3,7 @@ import type {
 } from '../wasm/scratchnet-module';
 
 export type { DataInfo, Evaluation, FirstLayerWeights, ModelConfig, ModelInfo, OutputLoss, Split, TrainOptions, TrainSummary };
-export type Flavor = 'simd' | 'scalar';
+export type Flavor = 'simd' | 'scalar' | 'simd-threads';
 
 export declare const DEFAULT_MODEL: Readonly<Required<ModelConfig>>;
 export declare const DEFAULT_OPTIONS: Readonly<Required<TrainOptions>>;
@@ -18,6 +18,8 @@ export interface LoadOptions {
   flavor?: Flavor;
   wasmBinary?: ArrayBuffer | Uint8Array;
   locateFile?: (path: string, prefix: string) => string;
+  /** another build of the same module, e.g. Node's CommonJS pthread build */
+  factory?: import('../wasm/scratchnet-module').ModuleFactory;
 }
 
 export declare function loadEngine(options?: LoadOptions): Promise<Engine>;

@@ -28,12 +28,14 @@ const factories = {
 
 /**
  * Loads one build of the engine.
- * @param {{flavor?: 'simd'|'scalar', wasmBinary?: ArrayBuffer|Uint8Array, locateFile?: (path: string, prefix: string) => string}} [options]
+ * @param {{flavor?: 'simd'|'scalar'|'simd-threads', wasmBinary?: ArrayBuffer|Uint8Array, locateFile?: (path: string, prefix: string) => string, factory?: Function}} [options]
+ * `factory` runs another build of the same module (Node's CommonJS pthread build, flavor 'simd-threads').
  */
-export async function loadEngine({ flavor = 'simd', wasmBinary, locateFile } = {}) {
-  if (!(flavor in factories)) throw new EngineError(`unknown engine flavor '${flavor}' (simd or scalar)`);
-  const { default: createScratchnet } = await factories[flavor]();
+export async function loadEngine({ flavor = 'simd', wasmBinary, locateFile, factory } = {}) {
+  if (!factory && !(flavor in factories)) throw new EngineError(`unknown engine flavor '${flavor}' (${Object.keys(factories).join(', ')})`);
+  const createScratchnet = factory ?? (await factories[flavor]()).default;
   const module = await createScratchnet({ ...(wasmBinary && { wasmBinary }), ...(locateFile && { locateFile }) });
+  module.unrefThreads?.(); // Node's pthread build: idle pool workers must not keep the process alive
   return new Engine(module, flavor);
 }
 
