@@ -1,5 +1,10 @@
 import { defineConfig } from 'vite';
 
+// Cross-origin isolation, so the page may use SharedArrayBuffer and so the SIMD build with threads
+// (?engine=threads). Nothing else needs it: a static host without these headers (the blog embed's case) runs
+// the one-thread builds.
+const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
 // The app lives in web/; `npm run build` writes a static dist/ that works from any host and sub-path:
 //   index.html             the full page
 //   scratchnet-embed.js    the embeddable <scratchnet-trainer> (a stable name, for the snippet in the README)
@@ -23,6 +28,6 @@ export default defineConfig({
     },
   },
   worker: { format: 'es' },
-  server: { host: '127.0.0.1' },
-  preview: { host: '127.0.0.1' },
+  server: { host: '127.0.0.1', headers: isolation },
+  preview: { host: '127.0.0.1', headers: isolation },
 });

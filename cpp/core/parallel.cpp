@@ -51,7 +51,7 @@ class Pool {
   }
 
  private:
-  static constexpr int kSpins = 200000;
+  static constexpr int kSpins = 2000;
 
   void start_workers(int wanted) {
     while (static_cast<int>(workers_.size()) < wanted) {

@@ -14,7 +14,7 @@ new App({
   stateTarget: document.body,
   settings: settingsFromQuery(query),
   dataUrl: new URL(query.get('data') ?? './data/mnist/', document.baseURI).href,
-  flavor: query.get('engine') === 'scalar' ? 'scalar' : 'simd',
+  engine: (['simd', 'scalar', 'threads'] as const).find((choice) => choice === query.get('engine')) ?? 'auto',
   autostart: query.has('autostart'),
 }).run().catch((error: unknown) => {
   const status = document.getElementById('engine-status');

@@ -7,7 +7,7 @@ import { ProgressView } from '../ui/progress-view';
 import { ScoreBars } from '../ui/score-bars';
 import { TrainingCharts } from '../ui/training-charts';
 import { WeightTiles } from '../ui/weight-tiles';
-import type { DataProgress, EpochReport, TrainingEvent, TrainingSettings, TrainingState } from '../worker/protocol';
+import type { DataProgress, EngineChoice, EpochReport, TrainingEvent, TrainingSettings, TrainingState } from '../worker/protocol';
 import { downloadFile, loadFromBrowser, readFile, saveToBrowser } from './model-store';
 import { DEFAULT_SETTINGS, SETTING_NAMES, formatSetting, parseSettings, type SettingName } from './settings';
 import { callback, startTrainer, type Trainer } from './trainer-client';
@@ -22,7 +22,7 @@ export interface AppOptions {
   settings: Partial<Record<SettingName, string>>;
   /** absolute URL of the folder holding the four .gz files */
   dataUrl: string;
-  flavor: 'simd' | 'scalar';
+  engine: EngineChoice;
   autostart: boolean;
 }
 
@@ -241,16 +241,17 @@ export class App {
     };
     status.textContent = 'Downloading MNIST…';
     try {
-      const info = await this.#trainer.init({ flavor: this.#options.flavor, dataUrl: this.#options.dataUrl }, callback(onProgress));
+      const info = await this.#trainer.init({ engine: this.#options.engine, dataUrl: this.#options.dataUrl }, callback(onProgress));
       settled = true;
       const cached = [...files.values()].length > 0 && [...files.values()].every((p) => p.cached);
       status.textContent = `MNIST ready: ${info.trainCount.toLocaleString()} training and ${info.testCount.toLocaleString()} test images${cached ? ' (from this browser’s cache)' : ''}.`;
       status.dataset.ready = '';
       bar.value = 1;
       this.#element('engine-status').textContent = info.backend === 'wasm-simd128'
-        ? 'Engine: WebAssembly with SIMD (wasm-simd128), in a Web Worker.'
-        : `Engine: plain WebAssembly (${this.#options.flavor === 'scalar' ? 'asked for with engine=scalar' : 'this browser has no wasm SIMD'}), in a Web Worker.`;
+        ? `Engine: WebAssembly with SIMD (wasm-simd128), ${info.threads > 1 ? `on ${info.threads} threads (this page is cross-origin isolated)` : 'one thread'}, in a Web Worker.`
+        : `Engine: plain WebAssembly (${this.#options.engine === 'scalar' ? 'asked for with engine=scalar' : 'this browser has no wasm SIMD'}), in a Web Worker.`;
       this.#stateTarget.dataset.engine = info.backend;
+      this.#stateTarget.dataset.threads = String(info.threads);
       this.#updateButtons();
       if (this.#options.autostart) {
         if (this.#onScreen || !this.#pauseOffScreen) this.#buttons.start.click();

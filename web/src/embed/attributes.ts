@@ -1,6 +1,7 @@
 // Reading <scratchnet-trainer>'s attributes: every bad value falls back to its default with a console warning.
 import type { SettingName } from '../app/settings';
 import { PANELS, type Panel } from '../app/template';
+import type { EngineChoice } from '../worker/protocol';
 
 export const DEFAULT_PANELS: readonly Panel[] = ['data', 'controls', 'progress', 'charts', 'predictions'];
 
@@ -16,7 +17,7 @@ export interface EmbedConfig {
   panels: Set<Panel>;
   settings: Partial<Record<SettingName, string>>;
   dataUrl: string;
-  flavor: 'simd' | 'scalar';
+  engine: EngineChoice;
   autostart: boolean;
   compact: boolean;
   theme: 'auto' | 'light' | 'dark';
@@ -74,7 +75,7 @@ export function readAttributes(element: Element, scriptUrl: string): EmbedConfig
     panels: readPanels(element),
     settings,
     dataUrl,
-    flavor: oneOf(element, 'engine', ['simd', 'scalar'], 'simd'),
+    engine: oneOf<EngineChoice>(element, 'engine', ['auto', 'simd', 'scalar', 'threads'], 'auto'),
     autostart: element.hasAttribute('autostart'),
     compact: element.hasAttribute('compact'),
     theme: oneOf(element, 'theme', ['auto', 'light', 'dark'], 'auto'),

@@ -20,7 +20,7 @@ export class ScratchnetTrainer extends HTMLElement {
     if (config.theme !== 'auto') this.setAttribute('theme', config.theme);
     root.innerHTML = `<style>${styles}</style><div class="trainer${config.compact ? ' compact' : ''}">${trainerMarkup(config.panels, { masthead: false })}</div>`;
     this.#app = new App({
-      root, stateTarget: this, settings: config.settings, dataUrl: config.dataUrl, flavor: config.flavor, autostart: config.autostart,
+      root, stateTarget: this, settings: config.settings, dataUrl: config.dataUrl, engine: config.engine, autostart: config.autostart,
     });
     // Off screen, the trainer stops drawing; unless keep-training is set, it pauses until it is back.
     this.#visibility = new IntersectionObserver((entries) => {

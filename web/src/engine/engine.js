@@ -24,6 +24,8 @@ function check(result) {
 const factories = {
   simd: () => import('../wasm/scratchnet-simd.js'),
   scalar: () => import('../wasm/scratchnet-scalar.js'),
+  // pthreads: only where SharedArrayBuffer exists, i.e. a cross-origin-isolated page
+  'simd-threads': () => import('../wasm/scratchnet-simd-threads.js'),
 };
 
 /**

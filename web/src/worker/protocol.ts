@@ -26,11 +26,21 @@ export interface DataProgress {
   cached: boolean;
 }
 
+/**
+ * Which build to run. 'auto' and 'simd': SIMD on one thread where the browser has wasm SIMD, else scalar.
+ * 'threads': SIMD on two threads where the page is cross-origin isolated (SharedArrayBuffer), else as 'simd'.
+ * On the 2-core machine this was built on, two threads train no faster in a page (the page and the worker
+ * already share the cores), so 'auto' stays on one thread.
+ */
+export type EngineChoice = 'auto' | 'simd' | 'scalar' | 'threads';
+
 export interface DataInfo {
   trainCount: number;
   testCount: number;
   /** the engine that runs: 'wasm-simd128' or 'scalar' */
   backend: string;
+  /** threads its kernels use: 2 for the pthread build, else 1 */
+  threads: number;
 }
 
 /** A sample of test digits with the model's current answers. */
@@ -82,7 +92,7 @@ export type TrainingEvent =
 /** The worker's API, as the page sees it through Comlink (every method returns a Promise there). */
 export interface TrainerApi {
   /** Loads the SIMD or scalar engine, then fetches (or reads from cache) and checks MNIST. */
-  init(options: { flavor: 'simd' | 'scalar'; dataUrl: string }, onProgress: (progress: DataProgress) => void): Promise<DataInfo>;
+  init(options: { engine: EngineChoice; dataUrl: string }, onProgress: (progress: DataProgress) => void): Promise<DataInfo>;
   /** Receives every TrainingEvent. */
   subscribe(listener: (event: TrainingEvent) => void): void;
   /** A new model with these settings (throws with a message on a bad setting). */

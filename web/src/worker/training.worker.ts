@@ -2,17 +2,24 @@
 // The training worker: owns the wasm engine and the data, runs the training loop, and tells the page
 // what happened through events. Training runs here so the page's main thread only renders.
 import * as Comlink from 'comlink';
-import { simd } from 'wasm-feature-detect';
-import { EngineError, loadEngine, type Engine } from '../engine/engine.js';
+import { simd, threads } from 'wasm-feature-detect';
+import { EngineError, loadEngine, type Engine, type Flavor } from '../engine/engine.js';
 import { MnistDownload, type MnistBytes } from '../data/mnist-download';
 import type {
-  DataInfo, DataProgress, DigitPredictions, TrainerApi, TrainingEvent, TrainingSettings, TrainingState,
+  DataInfo, DataProgress, DigitPredictions, EngineChoice, TrainerApi, TrainingEvent, TrainingSettings, TrainingState,
 } from './protocol';
 
 const CHUNK_MILLISECONDS = 40; // work between yields: short enough that pause/step answer at once
 const SAMPLE_DIGITS = 40; // test digits shown with their predictions
 const SHOWN_UNITS = 16; // hidden units drawn as weight tiles
 const REFRESH_MILLISECONDS = 1000; // predictions and weights, while training
+
+/** The build to load: threads need SharedArrayBuffer, which only a cross-origin-isolated page has. */
+async function chooseFlavor(choice: EngineChoice): Promise<Flavor> {
+  if (choice === 'scalar' || !(await simd())) return 'scalar';
+  if (choice === 'threads' && self.crossOriginIsolated && navigator.hardwareConcurrency > 1 && (await threads())) return 'simd-threads';
+  return 'simd';
+}
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -33,12 +40,11 @@ class TrainingWorker implements TrainerApi {
   #lastRefresh = 0;
   #trainLimit = -1;
 
-  async init(options: { flavor: 'simd' | 'scalar'; dataUrl: string }, onProgress: (progress: DataProgress) => void): Promise<DataInfo> {
+  async init(options: { engine: EngineChoice; dataUrl: string }, onProgress: (progress: DataProgress) => void): Promise<DataInfo> {
     this.#setState('loading');
     try {
       if (!this.#engine) {
-        const flavor = options.flavor === 'simd' && !(await simd()) ? 'scalar' : options.flavor;
-        this.#engine = await loadEngine({ flavor });
+        this.#engine = await loadEngine({ flavor: await chooseFlavor(options.engine) });
       }
       if (!this.#data) {
         const download = new MnistDownload(options.dataUrl);
@@ -63,7 +69,10 @@ class TrainingWorker implements TrainerApi {
       }
       this.#setState('ready');
       const info = this.#engine.info();
-      return { trainCount: info.trainCount, testCount: info.testCount, backend: this.#engine.backend };
+      return {
+        trainCount: info.trainCount, testCount: info.testCount, backend: this.#engine.backend,
+        threads: this.#engine.flavor === 'simd-threads' ? 2 : 1,
+      };
     } catch (error) {
       this.#setState('error', message(error));
       throw new Error(message(error));

@@ -1,0 +1,33 @@
+// The SIMD build with threads, in a page: vite preview sends COOP/COEP, so ?engine=threads runs the pthread
+// build, and it must learn exactly what the one-thread build learns.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { useApp, waitForState } from './harness.mjs';
+
+const RUN = 'hidden=128&images=5000&epochs=1&batch=64&lr=1&momentum=0.9&seed=4';
+
+async function shortRun(app, t, engine) {
+  const { page, errors } = await app.open(`?${RUN}${engine ? `&engine=${engine}` : ''}`);
+  t.after(() => page.close());
+  await page.locator('#start').click();
+  await waitForState(page, ['done'], 60_000);
+  const state = await page.evaluate(() => ({ ...document.body.dataset, isolated: crossOriginIsolated }));
+  assert.deepEqual(errors, []);
+  return state;
+}
+
+describe('the SIMD build with threads', () => {
+  const app = useApp();
+
+  test('?engine=threads runs two threads and learns exactly what one thread learns', async (t) => {
+    const threaded = await shortRun(app, t, 'threads');
+    assert.equal(threaded.isolated, true, 'the preview server makes the page cross-origin isolated');
+    assert.equal(threaded.engine, 'wasm-simd128');
+    assert.equal(threaded.threads, '2');
+    const single = await shortRun(app, t);
+    assert.equal(single.threads, '1', 'the default stays on one thread');
+    assert.ok(Number(single.testAccuracy) > 0.8);
+    assert.equal(threaded.testAccuracy, single.testAccuracy, 'the same test accuracy, to the last digit');
+    assert.equal(threaded.batches, single.batches);
+  });
+});
