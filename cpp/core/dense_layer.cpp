@@ -21,7 +21,7 @@ void DenseLayer::ensure_gradients() {
 void DenseLayer::ensure_velocities() {
   if (weight_velocity.empty()) weight_velocity.assign(weights.size(), 0.f);
   if (bias_velocity.empty()) bias_velocity.assign(bias.size(), 0.f);
-  if (bias_grad.empty()) bias_grad.assign(bias.size(), 0.f);
+  if (bias_grad.empty()) bias_grad.assign(bias.size(), 0.f);  // the bias gradient is small: the step still stores it
 }
 
 void DenseLayer::release_training_buffers() {
@@ -71,16 +71,6 @@ bool DenseLayer::backward_and_step(int B, const float* x, const float* dy, float
   const bool weights_finite =
       f32_gemm_momentum_step(in, B, out, x, dy, weights.data(), weight_velocity.data(), learning_rate, momentum);
   f32_column_sums(B, out, dy, bias_grad.data());
-  const bool bias_finite =
-      f32_momentum_step(bias.size(), bias.data(), bias_velocity.data(), bias_grad.data(), learning_rate, momentum);
-  return weights_finite && bias_finite;
-}
-
-bool DenseLayer::momentum_step(float learning_rate, float momentum) {
-  ensure_gradients();
-  ensure_velocities();
-  const bool weights_finite = f32_momentum_step(weights.size(), weights.data(), weight_velocity.data(),
-                                                weight_grad.data(), learning_rate, momentum);
   const bool bias_finite =
       f32_momentum_step(bias.size(), bias.data(), bias_velocity.data(), bias_grad.data(), learning_rate, momentum);
   return weights_finite && bias_finite;

@@ -30,13 +30,10 @@ struct DenseLayer {
   // With x_through_relu, x is the output of a ReLU and dx is taken through it (zero where x is not positive).
   void backward(int B, const float* x, const float* dy, float* dx, float* scratch, bool x_through_relu = false);
 
-  // v = momentum·v + grad; param -= lr·v, with the gradients of the last backward(). Returns false if any
-  // parameter became non-finite.
-  bool momentum_step(float learning_rate, float momentum);
-
-  // backward() and momentum_step() in one: dx (when not null) from the weights before the step, and the
-  // weight gradient applied block by block as it is computed, never stored (f32_gemm_momentum_step).
-  // Bit-identical to backward() then momentum_step(). Returns false if any parameter became non-finite.
+  // backward() and an SGD-with-momentum step (v = momentum·v + grad; param -= lr·v) in one: dx (when not null)
+  // from the weights before the step, and the weight gradient applied block by block as it is computed, never
+  // stored (f32_gemm_momentum_step). Bit-identical to backward() followed by f32_momentum_step on its
+  // gradients. Returns false if any parameter became non-finite.
   bool backward_and_step(int B, const float* x, const float* dy, float* dx, float* scratch, float learning_rate,
                          float momentum, bool x_through_relu = false);
 

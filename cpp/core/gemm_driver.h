@@ -1,6 +1,7 @@
 // The loops around the gemm microkernels, shared by the scalar and the wasm SIMD kernels: panels of A's
 // rows gathered as sparse rows, then column blocks of C, each computed by a row-block microkernel and handed
-// to an epilogue (store it, or apply it as a gradient).
+// to an epilogue (store it, or apply it as a gradient). The epilogues' scalar parts live here too; the SIMD
+// kernels extend them with 4-wide versions.
 #pragma once
 #include <cstddef>
 #include <vector>
@@ -9,6 +10,41 @@
 #include "sparse_rows.h"
 
 namespace scratchnet {
+
+// Stores a finished element of C = A·B. With `relu`, stores max(sum, 0) (as sum > 0 ? sum : 0); with `mask`,
+// stores sum where mask > 0, else 0 (a gradient through the ReLU whose output is mask).
+struct StoreC {
+  float* C;
+  size_t N;
+  bool relu = false;
+  const float* mask = nullptr;
+  void scalar(int row, int col, float sum) {
+    const size_t at = row * N + col;
+    if (relu) sum = sum > 0.f ? sum : 0.f;
+    if (mask) sum = mask[at] > 0.f ? sum : 0.f;
+    C[at] = sum;
+  }
+  void absorb(const StoreC&) {}
+};
+
+// Applies a finished gradient element g of the fused SGD step: v = momentum·v + g;  w -= lr·v. `check` stays
+// 0 while every w is finite (w·0 is NaN otherwise); absorb() merges the checks of parts run on other threads.
+struct MomentumStep {
+  float* W;
+  float* V;
+  size_t N;
+  float lr, momentum;
+  float check = 0.f;
+  void scalar(int row, int col, float gradient) {
+    float& v = V[row * N + col];
+    float& w = W[row * N + col];
+    v = momentum * v + gradient;
+    w -= lr * v;
+    check += w * 0.f;
+  }
+  bool finite() const { return check == 0.f; }
+  void absorb(const MomentumStep& part) { check += part.check; }
+};
 
 // Columns [col, col + width) of C's row `row`, over that row's non-zeros; `start` holds the initial values
 // (the bias, or null for zeros), indexed by column.

@@ -2,6 +2,7 @@
 #include <cmath>
 #include <vector>
 
+#include "activations.h"
 #include "kernels.h"
 
 namespace scratchnet {
@@ -26,13 +27,13 @@ bool f32_gemm_momentum_step_reference(int K, int M, int N, const float* X, const
 
 void f32_gemm_relu_reference(int M, int K, int N, const float* A, const float* B, const float* bias, float* C) {
   f32_gemm_reference(M, K, N, A, B, bias, C);
-  for (size_t i = 0; i < static_cast<size_t>(M) * N; ++i) C[i] = C[i] > 0.f ? C[i] : 0.f;
+  relu_forward(static_cast<size_t>(M) * N, C, C);
 }
 
 void f32_gemm_relu_backward_reference(int M, int K, int N, const float* A, const float* B, const float* relu_output,
                                       float* C) {
   f32_gemm_reference(M, K, N, A, B, nullptr, C);
-  for (size_t i = 0; i < static_cast<size_t>(M) * N; ++i) C[i] = relu_output[i] > 0.f ? C[i] : 0.f;
+  relu_backward(static_cast<size_t>(M) * N, relu_output, C, C);
 }
 
 void f32_transpose(int R, int C, const float* S, float* T) {

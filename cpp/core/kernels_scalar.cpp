@@ -12,41 +12,6 @@ namespace scratchnet {
 
 namespace {
 
-// What happens to a finished element of C = A·B: stored (a gemm), or applied as a gradient (a fused SGD step).
-// With `relu`, stores max(sum, 0) (as sum > 0 ? sum : 0); with `mask`, stores sum where mask > 0, else 0 (a
-// gradient through the ReLU whose output is mask).
-struct StoreC {
-  float* C;
-  size_t N;
-  bool relu = false;
-  const float* mask = nullptr;
-  void scalar(int row, int col, float sum) {
-    const size_t at = row * N + col;
-    if (relu) sum = sum > 0.f ? sum : 0.f;
-    if (mask) sum = mask[at] > 0.f ? sum : 0.f;
-    C[at] = sum;
-  }
-  void absorb(const StoreC&) {}
-};
-
-// v = momentum·v + g;  w -= lr·v; `check` stays 0 while every w is finite (w·0 is NaN otherwise).
-struct MomentumStep {
-  float* W;
-  float* V;
-  size_t N;
-  float lr, momentum;
-  float check = 0.f;
-  void scalar(int row, int col, float gradient) {
-    float& v = V[row * N + col];
-    float& w = W[row * N + col];
-    v = momentum * v + gradient;
-    w -= lr * v;
-    check += w * 0.f;
-  }
-  bool finite() const { return check == 0.f; }
-  void absorb(const MomentumStep& part) { check += part.check; }
-};
-
 // Columns [col, col + Width) of one row of C, in one pass over the row's non-zeros.
 template <int Width, class Epilogue>
 void row_block(const Nonzero* nz, int count, const float* B, size_t N, const float* bias, int row, int col, Epilogue& out) {

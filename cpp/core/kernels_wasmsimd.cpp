@@ -16,14 +16,8 @@ namespace scratchnet {
 
 namespace {
 
-// What happens to a finished block of C = A·B: stored (a gemm), or applied as a gradient (a fused SGD step).
-// With `relu`, stores max(sum, 0) (as sum > 0 ? sum : 0); with `mask`, stores sum where mask > 0, else 0 (a
-// gradient through the ReLU whose output is mask).
-struct StoreC {
-  float* C;
-  size_t N;
-  bool relu = false;
-  const float* mask = nullptr;
+// The epilogues of gemm_driver.h, with 4-wide versions of their stores.
+struct StoreCSimd : StoreC {
   void vector(int row, int col, v128_t sum) {
     const size_t at = row * N + col;
     const v128_t zero = wasm_f32x4_splat(0.f);
@@ -31,25 +25,13 @@ struct StoreC {
     if (mask) sum = wasm_v128_and(sum, wasm_f32x4_gt(wasm_v128_load(mask + at), zero));
     wasm_v128_store(C + at, sum);
   }
-  void scalar(int row, int col, float sum) {
-    const size_t at = row * N + col;
-    if (relu) sum = sum > 0.f ? sum : 0.f;
-    if (mask) sum = mask[at] > 0.f ? sum : 0.f;
-    C[at] = sum;
-  }
-  void absorb(const StoreC&) {}
+  void absorb(const StoreCSimd&) {}
 };
 
-// v = momentum·v + g;  w -= lr·v, for the gradient block g; `check` stays 0 while every w is finite.
-struct MomentumStep {
-  float* W;
-  float* V;
-  size_t N;
-  float lr, momentum;
-  v128_t lr_v, momentum_v, check = wasm_f32x4_splat(0.f);
-  float check_scalar = 0.f;
-  MomentumStep(float* w, float* v, size_t n, float rate, float mu)
-      : W(w), V(v), N(n), lr(rate), momentum(mu), lr_v(wasm_f32x4_splat(rate)), momentum_v(wasm_f32x4_splat(mu)) {}
+struct MomentumStepSimd : MomentumStep {
+  v128_t lr_v, momentum_v, check_v = wasm_f32x4_splat(0.f);
+  MomentumStepSimd(float* w, float* v, size_t n, float rate, float mu)
+      : MomentumStep{w, v, n, rate, mu}, lr_v(wasm_f32x4_splat(rate)), momentum_v(wasm_f32x4_splat(mu)) {}
   void vector(int row, int col, v128_t gradient) {
     float* v = V + row * N + col;
     float* w = W + row * N + col;
@@ -57,19 +39,12 @@ struct MomentumStep {
     wasm_v128_store(v, velocity);
     const v128_t weight = wasm_f32x4_sub(wasm_v128_load(w), wasm_f32x4_mul(lr_v, velocity));
     wasm_v128_store(w, weight);
-    check = wasm_f32x4_add(check, wasm_f32x4_mul(weight, wasm_f32x4_splat(0.f)));
+    check_v = wasm_f32x4_add(check_v, wasm_f32x4_mul(weight, wasm_f32x4_splat(0.f)));
   }
-  void scalar(int row, int col, float gradient) {
-    float& v = V[row * N + col];
-    float& w = W[row * N + col];
-    v = momentum * v + gradient;
-    w -= lr * v;
-    check_scalar += w * 0.f;
-  }
-  bool finite() const { return wasm_i32x4_all_true(wasm_f32x4_eq(check, wasm_f32x4_splat(0.f))) && check_scalar == 0.f; }
-  void absorb(const MomentumStep& part) {
-    check = wasm_f32x4_add(check, part.check);
-    check_scalar += part.check_scalar;
+  bool finite() const { return wasm_i32x4_all_true(wasm_f32x4_eq(check_v, wasm_f32x4_splat(0.f))) && MomentumStep::finite(); }
+  void absorb(const MomentumStepSimd& part) {
+    check_v = wasm_f32x4_add(check_v, part.check_v);
+    MomentumStep::absorb(part);
   }
 };
 
@@ -116,14 +91,14 @@ constexpr int kRowsOfBPerChunk = 64;
 // block, the few rows of the chunk its non-zeros select (whole rows of B, read in address order), and the
 // chunk serves every row of the panel while it is in cache. Partial sums wait in C between chunks; as each
 // chunk resumes from the float it left, the result is the same to the bit as without chunks.
-void gemm_chunked(int M, int K, int N, const float* A, const float* B, const float* bias, StoreC final_out) {
+void gemm_chunked(int M, int K, int N, const float* A, const float* B, const float* bias, StoreCSimd final_out) {
   thread_local SparseRowPanel gathered;
   // The calling thread's panel, by name-free reference: inside the lambda below, `gathered` would name each
   // worker's own (empty) thread_local instead.
   SparseRowPanel& panel = gathered;
   float* C = final_out.C;
   const int whole = N - N % 32;
-  const auto tail = kTailBlocks<StoreC>[N % 32];
+  const auto tail = kTailBlocks<StoreCSimd>[N % 32];
   for (int first = 0; first < M; first += kGemmPanelRows) {
     const int rows = M - first < kGemmPanelRows ? M - first : kGemmPanelRows;
     panel.gather(A, K, first, rows);
@@ -133,10 +108,10 @@ void gemm_chunked(int M, int K, int N, const float* A, const float* B, const flo
       part_range(rows, part, parts, &row_begin, &row_end);
       thread_local std::vector<int> ends;  // per row: where its next chunk's non-zeros start
       ends.assign(row_end - row_begin, 0);
-      StoreC out = final_out;
-      StoreC partial{C, static_cast<size_t>(N)};  // between chunks: the plain sums
+      StoreCSimd out = final_out;
+      StoreCSimd partial{{C, static_cast<size_t>(N)}};  // between chunks: the plain sums
       for (int k_start = 0; k_start < K; k_start += kRowsOfBPerChunk) {
-        StoreC& to = k_start + kRowsOfBPerChunk >= K ? out : partial;
+        StoreCSimd& to = k_start + kRowsOfBPerChunk >= K ? out : partial;
         for (int r = row_begin; r < row_end; ++r) {
           // This row's non-zeros are in index order: the chunk's are the next run below k_start + chunk.
           const Nonzero* nz = panel.row(r);
@@ -153,7 +128,7 @@ void gemm_chunked(int M, int K, int N, const float* A, const float* B, const flo
   }
 }
 
-void gemm(int M, int K, int N, const float* A, const float* B, const float* bias, StoreC out) {
+void gemm(int M, int K, int N, const float* A, const float* B, const float* bias, StoreCSimd out) {
   if (K > kRowsOfBPerChunk)
     gemm_chunked(M, K, N, A, B, bias, out);
   else
@@ -163,21 +138,21 @@ void gemm(int M, int K, int N, const float* A, const float* B, const float* bias
 }  // namespace
 
 void f32_gemm_wasmsimd(int M, int K, int N, const float* A, const float* B, const float* bias, float* C) {
-  gemm(M, K, N, A, B, bias, StoreC{C, static_cast<size_t>(N)});
+  gemm(M, K, N, A, B, bias, StoreCSimd{{C, static_cast<size_t>(N)}});
 }
 
 void f32_gemm_relu_wasmsimd(int M, int K, int N, const float* A, const float* B, const float* bias, float* C) {
-  gemm(M, K, N, A, B, bias, StoreC{C, static_cast<size_t>(N), true});
+  gemm(M, K, N, A, B, bias, StoreCSimd{{C, static_cast<size_t>(N), true}});
 }
 
 void f32_gemm_relu_backward_wasmsimd(int M, int K, int N, const float* A, const float* B, const float* relu_output,
                                      float* C) {
-  gemm(M, K, N, A, B, nullptr, StoreC{C, static_cast<size_t>(N), false, relu_output});
+  gemm(M, K, N, A, B, nullptr, StoreCSimd{{C, static_cast<size_t>(N), false, relu_output}});
 }
 
 bool f32_gemm_momentum_step_wasmsimd(int K, int M, int N, const float* X, const float* D, float* W, float* V, float lr,
                                      float momentum) {
-  MomentumStep out(W, V, static_cast<size_t>(N), lr, momentum);
+  MomentumStepSimd out(W, V, static_cast<size_t>(N), lr, momentum);
   gemm_panels(K, M, N, X, true, D, nullptr, out, Sweep::kRowsOuter);
   return out.finite();
 }
@@ -197,7 +172,7 @@ void f32_column_sums_wasmsimd(int M, int N, const float* A, float* sums) {
 }
 
 bool f32_momentum_step_wasmsimd(size_t n, float* w, float* v, const float* g, float lr, float momentum) {
-  MomentumStep step(w, v, 0, lr, momentum);
+  MomentumStepSimd step(w, v, 0, lr, momentum);
   size_t i = 0;
   for (; i + 4 <= n; i += 4) step.vector(0, static_cast<int>(i), wasm_v128_load(g + i));
   for (; i < n; ++i) step.scalar(0, static_cast<int>(i), g[i]);

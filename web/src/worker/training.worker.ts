@@ -260,8 +260,9 @@ class TrainingWorker implements TrainerApi {
     }
     const predictions: DigitPredictions = { pixels, labels, predicted };
     this.#emit({ type: 'predictions', predictions });
-    const units = Math.min(SHOWN_UNITS, this.#engine.info().sizes[1] ?? 0);
-    if (this.#engine.info().sizes.length > 2 && units > 0) {
+    const { sizes } = this.#engine.info();
+    const units = Math.min(SHOWN_UNITS, sizes[1] ?? 0);
+    if (sizes.length > 2 && units > 0) {
       const { weights, inputs } = this.#engine.firstLayerWeights(units);
       this.#emit({ type: 'weights', weights: { weights, units, inputs } });
     }
