@@ -99,7 +99,9 @@ void gemm_panels(int M, int K, int N, const float* A, bool a_transposed, const f
   run_parts([&](int part, int count) {
     int begin, end;
     part_range(panels, part, count, &begin, &end);
-    run_panels(begin, end, parts[part]);
+    Epilogue local = out;  // on this thread's stack: neighbours in parts[] share a cache line
+    run_panels(begin, end, local);
+    parts[part] = local;
   });
   for (const Epilogue& part : parts) out.absorb(part);
 }
