@@ -73,6 +73,16 @@ void Dataset::fill_batch(const uint32_t* indices, int n, float* x, uint8_t* labe
   for (int b = 0; b < n; ++b) fill_sample(indices[b], x + static_cast<size_t>(b) * features(), labels + b);
 }
 
+void Dataset::nonzero_pixels(const uint32_t* indices, int n, uint8_t* used) const {
+  const int F = features();
+  for (int p = 0; p < F; ++p) used[p] = 0;
+  for (int b = 0; b < n; ++b) {
+    const uint8_t* pixels = image(indices[b]);
+    for (int p = 0; p < F; ++p) used[p] |= pixels[p];
+  }
+  for (int p = 0; p < F; ++p) used[p] = used[p] != 0;
+}
+
 void Dataset::fill_range(size_t first, int n, float* x, uint8_t* labels) const {
   for (int b = 0; b < n; ++b) fill_sample(first + b, x + static_cast<size_t>(b) * features(), labels + b);
 }

@@ -33,6 +33,8 @@ class Dataset {
 
   // x[n×features] = pixels / 255 and labels[n] for the samples at indices[0..n).
   void fill_batch(const uint32_t* indices, int n, float* x, uint8_t* labels) const;
+  // used[features] = 1 where any of the samples at indices[0..n) has a non-zero pixel, else 0.
+  void nonzero_pixels(const uint32_t* indices, int n, uint8_t* used) const;
   // The same for the contiguous samples [first, first + n).
   void fill_range(size_t first, int n, float* x, uint8_t* labels) const;
 

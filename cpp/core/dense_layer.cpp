@@ -25,12 +25,36 @@ void DenseLayer::ensure_velocities() {
 }
 
 void DenseLayer::release_training_buffers() {
+  catch_up_deferred_steps();
   for (auto* buffer : {&weight_grad, &bias_grad, &weight_velocity, &bias_velocity}) std::vector<float>().swap(*buffer);
+  std::vector<uint32_t>().swap(deferred_steps);
 }
 
 void DenseLayer::reset_velocity() {
   std::fill(weight_velocity.begin(), weight_velocity.end(), 0.f);
   std::fill(bias_velocity.begin(), bias_velocity.end(), 0.f);
+  std::fill(deferred_steps.begin(), deferred_steps.end(), 0u);  // with v = 0 they would not move w
+  has_deferred_ = false;
+}
+
+void DenseLayer::catch_up_deferred_steps() {
+  if (!has_deferred_) return;
+  has_deferred_ = false;
+  for (int row = 0; row < in; ++row) {
+    uint32_t& pending = deferred_steps[row];
+    if (pending == 0) continue;
+    // p owed steps = p − 1 of them caught up, then one with a zero gradient (kernels.h).
+    float decay, catch_up;
+    deferred_step_coefficients(pending - 1, deferred_lr_, deferred_momentum_, &decay, &catch_up);
+    pending = 0;
+    float* w = weights.data() + static_cast<size_t>(row) * out;
+    float* v = weight_velocity.data() + static_cast<size_t>(row) * out;
+    for (int j = 0; j < out; ++j) {
+      const float before = v[j];
+      v[j] = decay * before;
+      w[j] = w[j] - catch_up * before - deferred_lr_ * v[j];
+    }
+  }
 }
 
 void DenseLayer::init_he(Rng& rng) {
@@ -65,11 +89,22 @@ void DenseLayer::backward(int B, const float* x, const float* dy, float* dx, flo
 }
 
 bool DenseLayer::backward_and_step(int B, const float* x, const float* dy, float* dx, float* scratch,
-                                   float learning_rate, float momentum, bool x_through_relu) {
+                                   float learning_rate, float momentum, bool x_through_relu,
+                                   const uint8_t* inputs_read_next) {
   ensure_velocities();
   if (dx) input_gradient(B, dy, dx, scratch, x_through_relu ? x : nullptr);  // before the weights move
-  const bool weights_finite =
-      f32_gemm_momentum_step(in, B, out, x, dy, weights.data(), weight_velocity.data(), learning_rate, momentum);
+  // Owed steps are caught up in closed form with this step's rate and momentum: settle them first if those changed.
+  if (has_deferred_ && (learning_rate != deferred_lr_ || momentum != deferred_momentum_)) catch_up_deferred_steps();
+  DeferredSteps deferral{nullptr, inputs_read_next};
+  if (inputs_read_next || has_deferred_) {
+    deferred_steps.resize(in, 0u);
+    deferral.pending = deferred_steps.data();
+  }
+  const bool weights_finite = f32_gemm_momentum_step(in, B, out, x, dy, weights.data(), weight_velocity.data(),
+                                                     learning_rate, momentum, deferral.pending ? &deferral : nullptr);
+  has_deferred_ = inputs_read_next != nullptr;  // a step without it brought every row up to date
+  deferred_lr_ = learning_rate;
+  deferred_momentum_ = momentum;
   f32_column_sums(B, out, dy, bias_grad.data());
   const bool bias_finite =
       f32_momentum_step(bias.size(), bias.data(), bias_velocity.data(), bias_grad.data(), learning_rate, momentum);

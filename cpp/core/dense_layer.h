@@ -2,6 +2,7 @@
 // W is stored input-major, W[in×out]: row k holds the weights leaving input k, so a zero input
 // skips a whole contiguous row in every product (see kernels.h).
 #pragma once
+#include <cstdint>
 #include <vector>
 
 #include "rng.h"
@@ -15,6 +16,7 @@ struct DenseLayer {
   // training (backward_and_step) never needs weight_grad.
   std::vector<float> weight_grad, bias_grad;          // dL/dW, dL/db of the last backward pass
   std::vector<float> weight_velocity, bias_velocity;  // momentum buffers
+  std::vector<uint32_t> deferred_steps;               // per input: momentum steps its row of W still owes
 
   DenseLayer(int in_size, int out_size);
   size_t parameter_count() const { return weights.size() + bias.size(); }
@@ -34,8 +36,16 @@ struct DenseLayer {
   // from the weights before the step, and the weight gradient applied block by block as it is computed, never
   // stored (f32_gemm_momentum_step). Bit-identical to backward() followed by f32_momentum_step on its
   // gradients. Returns false if any parameter became non-finite.
+  //
+  // With inputs_read_next (per input, non-zero if the next batch's input is non-zero there), the rows of W
+  // whose input is zero in x and in the next batch defer their step (kernels.h: DeferredSteps). A step
+  // without it brings every row up to date: take one before the weights are read other than by the next
+  // batch (has_deferred_steps() says whether one is owed; catch_up_deferred_steps() also settles them).
   bool backward_and_step(int B, const float* x, const float* dy, float* dx, float* scratch, float learning_rate,
-                         float momentum, bool x_through_relu = false);
+                         float momentum, bool x_through_relu = false, const uint8_t* inputs_read_next = nullptr);
+  bool has_deferred_steps() const { return has_deferred_; }
+  // Takes the deferred steps now (with the learning rate and momentum they were deferred under).
+  void catch_up_deferred_steps();
 
   // Zeroes the momentum buffers (if allocated).
   void reset_velocity();
@@ -47,6 +57,9 @@ struct DenseLayer {
   void ensure_velocities();
   // dx[B×in] = dy[B×out] · Wᵀ (zero where relu_output ≤ 0, when given), through scratch.
   void input_gradient(int B, const float* dy, float* dx, float* scratch, const float* relu_output) const;
+
+  bool has_deferred_ = false;
+  float deferred_lr_ = 0.f, deferred_momentum_ = 0.f;  // the step the deferred ones owe
 };
 
 }  // namespace scratchnet

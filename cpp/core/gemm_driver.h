@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <vector>
 
+#include "kernels.h"
 #include "parallel.h"
 #include "sparse_rows.h"
 
@@ -24,21 +25,41 @@ struct StoreC {
     if (mask) sum = mask[at] > 0.f ? sum : 0.f;
     C[at] = sum;
   }
+  bool begin_row(int, int) { return true; }
   void absorb(const StoreC&) {}
 };
 
-// Applies a finished gradient element g of the fused SGD step: v = momentum·v + g;  w -= lr·v. `check` stays
-// 0 while every w is finite (w·0 is NaN otherwise); absorb() merges the checks of parts run on other threads.
+// Applies a finished gradient element g of the fused SGD step: v = momentum·v + g;  w -= lr·v, after any
+// steps the row deferred (kernels.h: DeferredSteps). `check` stays 0 while every w is finite (w·0 is NaN
+// otherwise); absorb() merges the checks of parts run on other threads.
 struct MomentumStep {
   float* W;
   float* V;
   size_t N;
   float lr, momentum;
+  const DeferredSteps* deferred;
   float check = 0.f;
+  float decay, catch_up;  // this row's (deferred_step_coefficients)
+  MomentumStep(float* w, float* v, size_t n, float rate, float mu, const DeferredSteps* deferrals = nullptr)
+      : W(w), V(v), N(n), lr(rate), momentum(mu), deferred(deferrals), decay(mu), catch_up(0.f) {}
+  // Before a row's blocks, given how many non-zero inputs its gradient sums: false if the row's step waits.
+  bool begin_row(int row, int nonzeros) {
+    if (!deferred) return true;
+    uint32_t& pending = deferred->pending[row];
+    if (nonzeros == 0 && deferred->needed && !deferred->needed[row]) {
+      ++pending;
+      return false;
+    }
+    deferred_step_coefficients(pending, lr, momentum, &decay, &catch_up);
+    pending = 0;
+    return true;
+  }
   void scalar(int row, int col, float gradient) {
     float& v = V[row * N + col];
     float& w = W[row * N + col];
-    v = momentum * v + gradient;
+    const float before = v;
+    v = decay * before + gradient;
+    if (catch_up != 0.f) w -= catch_up * before;
     w -= lr * v;
     check += w * 0.f;
   }
@@ -52,6 +73,9 @@ template <class Epilogue>
 using RowBlockFn = void (*)(const Nonzero* nz, int count, const float* B, size_t N, const float* start, int row, int col,
                             Epilogue& out);
 
+// Fewer rows than this per thread are not worth waking a thread for.
+constexpr int kMinRowsPerThread = 8;
+
 // Which loop runs outermost over a panel: column blocks suit a gemm whose B is reused by every row (a panel's
 // slice of B stays in cache); rows suit the fused step, whose W and V are then swept in address order.
 enum class Sweep { kColumnsOuter, kRowsOuter };
@@ -62,12 +86,11 @@ template <class Epilogue>
 void gemm_panels(int M, int K, int N, const float* A, bool a_transposed, const float* B, const float* bias,
                  Epilogue& out, Sweep sweep, int width, RowBlockFn<Epilogue> block, RowBlockFn<Epilogue> tail) {
   const int whole = N - N % width;
-  // Panels [first_panel, last_panel), each finished block to `into`.
-  auto run_panels = [&](int first_panel, int last_panel, Epilogue& into) {
+  // Rows [row_begin, row_end) of C, a panel at a time, each finished block to `into`.
+  auto run_rows = [&](int row_begin, int row_end, Epilogue& into) {
     thread_local SparseRowPanel panel;
-    for (int p = first_panel; p < last_panel; ++p) {
-      const int first = p * kGemmPanelRows;
-      const int rows = M - first < kGemmPanelRows ? M - first : kGemmPanelRows;
+    for (int first = row_begin; first < row_end; first += kGemmPanelRows) {
+      const int rows = row_end - first < kGemmPanelRows ? row_end - first : kGemmPanelRows;
       if (a_transposed)
         panel.gather_transposed(A, K, M, first, rows);
       else
@@ -82,25 +105,25 @@ void gemm_panels(int M, int K, int N, const float* A, bool a_transposed, const f
           for (int r = 0; r < rows; ++r) run(r, whole, tail);
       } else {
         for (int r = 0; r < rows; ++r) {
+          if (!into.begin_row(first + r, panel.row_size(r))) continue;
           for (int col = 0; col < whole; col += width) run(r, col, block);
           if (whole < N) run(r, whole, tail);
         }
       }
     }
   };
-  const int panels = (M + kGemmPanelRows - 1) / kGemmPanelRows;
-  if (thread_count() == 1 || panels < 2) {
-    run_panels(0, panels, out);
+  if (thread_count() == 1 || M < kMinRowsPerThread * 2) {
+    run_rows(0, M, out);
     return;
   }
-  // Panels write disjoint rows of the output: threads take contiguous runs of them, each with its own
-  // epilogue (whose running checks are merged after).
+  // Threads write disjoint rows of C: each takes a contiguous run of them, with its own epilogue (whose
+  // running checks are merged after).
   std::vector<Epilogue> parts(thread_count(), out);
   run_parts([&](int part, int count) {
     int begin, end;
-    part_range(panels, part, count, &begin, &end);
+    part_range(M, part, count, &begin, &end);
     Epilogue local = out;  // on this thread's stack: neighbours in parts[] share a cache line
-    run_panels(begin, end, local);
+    run_rows(begin, end, local);
     parts[part] = local;
   });
   for (const Epilogue& part : parts) out.absorb(part);

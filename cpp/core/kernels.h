@@ -10,7 +10,9 @@
 // The unsuffixed names pick the fastest one this build has.
 // All matrices are row-major and densely packed.
 #pragma once
+#include <cmath>
 #include <cstddef>
+#include <cstdint>
 
 namespace scratchnet {
 
@@ -39,17 +41,45 @@ void f32_gemm_relu_backward_wasmsimd(int M, int K, int N, const float* A, const 
                                      float* C);
 #endif
 
+// Deferred steps of the fused weight step below. A row of W whose input is zero in every sample of a batch
+// gets a zero gradient: its step only decays v and moves w along it. When the next batch does not read the
+// row either, that step may wait: the row is left as it is and counted in pending[row]. The next time the
+// row is stepped it first catches up its p waiting steps in closed form,
+//   v ← μ^p·v,   w ← w − lr·(μ + μ² + … + μ^p)·v,
+// the same as taking them one at a time up to float rounding. About a third of MNIST's pixels are zero in a
+// batch of 64 and in the next, so this skips a third of the step's traffic over W and V.
+struct DeferredSteps {
+  uint32_t* pending;      // per row of W: the zero-gradient steps it has not taken yet
+  const uint8_t* needed;  // per row: non-zero if the next batch reads the row, so it must be current after
+                          // this step; null: every row must be (the step brings them all up to date)
+};
+
+// A row's step after `pending` deferred ones, for gradient g:  v ← decay·v + g,  w ← w − catch_up·v_before − lr·v.
+// With nothing pending, decay = momentum and catch_up = 0: the plain step.
+inline void deferred_step_coefficients(uint32_t pending, float lr, float momentum, float* decay, float* catch_up) {
+  if (pending == 0) {
+    *decay = momentum;
+    *catch_up = 0.f;
+    return;
+  }
+  const double mu = momentum, mu_p = std::pow(mu, static_cast<double>(pending));
+  *decay = static_cast<float>(mu_p * mu);
+  // μ + μ² + … + μ^p
+  *catch_up = static_cast<float>(lr * (mu == 1.0 ? static_cast<double>(pending) : mu * (1.0 - mu_p) / (1.0 - mu)));
+}
+
 // The weight-gradient step of a layer fused with SGD with momentum: G[K×N] = X[M×K]ᵀ · D[M×N] (X is the
 // layer's input, D the gradient of its output), then V = momentum·V + G and W -= lr·V, block by block,
 // without storing G or transposing X. Bit-identical to f32_gemm on the transposed X followed by
-// f32_momentum_step, of the same flavour. Returns false when a W became non-finite.
+// f32_momentum_step, of the same flavour. With `deferred` (may be null), rows of W may defer their step
+// (DeferredSteps above). Returns false when a W became non-finite.
 bool f32_gemm_momentum_step_reference(int K, int M, int N, const float* X, const float* D, float* W, float* V,
-                                      float lr, float momentum);
+                                      float lr, float momentum, const DeferredSteps* deferred = nullptr);
 bool f32_gemm_momentum_step_scalar(int K, int M, int N, const float* X, const float* D, float* W, float* V, float lr,
-                                   float momentum);
+                                   float momentum, const DeferredSteps* deferred = nullptr);
 #if defined(__wasm_simd128__)
 bool f32_gemm_momentum_step_wasmsimd(int K, int M, int N, const float* X, const float* D, float* W, float* V,
-                                     float lr, float momentum);
+                                     float lr, float momentum, const DeferredSteps* deferred = nullptr);
 #endif
 
 // T[C×R] = S[R×C]^T
@@ -90,8 +120,8 @@ inline void f32_gemm_relu_backward(int M, int K, int N, const float* A, const fl
   SCRATCHNET_FASTEST(f32_gemm_relu_backward)(M, K, N, A, B, relu_output, C);
 }
 inline bool f32_gemm_momentum_step(int K, int M, int N, const float* X, const float* D, float* W, float* V, float lr,
-                                   float momentum) {
-  return SCRATCHNET_FASTEST(f32_gemm_momentum_step)(K, M, N, X, D, W, V, lr, momentum);
+                                   float momentum, const DeferredSteps* deferred = nullptr) {
+  return SCRATCHNET_FASTEST(f32_gemm_momentum_step)(K, M, N, X, D, W, V, lr, momentum, deferred);
 }
 inline void f32_column_sums(int M, int N, const float* A, float* sums) { SCRATCHNET_FASTEST(f32_column_sums)(M, N, A, sums); }
 inline bool f32_momentum_step(size_t n, float* w, float* v, const float* g, float lr, float momentum) {

@@ -18,11 +18,32 @@ void f32_gemm_reference(int M, int K, int N, const float* A, const float* B, con
 }
 
 bool f32_gemm_momentum_step_reference(int K, int M, int N, const float* X, const float* D, float* W, float* V,
-                                      float lr, float momentum) {
+                                      float lr, float momentum, const DeferredSteps* deferred) {
   std::vector<float> transposed(static_cast<size_t>(K) * M), gradient(static_cast<size_t>(K) * N);
   f32_transpose(M, K, X, transposed.data());
   f32_gemm_reference(K, M, N, transposed.data(), D, nullptr, gradient.data());
-  return f32_momentum_step_reference(gradient.size(), W, V, gradient.data(), lr, momentum);
+  if (!deferred) return f32_momentum_step_reference(gradient.size(), W, V, gradient.data(), lr, momentum);
+  bool finite = true;
+  for (int k = 0; k < K; ++k) {
+    bool input_zero = true;
+    for (int m = 0; m < M; ++m) input_zero &= X[static_cast<size_t>(m) * K + k] == 0.f;
+    if (input_zero && deferred->needed && !deferred->needed[k]) {
+      ++deferred->pending[k];
+      continue;
+    }
+    float decay, catch_up;
+    deferred_step_coefficients(deferred->pending[k], lr, momentum, &decay, &catch_up);
+    deferred->pending[k] = 0;
+    for (int n = 0; n < N; ++n) {
+      const size_t i = static_cast<size_t>(k) * N + n;
+      const float before = V[i];
+      V[i] = decay * before + gradient[i];
+      if (catch_up != 0.f) W[i] -= catch_up * before;
+      W[i] -= lr * V[i];
+      if (!std::isfinite(W[i])) finite = false;
+    }
+  }
+  return finite;
 }
 
 void f32_gemm_relu_reference(int M, int K, int N, const float* A, const float* B, const float* bias, float* C) {

@@ -60,8 +60,8 @@ void f32_gemm_relu_backward_scalar(int M, int K, int N, const float* A, const fl
 }
 
 bool f32_gemm_momentum_step_scalar(int K, int M, int N, const float* X, const float* D, float* W, float* V, float lr,
-                                   float momentum) {
-  MomentumStep out{W, V, static_cast<size_t>(N), lr, momentum};
+                                   float momentum, const DeferredSteps* deferred) {
+  MomentumStep out{W, V, static_cast<size_t>(N), lr, momentum, deferred};
   gemm_panels(K, M, N, X, true, D, nullptr, out, Sweep::kRowsOuter);
   return out.finite();
 }

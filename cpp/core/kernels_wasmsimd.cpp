@@ -29,15 +29,27 @@ struct StoreCSimd : StoreC {
 };
 
 struct MomentumStepSimd : MomentumStep {
-  v128_t lr_v, momentum_v, check_v = wasm_f32x4_splat(0.f);
-  MomentumStepSimd(float* w, float* v, size_t n, float rate, float mu)
-      : MomentumStep{w, v, n, rate, mu}, lr_v(wasm_f32x4_splat(rate)), momentum_v(wasm_f32x4_splat(mu)) {}
+  v128_t lr_v, decay_v, catch_up_v, check_v = wasm_f32x4_splat(0.f);
+  MomentumStepSimd(float* w, float* v, size_t n, float rate, float mu, const DeferredSteps* deferred = nullptr)
+      : MomentumStep{w, v, n, rate, mu, deferred},
+        lr_v(wasm_f32x4_splat(rate)),
+        decay_v(wasm_f32x4_splat(mu)),
+        catch_up_v(wasm_f32x4_splat(0.f)) {}
+  bool begin_row(int row, int nonzeros) {
+    if (!MomentumStep::begin_row(row, nonzeros)) return false;
+    decay_v = wasm_f32x4_splat(decay);
+    catch_up_v = wasm_f32x4_splat(catch_up);
+    return true;
+  }
   void vector(int row, int col, v128_t gradient) {
     float* v = V + row * N + col;
     float* w = W + row * N + col;
-    const v128_t velocity = wasm_f32x4_add(wasm_f32x4_mul(momentum_v, wasm_v128_load(v)), gradient);
+    const v128_t before = wasm_v128_load(v);
+    const v128_t velocity = wasm_f32x4_add(wasm_f32x4_mul(decay_v, before), gradient);
     wasm_v128_store(v, velocity);
-    const v128_t weight = wasm_f32x4_sub(wasm_v128_load(w), wasm_f32x4_mul(lr_v, velocity));
+    v128_t weight = wasm_v128_load(w);
+    if (catch_up != 0.f) weight = wasm_f32x4_sub(weight, wasm_f32x4_mul(catch_up_v, before));
+    weight = wasm_f32x4_sub(weight, wasm_f32x4_mul(lr_v, velocity));
     wasm_v128_store(w, weight);
     check_v = wasm_f32x4_add(check_v, wasm_f32x4_mul(weight, wasm_f32x4_splat(0.f)));
   }
@@ -155,8 +167,8 @@ void f32_gemm_relu_backward_wasmsimd(int M, int K, int N, const float* A, const 
 }
 
 bool f32_gemm_momentum_step_wasmsimd(int K, int M, int N, const float* X, const float* D, float* W, float* V, float lr,
-                                     float momentum) {
-  MomentumStepSimd out(W, V, static_cast<size_t>(N), lr, momentum);
+                                     float momentum, const DeferredSteps* deferred) {
+  MomentumStepSimd out(W, V, static_cast<size_t>(N), lr, momentum, deferred);
   gemm_panels(K, M, N, X, true, D, nullptr, out, Sweep::kRowsOuter);
   return out.finite();
 }

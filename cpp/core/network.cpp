@@ -78,6 +78,21 @@ void Network::ensure_training_workspace(int B) {
 }
 
 const float* Network::forward(int B, const float* x) {
+  catch_up_deferred_steps();
+  return forward_pass(B, x);
+}
+
+bool Network::has_deferred_steps() const {
+  for (const auto& layer : layers_)
+    if (layer.has_deferred_steps()) return true;
+  return false;
+}
+
+void Network::catch_up_deferred_steps() {
+  for (auto& layer : layers_) layer.catch_up_deferred_steps();
+}
+
+const float* Network::forward_pass(int B, const float* x) {
   ensure_forward_workspace(B);
   const size_t L = layers_.size();
   input_ = x;  // read in place, not copied: the caller keeps x alive until backward is done
@@ -104,19 +119,23 @@ double Network::loss(int B, const float* probs, const uint8_t* labels) const {
                                                   : cross_entropy_loss(B, output_size(), probs, labels);
 }
 
-BatchResult Network::train_batch(int B, const float* x, const uint8_t* labels, float learning_rate, float momentum) {
+BatchResult Network::train_batch(int B, const float* x, const uint8_t* labels, float learning_rate, float momentum,
+                                 const uint8_t* next_inputs) {
   const SgdStep step{learning_rate, momentum};
-  return forward_and_backward(B, x, labels, &step);
+  return forward_and_backward(B, x, labels, &step, next_inputs);
 }
 
 BatchResult Network::compute_gradients(int B, const float* x, const uint8_t* labels) {
   return forward_and_backward(B, x, labels, nullptr);
 }
 
-BatchResult Network::forward_and_backward(int B, const float* x, const uint8_t* labels, const SgdStep* step) {
+BatchResult Network::forward_and_backward(int B, const float* x, const uint8_t* labels, const SgdStep* step,
+                                          const uint8_t* next_inputs) {
   BatchResult result;
   ensure_training_workspace(B);
-  const float* probs = forward(B, x);
+  if (!step) catch_up_deferred_steps();  // gradients are taken at the weights as they stand
+  // Deferred rows are ones this batch does not read: the forward pass is exact without their steps.
+  const float* probs = forward_pass(B, x);
   const int C = output_size();
   const size_t L = layers_.size();
   for (int b = 0; b < B; ++b) result.correct += argmax(probs + static_cast<size_t>(b) * C, C) == labels[b];
@@ -142,7 +161,7 @@ BatchResult Network::forward_and_backward(int B, const float* x, const uint8_t* 
     float* input_grad = l > 0 ? grad_in : nullptr;
     if (step)
       result.finite &= layer.backward_and_step(B, layer_input, grad_out, input_grad, scratch_.data(), step->learning_rate,
-                                               step->momentum, /*x_through_relu=*/true);
+                                               step->momentum, /*x_through_relu=*/true, l == 0 ? next_inputs : nullptr);
     else
       layer.backward(B, layer_input, grad_out, input_grad, scratch_.data(), /*x_through_relu=*/true);
     if (input_grad) std::swap(grad_in, grad_out);

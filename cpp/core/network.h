@@ -51,7 +51,14 @@ class Network {
   const float* forward(int B, const float* x);
 
   // One step of mini-batch SGD with momentum on x[B×input] with labels[B] (each < output).
-  BatchResult train_batch(int B, const float* x, const uint8_t* labels, float learning_rate, float momentum);
+  // With next_inputs (per input, non-zero where the next batch's input is non-zero), first-layer weights
+  // that neither batch uses may defer their step (DenseLayer::backward_and_step); only the next train_batch
+  // may follow such a step. A step without next_inputs, or forward(), brings every weight up to date;
+  // the const readers below (copy_parameters_to, first_layer_weights, save_model) need one first.
+  BatchResult train_batch(int B, const float* x, const uint8_t* labels, float learning_rate, float momentum,
+                          const uint8_t* next_inputs = nullptr);
+  bool has_deferred_steps() const;
+  void catch_up_deferred_steps();
 
   // The loss and every layer's weight_grad / bias_grad on x[B×input] and labels[B], changing no parameter:
   // what train_batch applies (for gradient checks).
@@ -76,7 +83,9 @@ class Network {
   };
   // Forward, loss and backward; with a step, each layer's parameters are updated as its backward pass
   // ends (so weight gradients are never stored), without one the gradients are kept.
-  BatchResult forward_and_backward(int B, const float* x, const uint8_t* labels, const SgdStep* step);
+  BatchResult forward_and_backward(int B, const float* x, const uint8_t* labels, const SgdStep* step,
+                                   const uint8_t* next_inputs = nullptr);
+  const float* forward_pass(int B, const float* x);
   void ensure_forward_workspace(int B);
   void ensure_training_workspace(int B);
 

@@ -78,6 +78,7 @@ void Trainer::restart_epochs() {
 }
 
 void Trainer::take_checkpoint() {
+  network_->catch_up_deferred_steps();  // none are owed here (see train()); this keeps it so
   network_->copy_parameters_to(checkpoint_);
   batches_since_checkpoint_ = 0;
 }
@@ -101,6 +102,7 @@ TrainSummary Trainer::train(int batches) {
   }
   batch_x_.resize(static_cast<size_t>(B) * train_.features());
   batch_labels_.resize(B);
+  next_inputs_.resize(train_.features());
 
   // Come back to about the state the caller last saw if this call blows up; callers that train a batch at
   // a time get a snapshot every few calls, so the copy stays a small share of the work.
@@ -115,8 +117,19 @@ TrainSummary Trainer::train(int batches) {
     }
     const int size = static_cast<int>(std::min<size_t>(B, n - cursor_));
     train_.fill_batch(order_.data() + cursor_, size, batch_x_.data(), batch_labels_.data());
-    const BatchResult result =
-        network_->train_batch(size, batch_x_.data(), batch_labels_.data(), options_.learning_rate, options_.momentum);
+    // Tell the step which pixels the next batch uses, so the first layer's rows that neither batch uses can
+    // defer their momentum step (DenseLayer::backward_and_step). Not before a checkpoint, at an epoch's end
+    // (the next order is not drawn yet) or at the call's end: the weights are read then, and must be current.
+    const size_t next_first = cursor_ + size;
+    const bool weights_read_next = i + 1 == batches || next_first == n || batches_since_checkpoint_ + 1 >= kCheckpointInterval;
+    const uint8_t* next_inputs = nullptr;
+    if (!weights_read_next) {
+      train_.nonzero_pixels(order_.data() + next_first, static_cast<int>(std::min<size_t>(B, n - next_first)),
+                            next_inputs_.data());
+      next_inputs = next_inputs_.data();
+    }
+    const BatchResult result = network_->train_batch(size, batch_x_.data(), batch_labels_.data(),
+                                                     options_.learning_rate, options_.momentum, next_inputs);
     if (!result.finite || result.loss > kExplodedLoss) {
       network_->copy_parameters_from(checkpoint_);
       network_->reset_velocities();

@@ -94,7 +94,7 @@ class Trainer {
   int batches_since_checkpoint_ = 0;
   std::vector<float> batch_x_;
   std::vector<uint8_t> batch_labels_;
-  std::vector<uint32_t> batch_indices_;
+  std::vector<uint8_t> next_inputs_;  // per pixel: used by the next batch
 };
 
 }  // namespace scratchnet

@@ -34,8 +34,8 @@ struct ScalarKernels {
     return f32_momentum_step_scalar(n, w, v, g, lr, momentum);
   }
   static bool gemm_momentum_step(int K, int M, int N, const float* X, const float* D, float* W, float* V, float lr,
-                                 float momentum) {
-    return f32_gemm_momentum_step_scalar(K, M, N, X, D, W, V, lr, momentum);
+                                 float momentum, const DeferredSteps* deferred = nullptr) {
+    return f32_gemm_momentum_step_scalar(K, M, N, X, D, W, V, lr, momentum, deferred);
   }
 };
 
@@ -56,8 +56,8 @@ struct WasmSimdKernels {
     return f32_momentum_step_wasmsimd(n, w, v, g, lr, momentum);
   }
   static bool gemm_momentum_step(int K, int M, int N, const float* X, const float* D, float* W, float* V, float lr,
-                                 float momentum) {
-    return f32_gemm_momentum_step_wasmsimd(K, M, N, X, D, W, V, lr, momentum);
+                                 float momentum, const DeferredSteps* deferred = nullptr) {
+    return f32_gemm_momentum_step_wasmsimd(K, M, N, X, D, W, V, lr, momentum, deferred);
   }
 };
 using KernelVariants = ::testing::Types<ScalarKernels, WasmSimdKernels>;
@@ -330,6 +330,124 @@ TYPED_TEST(FastKernels, FusedGradientStepEqualsGemmThenStepExactlyAndTheReferenc
   // A gradient that overflows the weights is reported.
   std::vector<float> X = {1.f}, D = {1e30f}, W = {3e38f}, V = {0.f};
   EXPECT_FALSE(TypeParam::gemm_momentum_step(1, 1, 1, X.data(), D.data(), W.data(), V.data(), -1e10f, 0.f));
+}
+
+// X[M×K] with every column k where zero_column[k] is set zero, the others 70% zero.
+std::vector<float> inputs_with_zero_columns(Rng& rng, int M, int K, const std::vector<uint8_t>& zero_column) {
+  std::vector<float> X = random_floats(rng, static_cast<size_t>(M) * K, 0.f, 1.f);
+  for (int m = 0; m < M; ++m)
+    for (int k = 0; k < K; ++k) {
+      float& x = X[static_cast<size_t>(m) * K + k];
+      if (zero_column[k] || rng.uniform() < 0.7f) x = 0.f;
+    }
+  return X;
+}
+
+std::vector<uint8_t> random_flags(Rng& rng, int n, float share) {
+  std::vector<uint8_t> flags(n);
+  for (auto& f : flags) f = rng.uniform() < share;
+  return flags;
+}
+
+TYPED_TEST(FastKernels, DeferredStepsMatchTheReference) {
+  // Rows with zero input and not needed next wait (W and V untouched to the bit, their count goes up); the
+  // others catch up what they owe and step, as the reference does, on odd sizes and with threads' splits.
+  Rng rng(31);
+  for (int K : {1, 5, 17, 130}) {
+    for (int M : {1, 7, 64}) {
+      for (int N : {1, 3, 10, 37, 100}) {
+        SCOPED_TRACE(::testing::Message() << TypeParam::kName << " deferred step K=" << K << " M=" << M << " N=" << N);
+        const std::vector<uint8_t> zero_column = random_flags(rng, K, 0.5f), needed = random_flags(rng, K, 0.5f);
+        const std::vector<float> X = inputs_with_zero_columns(rng, M, K, zero_column);
+        const std::vector<float> D = random_floats(rng, static_cast<size_t>(M) * N, -0.1f, 0.1f);
+        const std::vector<float> W0 = random_floats(rng, static_cast<size_t>(K) * N, -1.f, 1.f);
+        const std::vector<float> V0 = random_floats(rng, static_cast<size_t>(K) * N, -0.1f, 0.1f);
+        std::vector<uint32_t> pending(K), pending_ref;
+        for (auto& p : pending) p = static_cast<uint32_t>(rng.uniform() * 4);  // some rows already owe steps
+        pending_ref = pending;
+        const std::vector<uint32_t> pending0 = pending;
+        std::vector<float> W = W0, V = V0, W_ref = W0, V_ref = V0;
+        const DeferredSteps deferred{pending.data(), needed.data()}, deferred_ref{pending_ref.data(), needed.data()};
+        ASSERT_TRUE(TypeParam::gemm_momentum_step(K, M, N, X.data(), D.data(), W.data(), V.data(), 0.3f, 0.9f, &deferred));
+        ASSERT_TRUE(f32_gemm_momentum_step_reference(K, M, N, X.data(), D.data(), W_ref.data(), V_ref.data(), 0.3f, 0.9f,
+                                                     &deferred_ref));
+        ASSERT_EQ(pending, pending_ref);
+        for (int k = 0; k < K; ++k) {
+          bool input_zero = true;  // flagged, or all zero by chance
+          for (int m = 0; m < M; ++m) input_zero &= X[static_cast<size_t>(m) * K + k] == 0.f;
+          const bool waits = input_zero && !needed[k];
+          ASSERT_EQ(pending[k], waits ? pending0[k] + 1 : 0u) << "row " << k;
+          for (int n = 0; n < N; ++n) {
+            const size_t i = static_cast<size_t>(k) * N + n;
+            if (waits) {
+              ASSERT_EQ(W[i], W0[i]) << "row " << k;
+              ASSERT_EQ(V[i], V0[i]) << "row " << k;
+            } else {
+              ASSERT_NEAR(V[i], V_ref[i], 1e-6 * (M + 2)) << i;
+              ASSERT_NEAR(W[i], W_ref[i], 1e-6 * (M + 2)) << i;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+TYPED_TEST(FastKernels, DeferredStepsCaughtUpEqualTakingEveryStep) {
+  // A run of steps where rows wait while their input is zero now and next, ending with a step that needs
+  // every row, leaves W and V where stepping every row every time does, up to float rounding.
+  Rng rng(32);
+  for (int N : {3, 37, 64}) {
+    constexpr int K = 40, M = 8, kSteps = 12;
+    SCOPED_TRACE(::testing::Message() << TypeParam::kName << " N=" << N);
+    std::vector<std::vector<uint8_t>> zero_columns;
+    for (int t = 0; t <= kSteps; ++t) zero_columns.push_back(random_flags(rng, K, 0.6f));
+    std::vector<float> W = random_floats(rng, static_cast<size_t>(K) * N, -1.f, 1.f);
+    std::vector<float> V = random_floats(rng, static_cast<size_t>(K) * N, -0.1f, 0.1f);
+    std::vector<float> W_eager = W, V_eager = V;
+    std::vector<uint32_t> pending(K, 0);
+    size_t waited = 0;
+    for (int t = 0; t < kSteps; ++t) {
+      const std::vector<float> X = inputs_with_zero_columns(rng, M, K, zero_columns[t]);
+      const std::vector<float> D = random_floats(rng, static_cast<size_t>(M) * N, -0.1f, 0.1f);
+      std::vector<uint8_t> needed(K);
+      for (int k = 0; k < K; ++k) needed[k] = !zero_columns[t + 1][k];  // at least what the next step reads
+      const bool last = t + 1 == kSteps;
+      const DeferredSteps deferred{pending.data(), last ? nullptr : needed.data()};
+      ASSERT_TRUE(TypeParam::gemm_momentum_step(K, M, N, X.data(), D.data(), W.data(), V.data(), 0.2f, 0.9f, &deferred));
+      ASSERT_TRUE(TypeParam::gemm_momentum_step(K, M, N, X.data(), D.data(), W_eager.data(), V_eager.data(), 0.2f, 0.9f));
+      for (uint32_t p : pending) waited += p > 0;
+    }
+    EXPECT_GT(waited, 0u) << "some rows must have waited, or this tests nothing";
+    for (uint32_t p : pending) ASSERT_EQ(p, 0u) << "a step without `needed` brings every row up to date";
+    for (size_t i = 0; i < W.size(); ++i) {
+      ASSERT_NEAR(V[i], V_eager[i], 1e-5 * (1 + std::fabs(V_eager[i]))) << i;
+      ASSERT_NEAR(W[i], W_eager[i], 1e-5 * (1 + std::fabs(W_eager[i]))) << i;
+    }
+  }
+}
+
+TEST(Kernels, DeferredStepCoefficientsSumTheSkippedSteps) {
+  // p zero-gradient steps one by one, in double, against the closed form (a catch-up of p−1 steps, then a
+  // step with gradient 0), for momentum 0, 0.9 and 1.
+  for (float momentum : {0.f, 0.5f, 0.9f, 1.f}) {
+    for (uint32_t p : {1u, 2u, 7u, 200u}) {
+      double v = 0.37, w = -1.2;
+      for (uint32_t s = 0; s < p; ++s) {
+        v = momentum * v;
+        w -= 0.05 * v;
+      }
+      float decay, catch_up;
+      deferred_step_coefficients(p - 1, 0.05f, momentum, &decay, &catch_up);
+      const double v_closed = decay * 0.37, w_closed = -1.2 - catch_up * 0.37 - 0.05 * v_closed;
+      EXPECT_NEAR(v_closed, v, 1e-6) << "momentum " << momentum << " p " << p;
+      EXPECT_NEAR(w_closed, w, 1e-5) << "momentum " << momentum << " p " << p;
+    }
+  }
+  float decay, catch_up;
+  deferred_step_coefficients(0, 0.05f, 0.9f, &decay, &catch_up);
+  EXPECT_EQ(decay, 0.9f);
+  EXPECT_EQ(catch_up, 0.f);
 }
 
 TYPED_TEST(FastKernels, MomentumStepReportsANonFiniteWeight) {

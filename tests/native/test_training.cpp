@@ -210,6 +210,16 @@ TEST(Trainer, EachEpochVisitsEverySampleOnceInAFreshShuffledOrder) {
   EXPECT_NE(epochs[1], epochs[2]);
 }
 
+TEST(Trainer, NoStepIsOwedWhenACallReturns) {
+  // Within a call the first layer may defer steps (DeferredSteps); whatever reads the weights after it
+  // (evaluate, save, the weight tiles) must find them current.
+  auto trainer = make_trainer(OutputLoss::kSigmoidL2, 300, 50, options(16, 0.5f));
+  for (int batches : {1, 2, 7, 19, 150}) {
+    ASSERT_EQ(trainer->train(batches).error, "");
+    EXPECT_FALSE(trainer->network().has_deferred_steps()) << batches << " batches";
+  }
+}
+
 TEST(Trainer, ZeroBatchesIsANoOpAndANegativeCountIsAnError) {
   auto trainer = make_trainer(OutputLoss::kSigmoidL2, 50, 0, options(16, 0.5f));
   const std::vector<uint8_t> before = trainer->save();
