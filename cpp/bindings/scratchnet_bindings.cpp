@@ -140,6 +140,7 @@ class Engine {
     result.set("batches", s.batches);
     result.set("samples", s.samples);
     result.set("loss", s.mean_loss);
+    result.set("batchLosses", val::global("Float32Array").new_(emscripten::typed_memory_view(s.batch_losses.size(), s.batch_losses.data())));
     result.set("accuracy", s.accuracy);
     result.set("seconds", s.seconds);
     result.set("samplesPerSecond", s.samples_per_second);

@@ -107,6 +107,7 @@ TrainSummary Trainer::train(int batches) {
   // Come back to about the state the caller last saw if this call blows up; callers that train a batch at
   // a time get a snapshot every few calls, so the copy stays a small share of the work.
   if (batches_since_checkpoint_ >= kCheckpointAtCallInterval) take_checkpoint();
+  summary.batch_losses.reserve(batches);
   const auto start = std::chrono::steady_clock::now();
   double loss_sum = 0;
   long correct = 0;
@@ -142,6 +143,7 @@ TrainSummary Trainer::train(int batches) {
       batches_since_checkpoint_ = 0;
       break;
     }
+    summary.batch_losses.push_back(static_cast<float>(result.loss));
     loss_sum += result.loss * size;
     correct += result.correct;
     cursor_ += size;

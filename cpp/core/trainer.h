@@ -26,6 +26,7 @@ struct TrainSummary {
   int batches = 0;            // mini-batches run by this call
   int samples = 0;            // samples seen by this call
   double mean_loss = 0;       // mean over this call's samples
+  std::vector<float> batch_losses;  // each batch's mean loss, in order
   double accuracy = 0;        // fraction of this call's samples classified right (before each update)
   double seconds = 0;
   double samples_per_second = 0;

@@ -35,7 +35,10 @@ export interface TrainSummary extends Failure {
   diverged: boolean;
   batches: number;
   samples: number;
+  /** mean over the call's samples */
   loss: number;
+  /** each batch's mean loss, in order */
+  batchLosses: Float32Array;
   accuracy: number;
   seconds: number;
   samplesPerSecond: number;

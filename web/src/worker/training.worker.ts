@@ -10,6 +10,7 @@ import type {
 } from './protocol';
 
 const CHUNK_MILLISECONDS = 40; // work between yields: short enough that pause/step answer at once
+const MAX_BATCHES_PER_CALL = 64;
 const SAMPLE_DIGITS = 40; // test digits shown with their predictions
 const SHOWN_UNITS = 16; // hidden units drawn as weight tiles
 const REFRESH_MILLISECONDS = 1000; // predictions and weights, while training
@@ -39,6 +40,10 @@ class TrainingWorker implements TrainerApi {
   #epochSamples = 0;
   #lastRefresh = 0;
   #trainLimit = -1;
+  // Batches per engine.train() call: one call runs several, so the engine's loop (and its deferred steps,
+  // see DeferredSteps in kernels.h) runs uninterrupted; sized to most of a chunk, as last measured.
+  #batchesPerCall = 1;
+  #toEpochEnd = 1; // batches left in the epoch, as the last call reported (1 until one has)
 
   async init(options: { engine: EngineChoice; dataUrl: string }, onProgress: (progress: DataProgress) => void): Promise<DataInfo> {
     this.#setState('loading');
@@ -92,6 +97,7 @@ class TrainingWorker implements TrainerApi {
     this.#settings = settings;
     this.#batchesDone = 0;
     this.#epochsDone = 0;
+    this.#toEpochEnd = 1;
     this.#resetEpochTotals();
     this.#setState('ready');
     this.#refreshViews(true);
@@ -145,6 +151,7 @@ class TrainingWorker implements TrainerApi {
       if (this.#settings) engine.setOptions(this.#settings);
       this.#batchesDone = 0;
       this.#epochsDone = 0;
+      this.#toEpochEnd = 1;
       this.#resetEpochTotals();
       this.#setState(this.#settings ? 'paused' : 'ready');
       const evaluation = engine.evaluate('test');
@@ -188,12 +195,18 @@ class TrainingWorker implements TrainerApi {
     let summary;
     try {
       do {
-        summary = engine.train(1);
-        losses.push(summary.loss);
+        const batches = Math.max(1, Math.min(this.#batchesPerCall, maxBatches - losses.length, this.#toEpochEnd));
+        const callStart = performance.now();
+        summary = engine.train(batches);
+        const callMilliseconds = performance.now() - callStart;
+        losses.push(...summary.batchLosses);
         samples += summary.samples;
         this.#epochLossSum += summary.loss * summary.samples;
         this.#epochCorrect += summary.accuracy * summary.samples;
         this.#epochSamples += summary.samples;
+        this.#toEpochEnd = summary.batchesPerEpoch - summary.batchInEpoch;
+        const perBatch = callMilliseconds / Math.max(1, summary.batches);
+        this.#batchesPerCall = Math.max(1, Math.min(MAX_BATCHES_PER_CALL, Math.floor((0.75 * CHUNK_MILLISECONDS) / Math.max(perBatch, 0.01))));
       } while (losses.length < maxBatches && summary.epoch === this.#epochsDone && performance.now() - start < CHUNK_MILLISECONDS);
     } catch (error) {
       this.#running = false;
