@@ -119,19 +119,26 @@ void gemm_chunked(int M, int K, int N, const float* A, const float* B, const flo
       int row_begin, row_end;
       part_range(rows, part, parts, &row_begin, &row_end);
       thread_local std::vector<int> ends;  // per row: where its next chunk's non-zeros start
+      thread_local std::vector<char> started;  // per row: C holds its partial sums
       ends.assign(row_end - row_begin, 0);
+      started.assign(row_end - row_begin, 0);
       StoreCSimd out = final_out;
       StoreCSimd partial{{C, static_cast<size_t>(N)}};  // between chunks: the plain sums
       for (int k_start = 0; k_start < K; k_start += kRowsOfBPerChunk) {
-        StoreCSimd& to = k_start + kRowsOfBPerChunk >= K ? out : partial;
+        const bool last = k_start + kRowsOfBPerChunk >= K;
+        StoreCSimd& to = last ? out : partial;
         for (int r = row_begin; r < row_end; ++r) {
           // This row's non-zeros are in index order: the chunk's are the next run below k_start + chunk.
           const Nonzero* nz = panel.row(r);
           int& end = ends[r - row_begin];
           const int begin = end;
           while (end < panel.row_size(r) && nz[end].index < k_start + kRowsOfBPerChunk) ++end;
-          // The first chunk starts from the bias, the others from what the previous chunk left in C.
-          const float* start = k_start == 0 ? bias : C + static_cast<size_t>(first + r) * N;
+          // A chunk without non-zeros changes no sum: only the last one must still store the row. (A third
+          // of an MNIST digit's chunks are blank border.)
+          if (begin == end && !last) continue;
+          // The first chunk with non-zeros starts from the bias, the others from what the previous left in C.
+          const float* start = started[r - row_begin] ? C + static_cast<size_t>(first + r) * N : bias;
+          started[r - row_begin] = 1;
           for (int col = 0; col < whole; col += 32) row_block<8, 0>(nz + begin, end - begin, B, N, start, first + r, col, to);
           if (whole < N) tail(nz + begin, end - begin, B, N, start, first + r, whole, to);
         }

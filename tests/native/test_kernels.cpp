@@ -184,7 +184,9 @@ TYPED_TEST(FastKernels, GemmMatchesReferenceWithZerosAndZeroRows) { check_gemm_g
 TYPED_TEST(FastKernels, GemmIsExactOnSmallIntegers) { check_gemm_grid<TypeParam>(Fill::kIntegers); }
 
 TYPED_TEST(FastKernels, GemmOfAllZeroAIsTheBias) {
-  const int M = 5, K = 784, N = 33;
+  for (int N : {33, 2048}) {  // a B that fits in cache, and one read in chunks of rows
+  SCOPED_TRACE(::testing::Message() << "N=" << N);
+  const int M = 5, K = 784;
   Rng rng(1);
   const std::vector<float> A(static_cast<size_t>(M) * K, 0.f);
   const std::vector<float> B = random_floats(rng, static_cast<size_t>(K) * N, -1.f, 1.f);
@@ -195,6 +197,34 @@ TYPED_TEST(FastKernels, GemmOfAllZeroAIsTheBias) {
     for (int n = 0; n < N; ++n) ASSERT_EQ(C[static_cast<size_t>(m) * N + n], bias[n]) << m << "," << n;
   TypeParam::gemm(M, K, N, A.data(), B.data(), nullptr, C.data());
   for (float c : C) ASSERT_EQ(c, 0.f);
+  }
+}
+
+TYPED_TEST(FastKernels, GemmOverALargeBMatchesTheReferenceWhateverChunksARowLeavesBlank) {
+  // B of 300×1024 floats (1.2 MB) is read in chunks of rows; rows of A whose non-zeros leave the first, a
+  // middle, the last or every chunk blank must still get bias + their products (and the ReLU) in full.
+  const int K = 300, N = 1024;
+  Rng rng(77);
+  const std::vector<std::pair<int, int>> spans = {{0, 0}, {0, 10}, {250, 300}, {130, 140}, {0, 300}, {60, 70}, {63, 65}};
+  const int M = static_cast<int>(spans.size());
+  std::vector<float> A(static_cast<size_t>(M) * K, 0.f);
+  for (int m = 0; m < M; ++m)
+    for (int k = spans[m].first; k < spans[m].second; ++k)
+      if (rng.uniform() < 0.7f) A[static_cast<size_t>(m) * K + k] = 2.f * rng.uniform() - 1.f;
+  const std::vector<float> B = random_floats(rng, static_cast<size_t>(K) * N, -1.f, 1.f);
+  const std::vector<float> bias = random_floats(rng, N, -1.f, 1.f);
+  for (const float* b : {bias.data(), static_cast<const float*>(nullptr)}) {
+    std::vector<float> C(static_cast<size_t>(M) * N, std::numeric_limits<float>::quiet_NaN()), expected(C.size());
+    std::vector<float> C_relu(C.size(), std::numeric_limits<float>::quiet_NaN()), expected_relu(C.size());
+    TypeParam::gemm(M, K, N, A.data(), B.data(), b, C.data());
+    TypeParam::gemm_relu(M, K, N, A.data(), B.data(), b, C_relu.data());
+    f32_gemm_reference(M, K, N, A.data(), B.data(), b, expected.data());
+    f32_gemm_relu_reference(M, K, N, A.data(), B.data(), b, expected_relu.data());
+    for (size_t i = 0; i < C.size(); ++i) {
+      ASSERT_NEAR(C[i], expected[i], 1e-4) << "row " << i / N << (b ? " with bias" : "");
+      ASSERT_NEAR(C_relu[i], expected_relu[i], 1e-4) << "row " << i / N << (b ? " with bias" : "");
+    }
+  }
 }
 
 TYPED_TEST(FastKernels, GemmIsRepeatableAcrossPanelScratchReuse) {
