@@ -4,6 +4,7 @@
 #include <wasm_simd128.h>
 
 #include <array>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -95,6 +96,156 @@ void gemm_panels(int M, int K, int N, const float* A, bool a_transposed, const f
                           kTailBlocks<Epilogue>[N % 32]);
 }
 
+// Narrow products (N ≤ 12: the output layer's 10 classes). A row of C is then only a few vectors, too
+// short for the column blocks above, and a sparse gather of A would cost more than the products it saves:
+// these kernels run dense over K, two rows at a time (each B or D row loaded once serves both), summing
+// each element in index order from its start, as the sparse kernels do (a zero term changes no sum).
+constexpr int kNarrowMaxN = 12;
+
+// The R (0..3) floats at p in the low lanes, zeros above: the ragged end of a narrow row, read in bounds.
+template <int R>
+inline v128_t load_partial(const float* p) {
+  if constexpr (R == 1) return wasm_v128_load32_zero(p);
+  if constexpr (R == 2) return wasm_v128_load64_zero(p);
+  if constexpr (R == 3) return wasm_f32x4_replace_lane(wasm_v128_load64_zero(p), 2, p[2]);
+  return wasm_f32x4_splat(0.f);
+}
+
+// A narrow row of N = 4V + R floats as V + (R > 0) vectors.
+template <int V, int R>
+struct NarrowRow {
+  static constexpr int kVectors = V + (R > 0);
+  static constexpr int N = 4 * V + R;
+  static void load(const float* p, v128_t* out) {
+    for (int v = 0; v < V; ++v) out[v] = wasm_v128_load(p + 4 * v);
+    if constexpr (R > 0) out[V] = load_partial<R>(p + 4 * V);
+  }
+  // Hands the row's finished elements to the epilogue: whole vectors, then the last R one by one.
+  template <class Epilogue>
+  static void finish(const v128_t* sums, int row, Epilogue& out) {
+    for (int v = 0; v < V; ++v) out.vector(row, 4 * v, sums[v]);
+    if constexpr (R > 0) {
+      alignas(16) float lanes[4];
+      wasm_v128_store(lanes, sums[V]);
+      for (int r = 0; r < R; ++r) out.scalar(row, 4 * V + r, lanes[r]);
+    }
+  }
+};
+
+// Rows [begin, end) of C = A·B (+ bias) for a narrow B[K×N].
+template <int V, int R, class Epilogue>
+void narrow_gemm_rows(int begin, int end, int K, const float* A, const float* B, const float* bias, Epilogue& out) {
+  using Row = NarrowRow<V, R>;
+  constexpr int T = Row::kVectors;
+  v128_t start[T];
+  if (bias)
+    Row::load(bias, start);
+  else
+    for (int t = 0; t < T; ++t) start[t] = wasm_f32x4_splat(0.f);
+  int m = begin;
+  for (; m + 2 <= end; m += 2) {
+    const float* a0 = A + static_cast<size_t>(m) * K;
+    const float* a1 = a0 + K;
+    v128_t sum0[T], sum1[T], b[T];
+    for (int t = 0; t < T; ++t) sum0[t] = sum1[t] = start[t];
+    for (int k = 0; k < K; ++k) {
+      Row::load(B + static_cast<size_t>(k) * Row::N, b);
+      const v128_t x0 = wasm_f32x4_splat(a0[k]), x1 = wasm_f32x4_splat(a1[k]);
+      for (int t = 0; t < T; ++t) {
+        sum0[t] = wasm_f32x4_add(sum0[t], wasm_f32x4_mul(x0, b[t]));
+        sum1[t] = wasm_f32x4_add(sum1[t], wasm_f32x4_mul(x1, b[t]));
+      }
+    }
+    Row::finish(sum0, m, out);
+    Row::finish(sum1, m + 1, out);
+  }
+  if (m < end) {
+    const float* a0 = A + static_cast<size_t>(m) * K;
+    v128_t sum0[T], b[T];
+    for (int t = 0; t < T; ++t) sum0[t] = start[t];
+    for (int k = 0; k < K; ++k) {
+      Row::load(B + static_cast<size_t>(k) * Row::N, b);
+      const v128_t x0 = wasm_f32x4_splat(a0[k]);
+      for (int t = 0; t < T; ++t) sum0[t] = wasm_f32x4_add(sum0[t], wasm_f32x4_mul(x0, b[t]));
+    }
+    Row::finish(sum0, m, out);
+  }
+}
+
+// Rows [begin, end) of the fused step W -= … for a narrow W[K×N]: row k's gradient is Σ_m X[m][k]·D[m].
+template <int V, int R>
+void narrow_step_rows(int begin, int end, int M, int K, const float* X, const float* D, MomentumStepSimd& out) {
+  using Row = NarrowRow<V, R>;
+  constexpr int T = Row::kVectors;
+  int k = begin;
+  for (; k + 2 <= end; k += 2) {
+    v128_t sum0[T], sum1[T], d[T];
+    for (int t = 0; t < T; ++t) sum0[t] = sum1[t] = wasm_f32x4_splat(0.f);
+    for (int m = 0; m < M; ++m) {
+      Row::load(D + static_cast<size_t>(m) * Row::N, d);
+      const float* x = X + static_cast<size_t>(m) * K + k;
+      const v128_t x0 = wasm_f32x4_splat(x[0]), x1 = wasm_f32x4_splat(x[1]);
+      for (int t = 0; t < T; ++t) {
+        sum0[t] = wasm_f32x4_add(sum0[t], wasm_f32x4_mul(x0, d[t]));
+        sum1[t] = wasm_f32x4_add(sum1[t], wasm_f32x4_mul(x1, d[t]));
+      }
+    }
+    out.begin_row(k, M);
+    Row::finish(sum0, k, out);
+    out.begin_row(k + 1, M);
+    Row::finish(sum1, k + 1, out);
+  }
+  if (k < end) {
+    v128_t sum0[T], d[T];
+    for (int t = 0; t < T; ++t) sum0[t] = wasm_f32x4_splat(0.f);
+    for (int m = 0; m < M; ++m) {
+      Row::load(D + static_cast<size_t>(m) * Row::N, d);
+      const v128_t x0 = wasm_f32x4_splat(X[static_cast<size_t>(m) * K + k]);
+      for (int t = 0; t < T; ++t) sum0[t] = wasm_f32x4_add(sum0[t], wasm_f32x4_mul(x0, d[t]));
+    }
+    out.begin_row(k, M);
+    Row::finish(sum0, k, out);
+  }
+}
+
+// Calls body(V, R) with V and R as std::integral_constant, for N = 4V + R, 1 ≤ N ≤ kNarrowMaxN.
+template <class Body>
+void with_narrow_shape(int N, Body&& body) {
+  switch (N) {
+    case 1: body(std::integral_constant<int, 0>{}, std::integral_constant<int, 1>{}); break;
+    case 2: body(std::integral_constant<int, 0>{}, std::integral_constant<int, 2>{}); break;
+    case 3: body(std::integral_constant<int, 0>{}, std::integral_constant<int, 3>{}); break;
+    case 4: body(std::integral_constant<int, 1>{}, std::integral_constant<int, 0>{}); break;
+    case 5: body(std::integral_constant<int, 1>{}, std::integral_constant<int, 1>{}); break;
+    case 6: body(std::integral_constant<int, 1>{}, std::integral_constant<int, 2>{}); break;
+    case 7: body(std::integral_constant<int, 1>{}, std::integral_constant<int, 3>{}); break;
+    case 8: body(std::integral_constant<int, 2>{}, std::integral_constant<int, 0>{}); break;
+    case 9: body(std::integral_constant<int, 2>{}, std::integral_constant<int, 1>{}); break;
+    case 10: body(std::integral_constant<int, 2>{}, std::integral_constant<int, 2>{}); break;
+    case 11: body(std::integral_constant<int, 2>{}, std::integral_constant<int, 3>{}); break;
+    case 12: body(std::integral_constant<int, 3>{}, std::integral_constant<int, 0>{}); break;
+  }
+}
+
+// Runs rows [0, rows) as run(begin, end, epilogue) across the threads, each with its own copy of the
+// epilogue (on its own stack), whose checks are merged after.
+template <class Epilogue, class Run>
+void split_rows(int rows, Epilogue& out, Run&& run) {
+  if (thread_count() == 1 || rows < 2 * kMinRowsPerThread) {
+    run(0, rows, out);
+    return;
+  }
+  std::vector<Epilogue> parts(thread_count(), out);
+  run_parts([&](int part, int count) {
+    int begin, end;
+    part_range(rows, part, count, &begin, &end);
+    Epilogue local = out;
+    run(begin, end, local);
+    parts[part] = local;
+  });
+  for (const Epilogue& part : parts) out.absorb(part);
+}
+
 // Rows of B per chunk in the gemm below (64 rows of 2,048 floats: 512 KB, which stays in L2 while every row of
 // the panel uses it). Measured on MNIST's first layer: 64 beat 16, 32, 48, 128, 256 and no chunks (1024).
 constexpr int kRowsOfBPerChunk = 64;
@@ -150,8 +301,18 @@ void gemm_chunked(int M, int K, int N, const float* A, const float* B, const flo
 // Chunks pay only where B does not fit in cache anyway (MNIST's first layer: 6.4 MB); a smaller B (the output
 // layer's 80 KB) is read faster whole.
 constexpr size_t kChunkedAboveBytes = 1 << 20;
+// A narrow product runs dense when K is at least this (below it, the sparse kernels' per-row cost is small).
+constexpr int kNarrowMinK = 16;
 
 void gemm(int M, int K, int N, const float* A, const float* B, const float* bias, StoreCSimd out) {
+  if (N <= kNarrowMaxN && K >= kNarrowMinK) {
+    with_narrow_shape(N, [&](auto vectors, auto rest) {
+      split_rows(M, out, [&](int begin, int end, StoreCSimd& part) {
+        narrow_gemm_rows<decltype(vectors)::value, decltype(rest)::value>(begin, end, K, A, B, bias, part);
+      });
+    });
+    return;
+  }
   if (K > kRowsOfBPerChunk && static_cast<size_t>(K) * N * sizeof(float) > kChunkedAboveBytes)
     gemm_chunked(M, K, N, A, B, bias, out);
   else
@@ -176,6 +337,14 @@ void f32_gemm_relu_backward_wasmsimd(int M, int K, int N, const float* A, const 
 bool f32_gemm_momentum_step_wasmsimd(int K, int M, int N, const float* X, const float* D, float* W, float* V, float lr,
                                      float momentum, const DeferredSteps* deferred) {
   MomentumStepSimd out(W, V, static_cast<size_t>(N), lr, momentum, deferred);
+  if (N <= kNarrowMaxN && M >= kNarrowMinK && !deferred) {
+    with_narrow_shape(N, [&](auto vectors, auto rest) {
+      split_rows(K, out, [&](int begin, int end, MomentumStepSimd& part) {
+        narrow_step_rows<decltype(vectors)::value, decltype(rest)::value>(begin, end, M, K, X, D, part);
+      });
+    });
+    return out.finite();
+  }
   gemm_panels(K, M, N, X, true, D, nullptr, out, Sweep::kRowsOuter);
   return out.finite();
 }
