@@ -30,8 +30,9 @@ struct StoreC {
 };
 
 // Applies a finished gradient element g of the fused SGD step: v = momentum·v + g;  w -= lr·v, after any
-// steps the row deferred (kernels.h: DeferredSteps). `check` stays 0 while every w is finite (w·0 is NaN
-// otherwise); absorb() merges the checks of parts run on other threads.
+// steps the row deferred (kernels.h: DeferredSteps). `check` sums the new weights: it is finite while every
+// w is (an infinite or NaN one makes it NaN or infinite; finite weights would have to average above 1e32 to
+// overflow it, a run long diverged), at one add a weight. absorb() merges the checks of parts run on other threads.
 struct MomentumStep {
   float* W;
   float* V;
@@ -61,9 +62,9 @@ struct MomentumStep {
     v = decay * before + gradient;
     if (catch_up != 0.f) w -= catch_up * before;
     w -= lr * v;
-    check += w * 0.f;
+    check += w;
   }
-  bool finite() const { return check == 0.f; }
+  bool finite() const { return check - check == 0.f; }
   void absorb(const MomentumStep& part) { check += part.check; }
 };
 

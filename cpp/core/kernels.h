@@ -93,8 +93,8 @@ void f32_column_sums_wasmsimd(int M, int N, const float* A, float* sums);
 #endif
 
 // SGD with momentum over n parameters:  v = momentum·v + g;  w -= lr·v.
-// Returns false when any updated w is not finite (a diverging run), using the fact that
-// w·0 is 0 for finite w and NaN otherwise.
+// Returns false when any updated w is not finite (a diverging run; the fast kernels tell by summing the
+// weights, gemm_driver.h: MomentumStep).
 bool f32_momentum_step_reference(size_t n, float* w, float* v, const float* g, float lr, float momentum);
 bool f32_momentum_step_scalar(size_t n, float* w, float* v, const float* g, float lr, float momentum);
 #if defined(__wasm_simd128__)

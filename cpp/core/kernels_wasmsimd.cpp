@@ -52,9 +52,11 @@ struct MomentumStepSimd : MomentumStep {
     if (catch_up != 0.f) weight = wasm_f32x4_sub(weight, wasm_f32x4_mul(catch_up_v, before));
     weight = wasm_f32x4_sub(weight, wasm_f32x4_mul(lr_v, velocity));
     wasm_v128_store(w, weight);
-    check_v = wasm_f32x4_add(check_v, wasm_f32x4_mul(weight, wasm_f32x4_splat(0.f)));
+    check_v = wasm_f32x4_add(check_v, weight);
   }
-  bool finite() const { return wasm_i32x4_all_true(wasm_f32x4_eq(check_v, wasm_f32x4_splat(0.f))) && MomentumStep::finite(); }
+  bool finite() const {
+    return wasm_i32x4_all_true(wasm_f32x4_eq(wasm_f32x4_sub(check_v, check_v), wasm_f32x4_splat(0.f))) && MomentumStep::finite();
+  }
   void absorb(const MomentumStepSimd& part) {
     check_v = wasm_f32x4_add(check_v, part.check_v);
     MomentumStep::absorb(part);
