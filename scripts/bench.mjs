@@ -113,14 +113,21 @@ async function main(args) {
     threadsOverOneThread: report.simdThreads.trainSamplesPerSecond / report.simd.trainSamplesPerSecond,
     ...(report.tfjs && { simdOverTfjs: report.simd.trainSamplesPerSecond / report.tfjs.trainSamplesPerSecond }),
   };
-  // Peak for one thread without FMA: two 4-wide float operations (a multiply and an add) per cycle.
+  // The peak is measured: independent 4-wide multiplies and adds in wasm on this machine (kernel_bench.cpp).
+  // The nominal two operations a cycle is shown beside it: cores that add and multiply on more ports, or boost
+  // above their stated clock, go over it.
   const megahertz = cpus()[0]?.speed || cpuinfoMegahertz();
-  report.kernels = { simd: benchKernels('simd').kernels, scalar: benchKernels('scalar').kernels, peakGflops: (8 * megahertz) / 1000, megahertz };
+  const simdKernels = benchKernels('simd');
+  report.kernels = {
+    simd: simdKernels.kernels, scalar: benchKernels('scalar').kernels,
+    peakGflops: simdKernels.peakGflops, nominalPeakGflops: (8 * megahertz) / 1000, megahertz,
+  };
   report.memory = { bytes: report.simd.memoryBytes, budgetBytes: MEMORY_BUDGET_BYTES, withinBudget: report.simd.memoryBytes < MEMORY_BUDGET_BYTES };
   log(`ratios: SIMD / scalar ${report.ratios.simdOverScalar.toFixed(2)}x (target 2.5x)` +
     (report.tfjs ? `, SIMD / TF.js ${report.ratios.simdOverTfjs.toFixed(2)}x (target 1.5x)` : ''));
   log(`inference (10,000 test images): SIMD ${fmt(report.simd.inferenceSamplesPerSecond)} samples/s, two threads ${fmt(report.simdThreads.inferenceSamplesPerSecond)}, scalar ${fmt(report.scalar.inferenceSamplesPerSecond)}`);
-  log(`kernels, effective GFLOP/s (work on non-zero inputs only; peak ${report.kernels.peakGflops.toFixed(1)} GFLOP/s = 8 flops/cycle at ${megahertz} MHz, 4-wide mul + add):`);
+  log(`kernels, effective GFLOP/s (work on non-zero inputs only; wasm SIMD peak measured here ${report.kernels.peakGflops.toFixed(1)} GFLOP/s ` +
+    `of independent 4-wide multiplies and adds; nominal ${report.kernels.nominalPeakGflops.toFixed(1)} = 8 flops/cycle at ${megahertz} MHz):`);
   report.kernels.simd.forEach((kernel, i) => {
     const scalar = report.kernels.scalar[i];
     log(`  ${kernel.name.padEnd(52)} SIMD ${kernel.gflops.toFixed(1).padStart(5)} (${Math.round((100 * kernel.gflops) / report.kernels.peakGflops)}% of peak)` +

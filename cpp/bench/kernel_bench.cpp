@@ -2,6 +2,7 @@
 // 784-2048-10, 80% zero inputs like MNIST), for this build's fast kernels against the naive reference.
 // Prints one JSON object; `npm run bench` puts it beside the machine's peak.
 // Built by CMake as scratchnet_kernel_bench_{simd,scalar}; run by `npm run bench`.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <functional>
@@ -9,6 +10,9 @@
 #include <vector>
 
 #include "kernels.h"
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#endif
 #include "rng.h"
 
 namespace {
@@ -38,6 +42,47 @@ struct Result {
   std::string name;
   double fast_gflops, reference_gflops;
 };
+
+#if defined(__wasm_simd128__)
+// GFLOP/s of C chains of 4-wide adds and C chains of 4-wide multiplies, independent of each other and of memory.
+template <int C>
+double independent_mul_add_gflops() {
+  v128_t sum[C], product[C];
+  for (int i = 0; i < C; ++i) {
+    sum[i] = wasm_f32x4_splat(static_cast<float>(i));
+    product[i] = wasm_f32x4_splat(1.f + static_cast<float>(i) * 1e-3f);
+  }
+  const v128_t step = wasm_f32x4_splat(1e-7f), shrink = wasm_f32x4_splat(0.99999994f);
+  constexpr long kIterations = 10'000'000;
+  double best = 0;
+  for (int round = 0; round < 3; ++round) {
+    const auto start = std::chrono::steady_clock::now();
+    for (long i = 0; i < kIterations; ++i) {
+      for (int j = 0; j < C; ++j) {
+        sum[j] = wasm_f32x4_add(sum[j], step);
+        product[j] = wasm_f32x4_mul(product[j], shrink);
+      }
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    best = std::max(best, kIterations * 2.0 * C * 4 / seconds / 1e9);
+  }
+  float sink = 0;  // keeps the loop's results alive
+  for (int j = 0; j < C; ++j) sink += wasm_f32x4_extract_lane(sum[j], 0) + wasm_f32x4_extract_lane(product[j], 0);
+  return sink == 12345.f ? 0 : best;
+}
+#endif
+
+// This machine's wasm SIMD peak for the kernels' arithmetic (4-wide multiplies and adds, no FMA) as V8 runs
+// it: the best of a few widths of independent chains (too few and latency limits them, too many and they
+// no longer fit in registers). 0 without SIMD.
+double measured_peak_gflops() {
+#if defined(__wasm_simd128__)
+  return std::max({independent_mul_add_gflops<4>(), independent_mul_add_gflops<6>(), independent_mul_add_gflops<7>(),
+                   independent_mul_add_gflops<8>()});
+#else
+  return 0;
+#endif
+}
 
 }  // namespace
 
@@ -77,7 +122,7 @@ int main() {
             scratchnet::f32_gemm_momentum_step_reference(In, B, Hidden, x.data(), dh.data(), w.data(), v.data(), 1e-9f, 0.9f);
           });
 
-  std::printf("{\"backend\":\"%s\",\"kernels\":[", scratchnet::kernel_backend());
+  std::printf("{\"backend\":\"%s\",\"peakGflops\":%.3f,\"kernels\":[", scratchnet::kernel_backend(), measured_peak_gflops());
   for (size_t i = 0; i < results.size(); ++i)
     std::printf("%s{\"name\":\"%s\",\"gflops\":%.3f,\"referenceGflops\":%.3f}", i ? "," : "", results[i].name.c_str(),
                 results[i].fast_gflops, results[i].reference_gflops);
