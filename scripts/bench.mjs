@@ -13,7 +13,8 @@ import { numberFlag, parseFlags, runCli } from './lib/cli.mjs';
 
 const USAGE = `usage: npm run bench -- [--batches N] [--batch N] [--no-tfjs] [--json]
 
-  --batches N   measured training batches per engine (default 300; warm-up batches come first)
+  --batches N   measured training batches per engine (default 300, a third for scalar; in 4 stretches taken
+                in turn with the other engines, each engine's best stretch counts; warm-up batches come first)
   --batch N     batch size (default 64)
   --no-tfjs     skip TensorFlow.js
   --json        print the figures as one JSON object`;
@@ -40,38 +41,52 @@ function benchKernels(flavor) {
 }
 const MEMORY_BUDGET_BYTES = 96 * 1024 * 1024;
 
-async function benchEngine(flavor, files, { batches, batchSize }) {
-  const engine = await loadNodeEngine(flavor);
-  engine.loadData('train', files.trainImages, files.trainLabels);
-  engine.loadData('test', files.testImages, files.testLabels);
-  engine.createModel(DEFAULT_MODEL);
-  engine.setOptions({ ...DEFAULT_OPTIONS, batchSize });
-  engine.train(WARMUP_BATCHES);
-  // The best of three timed thirds: the least disturbed by whatever else the machine does.
-  let best = 0, seconds = 0, summary;
-  for (let third = 0; third < 3; third++) {
-    const start = performance.now();
-    summary = engine.train(Math.max(1, Math.round(batches / 3)));
-    const elapsed = (performance.now() - start) / 1000;
-    seconds += elapsed;
-    best = Math.max(best, summary.samples / elapsed);
+const STRETCHES = 4; // timed stretches per engine
+
+/**
+ * Trains and evaluates several engines, in turns: each timed stretch of one engine is followed by one of each
+ * other, so a slow spell of the shared machine falls on all of them alike, and each keeps its best stretch.
+ * runs: [{ flavor, batches }], batches being the engine's total timed batches.
+ */
+async function benchEngines(runs, files, batchSize) {
+  const engines = [];
+  for (const run of runs) {
+    const engine = await loadNodeEngine(run.flavor);
+    engine.loadData('train', files.trainImages, files.trainLabels);
+    engine.loadData('test', files.testImages, files.testLabels);
+    engine.createModel(DEFAULT_MODEL);
+    engine.setOptions({ ...DEFAULT_OPTIONS, batchSize });
+    engine.train(WARMUP_BATCHES);
+    engines.push({ engine, stretch: Math.max(1, Math.round(run.batches / STRETCHES)), best: 0, seconds: 0, inference: 0, summary: null });
   }
-  let inferenceSamplesPerSecond = 0;
+  for (let stretch = 0; stretch < STRETCHES; stretch++) {
+    for (const entry of engines) {
+      const start = performance.now();
+      entry.summary = entry.engine.train(entry.stretch);
+      const elapsed = (performance.now() - start) / 1000;
+      entry.seconds += elapsed;
+      entry.best = Math.max(entry.best, entry.summary.samples / elapsed);
+    }
+  }
   for (let round = 0; round < 3; round++) {
-    const inferenceStart = performance.now();
-    const evaluation = engine.evaluate('test');
-    inferenceSamplesPerSecond = Math.max(inferenceSamplesPerSecond, evaluation.count / ((performance.now() - inferenceStart) / 1000));
+    for (const entry of engines) {
+      const start = performance.now();
+      const evaluation = entry.engine.evaluate('test');
+      entry.inference = Math.max(entry.inference, evaluation.count / ((performance.now() - start) / 1000));
+    }
   }
-  const result = {
-    backend: engine.backend,
-    trainSamplesPerSecond: best,
-    trainSeconds: seconds,
-    inferenceSamplesPerSecond, // the best of three passes over the test set
-    memoryBytes: engine.memoryBytes(), // full MNIST loaded, model trained: the high-water mark
-    loss: summary.loss,
-  };
-  engine.dispose();
-  return result;
+  return engines.map(({ engine, best, seconds, inference, summary }) => {
+    const result = {
+      backend: engine.backend,
+      trainSamplesPerSecond: best, // the best timed stretch
+      trainSeconds: seconds,
+      inferenceSamplesPerSecond: inference, // the best of three passes over the test set
+      memoryBytes: engine.memoryBytes(), // full MNIST loaded, model trained: the high-water mark
+      loss: summary.loss,
+    };
+    engine.dispose();
+    return result;
+  });
 }
 
 async function main(args) {
@@ -90,12 +105,12 @@ async function main(args) {
   };
 
   log(`training ${report.network} (${report.loss}) at batch ${batchSize}, ${batches} batches per engine, on ${report.cpu}`);
-  report.simd = await benchEngine('simd', files, { batches, batchSize });
+  [report.simd, report.simdThreads, report.scalar] = await benchEngines(
+    [{ flavor: 'simd', batches }, { flavor: 'simd-threads', batches }, { flavor: 'scalar', batches: Math.max(1, Math.round(batches / 3)) }],
+    files, batchSize);
   log(`  scratchnet SIMD    ${fmt(report.simd.trainSamplesPerSecond)} samples/s  (one thread)`);
-  report.simdThreads = await benchEngine('simd-threads', files, { batches, batchSize });
   log(`  scratchnet SIMD    ${fmt(report.simdThreads.trainSamplesPerSecond)} samples/s  (two threads, Node's pthread build: ` +
     `${(report.simdThreads.trainSamplesPerSecond / report.simd.trainSamplesPerSecond).toFixed(2)}x one thread)`);
-  report.scalar = await benchEngine('scalar', files, { batches: Math.max(1, Math.round(batches / 3)), batchSize });
   log(`  scratchnet scalar  ${fmt(report.scalar.trainSamplesPerSecond)} samples/s`);
   if (!values['no-tfjs']) {
     const { benchTfjs } = await import('./lib/tfjs-bench.mjs');
