@@ -1,5 +1,5 @@
-// The SIMD build with threads, in a page: vite preview sends COOP/COEP, so ?engine=threads runs the pthread
-// build, and it must learn exactly what the one-thread build learns.
+// The SIMD build with threads, in a page: vite preview sends COOP/COEP, so the page runs the pthread build by
+// default, and it must learn exactly what the one-thread build (?engine=simd) learns.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { useApp, waitForState } from './harness.mjs';
@@ -19,13 +19,13 @@ async function shortRun(app, t, engine) {
 describe('the SIMD build with threads', () => {
   const app = useApp();
 
-  test('?engine=threads runs two threads and learns exactly what one thread learns', async (t) => {
-    const threaded = await shortRun(app, t, 'threads');
+  test('a cross-origin-isolated page trains on two threads and learns exactly what one thread learns', async (t) => {
+    const threaded = await shortRun(app, t);
     assert.equal(threaded.isolated, true, 'the preview server makes the page cross-origin isolated');
     assert.equal(threaded.engine, 'wasm-simd128');
     assert.equal(threaded.threads, '2');
-    const single = await shortRun(app, t);
-    assert.equal(single.threads, '1', 'the default stays on one thread');
+    const single = await shortRun(app, t, 'simd');
+    assert.equal(single.threads, '1', '?engine=simd keeps to one thread');
     assert.ok(Number(single.testAccuracy) > 0.8);
     assert.equal(threaded.testAccuracy, single.testAccuracy, 'the same test accuracy, to the last digit');
     assert.equal(threaded.batches, single.batches);

@@ -75,7 +75,8 @@ export function readAttributes(element: Element, scriptUrl: string): EmbedConfig
     panels: readPanels(element),
     settings,
     dataUrl,
-    engine: oneOf<EngineChoice>(element, 'engine', ['auto', 'simd', 'scalar', 'threads'], 'auto'),
+    // One thread unless asked: a post is rarely cross-origin isolated, and its page has other work for the cores.
+    engine: oneOf<EngineChoice>(element, 'engine', ['auto', 'simd', 'scalar', 'threads'], 'simd'),
     autostart: element.hasAttribute('autostart'),
     compact: element.hasAttribute('compact'),
     theme: oneOf(element, 'theme', ['auto', 'light', 'dark'], 'auto'),

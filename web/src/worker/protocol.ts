@@ -27,10 +27,10 @@ export interface DataProgress {
 }
 
 /**
- * Which build to run. 'auto' and 'simd': SIMD on one thread where the browser has wasm SIMD, else scalar.
- * 'threads': SIMD on two threads where the page is cross-origin isolated (SharedArrayBuffer), else as 'simd'.
- * On the 2-core machine this was built on, two threads train no faster in a page (the page and the worker
- * already share the cores), so 'auto' stays on one thread.
+ * Which build to run. 'auto' and 'threads': SIMD on two threads where the page is cross-origin isolated
+ * (SharedArrayBuffer) and the machine has more than one core, else as 'simd'. 'simd': SIMD on one thread
+ * where the browser has wasm SIMD, else scalar. 'scalar': the plain build. Both SIMD builds learn the same
+ * weights to the bit.
  */
 export type EngineChoice = 'auto' | 'simd' | 'scalar' | 'threads';
 

@@ -15,10 +15,10 @@ const SAMPLE_DIGITS = 40; // test digits shown with their predictions
 const SHOWN_UNITS = 16; // hidden units drawn as weight tiles
 const REFRESH_MILLISECONDS = 1000; // predictions and weights, while training
 
-/** The build to load: threads need SharedArrayBuffer, which only a cross-origin-isolated page has. */
+/** The build to load: threads where they can run (SharedArrayBuffer: only in a cross-origin-isolated page). */
 async function chooseFlavor(choice: EngineChoice): Promise<Flavor> {
   if (choice === 'scalar' || !(await simd())) return 'scalar';
-  if (choice === 'threads' && self.crossOriginIsolated && navigator.hardwareConcurrency > 1 && (await threads())) return 'simd-threads';
+  if (choice !== 'simd' && self.crossOriginIsolated && navigator.hardwareConcurrency > 1 && (await threads())) return 'simd-threads';
   return 'simd';
 }
 
