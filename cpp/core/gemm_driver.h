@@ -77,6 +77,25 @@ using RowBlockFn = void (*)(const Nonzero* nz, int count, const float* B, size_t
 // Fewer rows than this per thread are not worth waking a thread for.
 constexpr int kMinRowsPerThread = 8;
 
+// Runs rows [0, rows) of an output as run(begin, end, epilogue): threads write disjoint rows, so each takes
+// a contiguous run of them, with its own copy of the epilogue (whose running checks are merged after).
+template <class Epilogue, class Run>
+void split_rows(int rows, Epilogue& out, Run&& run) {
+  if (thread_count() == 1 || rows < kMinRowsPerThread * 2) {
+    run(0, rows, out);
+    return;
+  }
+  std::vector<Epilogue> parts(thread_count(), out);
+  run_parts([&](int part, int count) {
+    int begin, end;
+    part_range(rows, part, count, &begin, &end);
+    Epilogue local = out;  // on this thread's stack: neighbours in parts[] share a cache line
+    run(begin, end, local);
+    parts[part] = local;
+  });
+  for (const Epilogue& part : parts) out.absorb(part);
+}
+
 // Which loop runs outermost over a panel: column blocks suit a gemm whose B is reused by every row (a panel's
 // slice of B stays in cache); rows suit the fused step, whose W and V are then swept in address order.
 enum class Sweep { kColumnsOuter, kRowsOuter };
@@ -113,21 +132,7 @@ void gemm_panels(int M, int K, int N, const float* A, bool a_transposed, const f
       }
     }
   };
-  if (thread_count() == 1 || M < kMinRowsPerThread * 2) {
-    run_rows(0, M, out);
-    return;
-  }
-  // Threads write disjoint rows of C: each takes a contiguous run of them, with its own epilogue (whose
-  // running checks are merged after).
-  std::vector<Epilogue> parts(thread_count(), out);
-  run_parts([&](int part, int count) {
-    int begin, end;
-    part_range(M, part, count, &begin, &end);
-    Epilogue local = out;  // on this thread's stack: neighbours in parts[] share a cache line
-    run_rows(begin, end, local);
-    parts[part] = local;
-  });
-  for (const Epilogue& part : parts) out.absorb(part);
+  split_rows(M, out, run_rows);
 }
 
 }  // namespace scratchnet

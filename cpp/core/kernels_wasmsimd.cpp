@@ -223,42 +223,15 @@ void narrow_step_rows(int begin, int end, int M, int K, const float* X, const fl
   }
 }
 
-// Calls body(V, R) with V and R as std::integral_constant, for N = 4V + R, 1 ≤ N ≤ kNarrowMaxN.
-template <class Body>
-void with_narrow_shape(int N, Body&& body) {
-  switch (N) {
-    case 1: body(std::integral_constant<int, 0>{}, std::integral_constant<int, 1>{}); break;
-    case 2: body(std::integral_constant<int, 0>{}, std::integral_constant<int, 2>{}); break;
-    case 3: body(std::integral_constant<int, 0>{}, std::integral_constant<int, 3>{}); break;
-    case 4: body(std::integral_constant<int, 1>{}, std::integral_constant<int, 0>{}); break;
-    case 5: body(std::integral_constant<int, 1>{}, std::integral_constant<int, 1>{}); break;
-    case 6: body(std::integral_constant<int, 1>{}, std::integral_constant<int, 2>{}); break;
-    case 7: body(std::integral_constant<int, 1>{}, std::integral_constant<int, 3>{}); break;
-    case 8: body(std::integral_constant<int, 2>{}, std::integral_constant<int, 0>{}); break;
-    case 9: body(std::integral_constant<int, 2>{}, std::integral_constant<int, 1>{}); break;
-    case 10: body(std::integral_constant<int, 2>{}, std::integral_constant<int, 2>{}); break;
-    case 11: body(std::integral_constant<int, 2>{}, std::integral_constant<int, 3>{}); break;
-    case 12: body(std::integral_constant<int, 3>{}, std::integral_constant<int, 0>{}); break;
+// Calls body(V, R) with V and R as std::integral_constant, for n = 4V + R, Shape ≤ n ≤ kNarrowMaxN.
+template <int Shape = 1, class Body>
+void with_narrow_shape(int n, Body&& body) {
+  if constexpr (Shape <= kNarrowMaxN) {
+    if (n == Shape)
+      body(std::integral_constant<int, Shape / 4>{}, std::integral_constant<int, Shape % 4>{});
+    else
+      with_narrow_shape<Shape + 1>(n, body);
   }
-}
-
-// Runs rows [0, rows) as run(begin, end, epilogue) across the threads, each with its own copy of the
-// epilogue (on its own stack), whose checks are merged after.
-template <class Epilogue, class Run>
-void split_rows(int rows, Epilogue& out, Run&& run) {
-  if (thread_count() == 1 || rows < 2 * kMinRowsPerThread) {
-    run(0, rows, out);
-    return;
-  }
-  std::vector<Epilogue> parts(thread_count(), out);
-  run_parts([&](int part, int count) {
-    int begin, end;
-    part_range(rows, part, count, &begin, &end);
-    Epilogue local = out;
-    run(begin, end, local);
-    parts[part] = local;
-  });
-  for (const Epilogue& part : parts) out.absorb(part);
 }
 
 // Rows of B per chunk in the gemm below (64 rows of 2,048 floats: 512 KB, which stays in L2 while every row of
