@@ -2,6 +2,7 @@
 
 #if defined(SCRATCHNET_THREADS)
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -16,9 +17,22 @@ namespace {
 
 constexpr int kMaxThreads = 2;  // the pthread pool the wasm build preallocates (PTHREAD_POOL_SIZE)
 
-// Workers wait for a new generation of work, run their part, and report back. Waits spin a while before
-// they sleep: within a training step the kernels come tens of microseconds apart, and waking a sleeping
-// thread costs about as much as a small kernel (2,000 spins lost 0.1 ms a batch here; 20,000 cover the gaps).
+// Workers wait for a new generation of work, run their part, and report back. Waits spin for up to 2 ms
+// before they sleep: waking a sleeping thread (a futex, Atomics.wait/notify in wasm) costs tens of
+// microseconds, and between a training step's kernels and from one step to the next the gaps are shorter than
+// 2 ms. Two-thread training measured 18,900 samples/s with 20,000 spins (about 0.03 ms), 19,500 with 200,000
+// and 20,400 with 1,000,000. A pool that has no work for 2 ms sleeps.
+template <class Done>
+bool spin_until(Done done) {
+  constexpr auto kSpinTime = std::chrono::milliseconds(2);
+  const auto start = std::chrono::steady_clock::now();
+  for (unsigned spin = 1;; ++spin) {
+    if (done()) return true;
+    // The clock is a call out of wasm: look at it now and then.
+    if (spin % 1024 == 0 && std::chrono::steady_clock::now() - start > kSpinTime) return done();
+  }
+}
+
 class Pool {
  public:
   int threads() const { return threads_; }
@@ -43,17 +57,13 @@ class Pool {
     }
     wake_.notify_all();
     body(0, parts);
-    for (int spin = 0; pending_.load() != 0 && spin < kSpins; ++spin) {
-    }
-    if (pending_.load() != 0) {
+    if (!spin_until([this] { return pending_.load() == 0; })) {
       std::unique_lock<std::mutex> lock(mutex_);
       done_.wait(lock, [this] { return pending_.load() == 0; });
     }
   }
 
  private:
-  static constexpr int kSpins = 20000;
-
   void start_workers(int wanted) {
     while (static_cast<int>(workers_.size()) < wanted) {
       const int part = static_cast<int>(workers_.size()) + 1;
@@ -65,8 +75,7 @@ class Pool {
   void work(int part) {
     unsigned long long seen = 0;
     for (;;) {
-      for (int spin = 0; generation_.load() == seen && spin < kSpins; ++spin) {
-      }
+      spin_until([&] { return generation_.load() != seen; });
       const std::function<void(int, int)>* body;
       int parts;
       {
