@@ -10,7 +10,12 @@ import type {
 } from './protocol';
 
 const CHUNK_MILLISECONDS = 40; // work between yields: short enough that pause/step answer at once
-const MAX_BATCHES_PER_CALL = 64;
+// Batches per engine.train() call: several, so the engine's loop (and its deferred steps, DeferredSteps in
+// kernels.h) runs uninterrupted, about 30 ms of the default network's work a call. Set from the network's
+// size, never from a clock: a step that ends a call settles the deferred ones and rounds differently, so
+// call boundaries must not depend on timing for a seed to give the same run every time.
+const WORK_PER_CALL = 6.25e8; // batch size × parameters: 6 batches of the default network
+const MAX_BATCHES_PER_CALL = 16;
 const SAMPLE_DIGITS = 40; // test digits shown with their predictions
 const SHOWN_UNITS = 16; // hidden units drawn as weight tiles
 const REFRESH_MILLISECONDS = 1000; // predictions and weights, while training
@@ -40,9 +45,7 @@ class TrainingWorker implements TrainerApi {
   #epochSamples = 0;
   #lastRefresh = 0;
   #trainLimit = -1;
-  // Batches per engine.train() call: one call runs several, so the engine's loop (and its deferred steps,
-  // see DeferredSteps in kernels.h) runs uninterrupted; sized to most of a chunk, as last measured.
-  #batchesPerCall = 1;
+  #batchesPerCall = 1; // see WORK_PER_CALL
   #toEpochEnd = 1; // batches left in the epoch, as the last call reported (1 until one has)
 
   async init(options: { engine: EngineChoice; dataUrl: string }, onProgress: (progress: DataProgress) => void): Promise<DataInfo> {
@@ -95,6 +98,7 @@ class TrainingWorker implements TrainerApi {
     engine.createModel({ sizes: [784, ...settings.hidden, 10], output: settings.output, seed: settings.seed });
     engine.setOptions({ batchSize: settings.batchSize, learningRate: settings.learningRate, momentum: settings.momentum });
     this.#settings = settings;
+    this.#planCalls();
     this.#batchesDone = 0;
     this.#epochsDone = 0;
     this.#toEpochEnd = 1;
@@ -149,6 +153,7 @@ class TrainingWorker implements TrainerApi {
     try {
       const info = engine.loadModel(bytes);
       if (this.#settings) engine.setOptions(this.#settings);
+      this.#planCalls();
       this.#batchesDone = 0;
       this.#epochsDone = 0;
       this.#toEpochEnd = 1;
@@ -170,6 +175,11 @@ class TrainingWorker implements TrainerApi {
   #loadTrain(data: MnistBytes, limit: number): void {
     this.#requireEngine().loadData('train', data.trainImages, data.trainLabels, { limit: limit >= 60000 ? 0 : limit });
     this.#trainLimit = limit;
+  }
+
+  #planCalls(): void {
+    const { parameters, batchSize } = this.#requireEngine().info();
+    this.#batchesPerCall = Math.max(1, Math.min(MAX_BATCHES_PER_CALL, Math.round(WORK_PER_CALL / (parameters * batchSize))));
   }
 
   #requireEngine(): Engine {
@@ -196,17 +206,13 @@ class TrainingWorker implements TrainerApi {
     try {
       do {
         const batches = Math.max(1, Math.min(this.#batchesPerCall, maxBatches - losses.length, this.#toEpochEnd));
-        const callStart = performance.now();
         summary = engine.train(batches);
-        const callMilliseconds = performance.now() - callStart;
         losses.push(...summary.batchLosses);
         samples += summary.samples;
         this.#epochLossSum += summary.loss * summary.samples;
         this.#epochCorrect += summary.accuracy * summary.samples;
         this.#epochSamples += summary.samples;
         this.#toEpochEnd = summary.batchesPerEpoch - summary.batchInEpoch;
-        const perBatch = callMilliseconds / Math.max(1, summary.batches);
-        this.#batchesPerCall = Math.max(1, Math.min(MAX_BATCHES_PER_CALL, Math.floor((0.75 * CHUNK_MILLISECONDS) / Math.max(perBatch, 0.01))));
       } while (losses.length < maxBatches && summary.epoch === this.#epochsDone && performance.now() - start < CHUNK_MILLISECONDS);
     } catch (error) {
       this.#running = false;
