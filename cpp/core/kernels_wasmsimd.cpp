@@ -102,7 +102,6 @@ constexpr std::array<RowBlockFn<Epilogue>, 32> make_tail_blocks(std::integer_seq
 template <class Epilogue>
 constexpr std::array<RowBlockFn<Epilogue>, 32> kTailBlocks = make_tail_blocks<Epilogue>(std::make_integer_sequence<int, 32>{});
 
-// C = A·B (+ bias), a panel of A's rows at a time; each finished block goes to `out`.
 // C = A·B (+ bias) through the shared driver, with this file's microkernels: blocks of 32 columns.
 template <class Epilogue>
 void gemm_panels(int M, int K, int N, const float* A, bool a_transposed, const float* B, const float* bias, Epilogue& out,
@@ -147,80 +146,44 @@ struct NarrowRow {
   }
 };
 
-// Rows [begin, end) of C = A·B (+ bias) for a narrow B[K×N].
-template <int V, int R, class Epilogue>
-void narrow_gemm_rows(int begin, int end, int K, const float* A, const float* B, const float* bias, Epilogue& out) {
-  using Row = NarrowRow<V, R>;
+// Rows [row, row + Rows) of a narrow product: row r's result is start + Σ_i a(r, i)·B[i] over the `inner`
+// rows of B[inner×N], where a(r, i) = A[r·row_stride + i·inner_stride], handed to the epilogue.
+template <int Rows, class Row, class Epilogue>
+void narrow_block(int row, int inner, const float* A, size_t row_stride, size_t inner_stride, const float* B,
+                  const v128_t* start, Epilogue& out) {
   constexpr int T = Row::kVectors;
-  v128_t start[T];
-  if (bias)
-    Row::load(bias, start);
-  else
-    for (int t = 0; t < T; ++t) start[t] = wasm_f32x4_splat(0.f);
-  int m = begin;
-  for (; m + 2 <= end; m += 2) {
-    const float* a0 = A + static_cast<size_t>(m) * K;
-    const float* a1 = a0 + K;
-    v128_t sum0[T], sum1[T], b[T];
-    for (int t = 0; t < T; ++t) sum0[t] = sum1[t] = start[t];
-    for (int k = 0; k < K; ++k) {
-      Row::load(B + static_cast<size_t>(k) * Row::N, b);
-      const v128_t x0 = wasm_f32x4_splat(a0[k]), x1 = wasm_f32x4_splat(a1[k]);
-      for (int t = 0; t < T; ++t) {
-        sum0[t] = wasm_f32x4_add(sum0[t], wasm_f32x4_mul(x0, b[t]));
-        sum1[t] = wasm_f32x4_add(sum1[t], wasm_f32x4_mul(x1, b[t]));
-      }
+  v128_t sum[Rows][T], b[T];
+  for (int r = 0; r < Rows; ++r)
+    for (int t = 0; t < T; ++t) sum[r][t] = start[t];
+  const float* a = A + row * row_stride;
+  for (int i = 0; i < inner; ++i, a += inner_stride) {
+    Row::load(B + static_cast<size_t>(i) * Row::N, b);
+    for (int r = 0; r < Rows; ++r) {
+      const v128_t x = wasm_f32x4_splat(a[r * row_stride]);
+      for (int t = 0; t < T; ++t) sum[r][t] = wasm_f32x4_add(sum[r][t], wasm_f32x4_mul(x, b[t]));
     }
-    Row::finish(sum0, m, out);
-    Row::finish(sum1, m + 1, out);
   }
-  if (m < end) {
-    const float* a0 = A + static_cast<size_t>(m) * K;
-    v128_t sum0[T], b[T];
-    for (int t = 0; t < T; ++t) sum0[t] = start[t];
-    for (int k = 0; k < K; ++k) {
-      Row::load(B + static_cast<size_t>(k) * Row::N, b);
-      const v128_t x0 = wasm_f32x4_splat(a0[k]);
-      for (int t = 0; t < T; ++t) sum0[t] = wasm_f32x4_add(sum0[t], wasm_f32x4_mul(x0, b[t]));
-    }
-    Row::finish(sum0, m, out);
+  for (int r = 0; r < Rows; ++r) {
+    out.begin_row(row + r, inner);
+    Row::finish(sum[r], row + r, out);
   }
 }
 
-// Rows [begin, end) of the fused step W -= … for a narrow W[K×N]: row k's gradient is Σ_m X[m][k]·D[m].
-template <int V, int R>
-void narrow_step_rows(int begin, int end, int M, int K, const float* X, const float* D, MomentumStepSimd& out) {
+// Rows [begin, end) of a narrow product (narrow_block), two at a time: each row of B loaded serves both.
+// The gemm C = A·B + bias takes a(r, i) = A[r][i]; the fused step takes W's row k's gradient as
+// Σ_m X[m][k]·D[m], i.e. a(k, m) = X[m][k], B = D and no start.
+template <int V, int R, class Epilogue>
+void narrow_rows(int begin, int end, int inner, const float* A, size_t row_stride, size_t inner_stride, const float* B,
+                 const float* bias, Epilogue& out) {
   using Row = NarrowRow<V, R>;
-  constexpr int T = Row::kVectors;
-  int k = begin;
-  for (; k + 2 <= end; k += 2) {
-    v128_t sum0[T], sum1[T], d[T];
-    for (int t = 0; t < T; ++t) sum0[t] = sum1[t] = wasm_f32x4_splat(0.f);
-    for (int m = 0; m < M; ++m) {
-      Row::load(D + static_cast<size_t>(m) * Row::N, d);
-      const float* x = X + static_cast<size_t>(m) * K + k;
-      const v128_t x0 = wasm_f32x4_splat(x[0]), x1 = wasm_f32x4_splat(x[1]);
-      for (int t = 0; t < T; ++t) {
-        sum0[t] = wasm_f32x4_add(sum0[t], wasm_f32x4_mul(x0, d[t]));
-        sum1[t] = wasm_f32x4_add(sum1[t], wasm_f32x4_mul(x1, d[t]));
-      }
-    }
-    out.begin_row(k, M);
-    Row::finish(sum0, k, out);
-    out.begin_row(k + 1, M);
-    Row::finish(sum1, k + 1, out);
-  }
-  if (k < end) {
-    v128_t sum0[T], d[T];
-    for (int t = 0; t < T; ++t) sum0[t] = wasm_f32x4_splat(0.f);
-    for (int m = 0; m < M; ++m) {
-      Row::load(D + static_cast<size_t>(m) * Row::N, d);
-      const v128_t x0 = wasm_f32x4_splat(X[static_cast<size_t>(m) * K + k]);
-      for (int t = 0; t < T; ++t) sum0[t] = wasm_f32x4_add(sum0[t], wasm_f32x4_mul(x0, d[t]));
-    }
-    out.begin_row(k, M);
-    Row::finish(sum0, k, out);
-  }
+  v128_t start[Row::kVectors];
+  if (bias)
+    Row::load(bias, start);
+  else
+    for (v128_t& s : start) s = wasm_f32x4_splat(0.f);
+  int row = begin;
+  for (; row + 2 <= end; row += 2) narrow_block<2, Row>(row, inner, A, row_stride, inner_stride, B, start, out);
+  if (row < end) narrow_block<1, Row>(row, inner, A, row_stride, inner_stride, B, start, out);
 }
 
 // Calls body(V, R) with V and R as std::integral_constant, for n = 4V + R, Shape ≤ n ≤ kNarrowMaxN.
@@ -272,8 +235,8 @@ void gemm_chunked(int M, int K, int N, const float* A, const float* B, const flo
           int& end = ends[r - row_begin];
           const int begin = end;
           while (end < panel.row_size(r) && nz[end].index < k_start + kRowsOfBPerChunk) ++end;
-          // A chunk without non-zeros changes no sum: only the last one must still store the row. (A third
-          // of an MNIST digit's chunks are blank border.)
+          // A chunk without non-zeros changes no sum: only the last one must still store the row. (An MNIST
+          // digit's top and bottom rows are blank.)
           if (begin == end && !last) continue;
           // The first chunk with non-zeros starts from the bias, the others from what the previous left in C.
           const float* start = started[r - row_begin] ? C + static_cast<size_t>(first + r) * N : bias;
@@ -296,7 +259,7 @@ void gemm(int M, int K, int N, const float* A, const float* B, const float* bias
   if (N <= kNarrowMaxN && K >= kNarrowMinK) {
     with_narrow_shape(N, [&](auto vectors, auto rest) {
       split_rows(M, out, [&](int begin, int end, StoreCSimd& part) {
-        narrow_gemm_rows<decltype(vectors)::value, decltype(rest)::value>(begin, end, K, A, B, bias, part);
+        narrow_rows<decltype(vectors)::value, decltype(rest)::value>(begin, end, K, A, K, 1, B, bias, part);
       });
     });
     return;
@@ -328,7 +291,7 @@ bool f32_gemm_momentum_step_wasmsimd(int K, int M, int N, const float* X, const 
   if (N <= kNarrowMaxN && M >= kNarrowMinK && !deferred) {
     with_narrow_shape(N, [&](auto vectors, auto rest) {
       split_rows(K, out, [&](int begin, int end, MomentumStepSimd& part) {
-        narrow_step_rows<decltype(vectors)::value, decltype(rest)::value>(begin, end, M, K, X, D, part);
+        narrow_rows<decltype(vectors)::value, decltype(rest)::value>(begin, end, M, X, 1, K, D, nullptr, part);
       });
     });
     return out.finite();

@@ -18,9 +18,9 @@ namespace {
 constexpr int kMaxThreads = 2;  // the pthread pool the wasm build preallocates (PTHREAD_POOL_SIZE)
 
 // Workers wait for a new generation of work, run their part, and report back. Waits spin for up to 2 ms
-// before they sleep: waking a sleeping thread (a futex, Atomics.wait/notify in wasm) costs tens of
-// microseconds, and between a training step's kernels and from one step to the next the gaps are shorter than
-// 2 ms. Two-thread training measured 18,900 samples/s with 20,000 spins (about 0.03 ms), 19,500 with 200,000
+// before they sleep: the gaps between a training step's kernels, and from one step to the next, are shorter
+// than that, and waking a sleeping thread (a futex, Atomics.wait/notify in wasm) costs more than spinning
+// through them. Two-thread training measured 18,100–18,900 samples/s with 20,000 spins, 19,200–19,500 with 200,000
 // and 20,400 with 1,000,000. A pool that has no work for 2 ms sleeps.
 template <class Done>
 bool spin_until(Done done) {

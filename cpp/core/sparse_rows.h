@@ -21,7 +21,7 @@ class SparseRowPanel {
     reserve(rows, K);
     for (int r = 0; r < rows; ++r) {
       const float* row = A + static_cast<size_t>(first + r) * K;
-      Nonzero* out = entries_.data() + starts_[r];
+      Nonzero* out = entries_.data() + static_cast<size_t>(r) * width_;
       int count = 0;
       // Branch-free: every entry is written, and only a non-zero one is kept. Half of ReLU outputs are zero
       // in no predictable pattern, so a branch here would be mispredicted about half the time.
@@ -41,26 +41,26 @@ class SparseRowPanel {
     for (int m = 0; m < M; ++m) {
       const float* x = X + static_cast<size_t>(m) * K + first;
       for (int r = 0; r < rows; ++r) {
-        entries_[starts_[r] + sizes_[r]] = Nonzero{m, x[r]};
+        entries_[static_cast<size_t>(r) * width_ + sizes_[r]] = Nonzero{m, x[r]};
         sizes_[r] += x[r] != 0.f;
       }
     }
   }
 
-  const Nonzero* row(int r) const { return entries_.data() + starts_[r]; }
+  const Nonzero* row(int r) const { return entries_.data() + static_cast<size_t>(r) * width_; }
   int row_size(int r) const { return sizes_[r]; }
 
  private:
+  // Row r's entries start at r·width: room for every entry of the row.
   void reserve(int rows, int width) {
+    width_ = width;
     entries_.resize(static_cast<size_t>(rows) * width);
-    starts_.resize(rows);
     sizes_.resize(rows);
-    for (int r = 0; r < rows; ++r) starts_[r] = static_cast<size_t>(r) * width;
   }
 
   std::vector<Nonzero> entries_;
-  std::vector<size_t> starts_;
   std::vector<int> sizes_;
+  int width_ = 0;
 };
 
 }  // namespace scratchnet
