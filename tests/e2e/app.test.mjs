@@ -3,10 +3,9 @@
 // One server and one browser serve every test (see harness.mjs); each test opens its own page and
 // asserts only on what it did itself.
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { describe, test } from 'node:test';
 import {
-  batchesDone, pollUntil, screenshot, sleep, traceMainThread, useApp, waitForDataReady, waitForState,
+  batchesDone, freePort, pollUntil, screenshot, sleep, traceMainThread, useApp, waitForDataReady, waitForState,
 } from './harness.mjs';
 
 // Short runs: a small network on 10,000 images trains one epoch in well under a second here (about 150
@@ -189,7 +188,7 @@ describe('scratchnet in the browser', () => {
     assert.equal(total, 10000, 'the confusion matrix counts every test image');
     assert.ok(Math.abs(right / total - accuracy) < 1e-4, `diagonal ${right / total} vs test accuracy ${accuracy}`);
 
-    assert.ok(await page.locator('#weight-tiles canvas, #weight-tiles img, #weight-tiles [role="img"]').count() > 0, 'weight tiles are drawn');
+    assert.ok(await page.locator('#weight-tiles canvas.weight-tiles-tile:not([hidden])').count() > 0, 'weight tiles are drawn');
     await screenshot(page, 'short-run-done', { fullPage: true });
     assertNoErrors(errors);
   });
@@ -425,12 +424,7 @@ describe('scratchnet in the browser', () => {
 
   test('an unreachable data server is named in the message', async (t) => {
     // a port nobody listens on: the connection is refused
-    const port = await new Promise((resolve) => {
-      const server = net.createServer().listen(0, '127.0.0.1', () => {
-        const { port: free } = server.address();
-        server.close(() => resolve(free));
-      });
-    });
+    const port = await freePort();
     const { page } = await openFor(t, app, `?data=${encodeURIComponent(`http://127.0.0.1:${port}/mnist/`)}`, { waitForData: false });
     await page.locator('#data-retry').waitFor({ state: 'visible', timeout: 20_000 });
     const status = await page.locator('#data-status').textContent();

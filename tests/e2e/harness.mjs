@@ -25,7 +25,8 @@ const CHROMIUM_ARGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 
-function freePort() {
+/** A TCP port on 127.0.0.1 that nothing listens on (it was free a moment ago). */
+export function freePort() {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.unref();

@@ -1,5 +1,6 @@
 // The SIMD build with threads, in a page: vite preview sends COOP/COEP, so the page runs the pthread build by
-// default, and it must learn exactly what the one-thread build (?engine=simd) learns.
+// default, and it must train to the very test accuracy of the one-thread build (?engine=simd). That the two
+// builds learn the same weights to the bit is held in tests/node/threads.test.mjs.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { useApp, waitForState } from './harness.mjs';
@@ -19,7 +20,7 @@ async function shortRun(app, t, engine) {
 describe('the SIMD build with threads', () => {
   const app = useApp();
 
-  test('a cross-origin-isolated page trains on two threads and learns exactly what one thread learns', async (t) => {
+  test('a cross-origin-isolated page trains on two threads to the same test accuracy as one thread', async (t) => {
     const threaded = await shortRun(app, t);
     assert.equal(threaded.isolated, true, 'the preview server makes the page cross-origin isolated');
     assert.equal(threaded.engine, 'wasm-simd128');

@@ -1,6 +1,7 @@
 // Tests of the score bars' display arithmetic (the DOM part is checked in a browser).
 import { describe, expect, it } from 'vitest';
-import { displayShares, percentText, topClass } from '../../web/src/ui/score-bars';
+import { topClass } from '../../web/src/lib/top-class';
+import { displayShares, percentText } from '../../web/src/ui/score-bars';
 
 describe('displayShares', () => {
   it('divides sigmoid outputs by their sum so the bars add up to 100%', () => {

@@ -9,14 +9,11 @@ const main = document.createElement('main');
 main.innerHTML = trainerMarkup();
 document.body.prepend(main);
 
-new App({
+void new App({
   root: document,
   stateTarget: document.body,
   settings: settingsFromQuery(query),
   dataUrl: new URL(query.get('data') ?? './data/mnist/', document.baseURI).href,
   engine: (['simd', 'scalar', 'threads'] as const).find((choice) => choice === query.get('engine')) ?? 'auto',
   autostart: query.has('autostart'),
-}).run().catch((error: unknown) => {
-  const status = document.getElementById('engine-status');
-  if (status) status.textContent = `scratchnet could not start: ${error instanceof Error ? error.message : String(error)}`;
-});
+}).run();

@@ -9,7 +9,8 @@ import { TrainingCharts } from '../ui/training-charts';
 import { WeightTiles } from '../ui/weight-tiles';
 import type { DataProgress, EngineChoice, EpochReport, TrainingEvent, TrainingSettings, TrainingState } from '../worker/protocol';
 import { downloadFile, loadFromBrowser, readFile, saveToBrowser } from './model-store';
-import { DEFAULT_SETTINGS, SETTING_NAMES, formatSetting, parseSettings, type SettingName } from './settings';
+import { errorMessage } from '../lib/error-message';
+import { SETTING_NAMES, formatSetting, parseSettings, type SettingName } from './settings';
 import { callback, startTrainer, type Trainer } from './trainer-client';
 
 /** Where the trainer lives and how it starts: the whole page, or one embedded element's shadow root. */
@@ -27,7 +28,7 @@ export interface AppOptions {
 }
 
 const percent = (fraction: number) => `${(100 * fraction).toFixed(2)}%`;
-const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error)).replace(/^Error: /, '');
+const errorText = (error: unknown) => errorMessage(error).replace(/^Error: /, '');
 
 export class App {
   readonly #root: Document | ShadowRoot;
@@ -122,19 +123,22 @@ export class App {
     else this.#pendingViews.set(key, show);
   }
 
+  /** Starts the trainer; a failure to start is shown in the page, not thrown. */
   async run(): Promise<void> {
-    await this.#trainer.subscribe(callback((event: TrainingEvent) => this.#onEvent(event)));
-    await this.#loadData();
+    try {
+      await this.#trainer.subscribe(callback((event: TrainingEvent) => this.#onEvent(event)));
+      await this.#loadData();
+    } catch (error) {
+      const status = this.#root.getElementById('engine-status');
+      if (status) status.textContent = `scratchnet could not start: ${errorMessage(error)}`;
+    }
   }
 
   /** Fills the form from raw settings; each invalid one falls back to its default, with a console warning. */
   #fillForm(raw: Partial<Record<SettingName, string>>): void {
     const parsed = parseSettings(raw);
-    const settings: TrainingSettings = { ...DEFAULT_SETTINGS, hidden: [...DEFAULT_SETTINGS.hidden] };
-    if (parsed.ok) Object.assign(settings, parsed.settings);
-    else {
-      const valid = parseSettings(Object.fromEntries(Object.entries(raw).filter(([name]) => !(name in parsed.errors))));
-      if (valid.ok) Object.assign(settings, valid.settings);
+    const { settings } = parsed;
+    if (!parsed.ok) {
       for (const [name, error] of Object.entries(parsed.errors)) {
         console.warn(`scratchnet: ignoring ${name}="${raw[name as SettingName]}" (must be ${error}); using ${formatSetting(settings, name as SettingName)}`);
       }
@@ -155,7 +159,7 @@ export class App {
       const error = result.ok ? undefined : result.errors[name];
       const field = this.#field(name);
       field.setAttribute('aria-invalid', String(Boolean(error)));
-      const slot = document.getElementById(`${name}-error`);
+      const slot = this.#root.getElementById(`${name}-error`);
       if (slot) slot.textContent = error ? `${field.labels?.[0]?.firstChild?.textContent?.trim() ?? name}: ${error}` : '';
     }
     return result.ok ? result.settings : null;

@@ -22,9 +22,10 @@ export const SETTING_NAMES: readonly SettingName[] = [
 /** Field name → message, for every field that was refused. */
 export type SettingErrors = Partial<Record<SettingName, string>>;
 
+/** `settings` holds every accepted field, and the default for each refused one. */
 export type ParseResult =
   | { ok: true; settings: TrainingSettings }
-  | { ok: false; errors: SettingErrors };
+  | { ok: false; errors: SettingErrors; settings: TrainingSettings };
 
 const OUTPUTS: readonly OutputLoss[] = ['sigmoid-l2', 'softmax-xent'];
 export const LIMITS = {
@@ -90,7 +91,7 @@ export function parseSettings(raw: Partial<Record<SettingName, string>>): ParseR
     if ((OUTPUTS as readonly string[]).includes(raw.output)) settings.output = raw.output as OutputLoss;
     else errors.output = `one of ${OUTPUTS.join(', ')}`;
   }
-  return Object.keys(errors).length ? { ok: false, errors } : { ok: true, settings };
+  return Object.keys(errors).length ? { ok: false, errors, settings } : { ok: true, settings };
 }
 
 /** The settings given in a URL's query (?hidden=512,256&lr=0.5&epochs=1 ...): short and long names both work. */

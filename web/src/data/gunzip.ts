@@ -1,4 +1,5 @@
 // Decompression of the gzipped IDX files with the platform's DecompressionStream (browsers, workers, Node 18+).
+import { errorMessage } from '../lib/error-message';
 
 /** True when the bytes start with gzip's magic number. */
 export function isGzip(bytes: Uint8Array): boolean {
@@ -11,7 +12,7 @@ export async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
   try {
     return new Uint8Array(await new Response(stream).arrayBuffer());
   } catch (error) {
-    throw new Error(`the gzip data is corrupt (${error instanceof Error ? error.message : String(error)})`);
+    throw new Error(`the gzip data is corrupt (${errorMessage(error)})`);
   }
 }
 

@@ -2,6 +2,7 @@
 // downloaded with progress. A file is cached only once the engine has accepted it, so a corrupt
 // download is never kept.
 import type { DataProgress } from '../worker/protocol';
+import { errorMessage } from '../lib/error-message';
 import { idxBytes } from './gunzip';
 
 export const MNIST_FILES = {
@@ -66,11 +67,10 @@ export class MnistDownload {
   }
 
   /** Keeps the accepted files for the next visit. */
-  async remember(downloaded: Iterable<MnistFile>): Promise<void> {
+  async remember(): Promise<void> {
     if (!this.#cache) return;
-    await Promise.all([...downloaded].map(async (file) => {
-      const bytes = this.#raw.get(file);
-      if (bytes) await this.#cache?.put(this.url(file), new Response(bytes as BlobPart, { headers: { 'Content-Type': 'application/gzip' } }));
+    await Promise.all([...this.#raw].map(async ([file, bytes]) => {
+      await this.#cache?.put(this.url(file), new Response(bytes as BlobPart, { headers: { 'Content-Type': 'application/gzip' } }));
     })).catch(() => undefined); // a full disk only costs the next visit a download
     this.#raw.clear();
   }
@@ -81,8 +81,7 @@ export class MnistDownload {
     await Promise.all((Object.keys(MNIST_FILES) as MnistFile[]).map((file) => this.#cache?.delete(this.url(file))));
   }
 
-  /** Files that came from the network this time (to be cached once accepted). */
-  readonly downloaded = new Set<MnistFile>();
+  /** The files that came from the network this time, as downloaded (to be cached once accepted). */
   #raw = new Map<MnistFile, Uint8Array>();
 
   async #fetchOne(file: MnistFile, onProgress: (progress: DataProgress) => void): Promise<Uint8Array> {
@@ -98,16 +97,15 @@ export class MnistDownload {
     try {
       response = await fetch(url);
     } catch (error) {
-      throw new Error(`could not download ${name} from ${url}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new Error(`could not download ${name} from ${url}: ${errorMessage(error)}`);
     }
     if (!response.ok) throw new Error(`could not download ${name} from ${url}: HTTP ${response.status} ${response.statusText}`.trim());
     let bytes: Uint8Array;
     try {
       bytes = await readWithProgress(response, (loaded, total) => onProgress({ file: name, loadedBytes: loaded, totalBytes: total, cached: false }));
     } catch (error) {
-      throw new Error(`the download of ${name} broke off: ${error instanceof Error ? error.message : String(error)}`);
+      throw new Error(`the download of ${name} broke off: ${errorMessage(error)}`);
     }
-    this.downloaded.add(file);
     this.#raw.set(file, bytes);
     return this.#decode(name, bytes);
   }
@@ -116,7 +114,7 @@ export class MnistDownload {
     try {
       return await idxBytes(bytes);
     } catch (error) {
-      throw new Error(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new Error(`${name}: ${errorMessage(error)}`);
     }
   }
 }

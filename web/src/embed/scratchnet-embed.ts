@@ -27,10 +27,7 @@ export class ScratchnetTrainer extends HTMLElement {
       for (const entry of entries) this.#app?.setOnScreen(entry.isIntersecting, !config.keepTraining);
     });
     this.#visibility.observe(this);
-    this.#app.run().catch((error: unknown) => {
-      const status = root.getElementById('engine-status');
-      if (status) status.textContent = `scratchnet could not start: ${error instanceof Error ? error.message : String(error)}`;
-    });
+    void this.#app.run();
   }
 
   disconnectedCallback(): void {

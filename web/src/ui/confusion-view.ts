@@ -1,5 +1,6 @@
 // The confusion matrix as a real table: rows are true digits, columns the network's answers, each cell
 // shaded by its share of the row, and a last column with each digit's accuracy. Built once, then updated.
+import { setText } from './dom';
 
 const DEFAULT_CLASSES = 10;
 
@@ -122,6 +123,3 @@ function header(row: HTMLTableRowElement, text: string, scope: 'row' | 'col'): H
   return cell;
 }
 
-function setText(node: HTMLElement, text: string): void {
-  if (node.textContent !== text) node.textContent = text;
-}

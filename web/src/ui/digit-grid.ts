@@ -1,6 +1,7 @@
 // A sample of test digits, each with the network's answer beneath; wrong answers get a red frame and
 // "true → predicted" text, so they do not depend on colour alone. Tiles are built once and reused.
 import type { DigitPredictions } from '../worker/protocol';
+import { context2d } from './dom';
 
 /** CSS size of a digit; the canvas behind it has devicePixelRatio times as many pixels. */
 const TILE_CSS_PIXELS = 42;
@@ -129,8 +130,3 @@ export class DigitGrid {
   }
 }
 
-function context2d(canvas: HTMLCanvasElement): CanvasRenderingContext2D {
-  const context = canvas.getContext('2d');
-  if (!context) throw new Error('This browser cannot draw on a canvas');
-  return context;
-}

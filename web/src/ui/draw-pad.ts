@@ -2,6 +2,7 @@
 // Strokes are painted on a transparent canvas, so the ink is the alpha channel whatever colour the theme
 // draws in (preprocessDrawing's 'alpha' convention); the pad's background comes from CSS.
 import { MNIST_SIZE, preprocessDrawing } from '../lib/mnist-preprocess';
+import { context2d } from './dom';
 
 /**
  * Pen width as a fraction of the pad's side: 1/14 of 280 is 20 px, about 2 px once a digit that fills
@@ -83,8 +84,8 @@ export class DrawPad {
     host.append(root);
 
     // willReadFrequently: we read the pixels back every frame, which is cheaper from a CPU-side canvas.
-    this.context = getContext(this.canvas, { willReadFrequently: true });
-    this.previewContext = getContext(this.preview);
+    this.context = context2d(this.canvas, { willReadFrequently: true });
+    this.previewContext = context2d(this.preview);
     this.clearPreview();
 
     this.canvas.addEventListener('pointerdown', (event) => this.onPointerDown(event));
@@ -210,7 +211,7 @@ export class DrawPad {
       const scratch = document.createElement('canvas');
       scratch.width = ANALYSIS_SIZE;
       scratch.height = ANALYSIS_SIZE;
-      this.analysisContext = getContext(scratch, { willReadFrequently: true });
+      this.analysisContext = context2d(scratch, { willReadFrequently: true });
       this.analysisContext.imageSmoothingQuality = 'high';
     }
     const context = this.analysisContext;
@@ -308,8 +309,3 @@ export class DrawPad {
   }
 }
 
-function getContext(canvas: HTMLCanvasElement, options?: CanvasRenderingContext2DSettings): CanvasRenderingContext2D {
-  const context = canvas.getContext('2d', options);
-  if (!context) throw new Error('This browser cannot draw on a canvas (no 2D context).');
-  return context;
-}

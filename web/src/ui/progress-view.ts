@@ -1,6 +1,7 @@
 // Where the run is: epoch, a bar for the current epoch, training speed and the time left.
 // Called for every 'batches' event (10-30 a second), so it only touches the DOM when a shown value changes.
 import type { TrainingEvent } from '../worker/protocol';
+import { element, setText } from './dom';
 
 type BatchesEvent = Extract<TrainingEvent, { type: 'batches' }>;
 
@@ -98,18 +99,6 @@ export class ProgressView {
       this.bar.value = value;
     }
   }
-}
-
-function element<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, id?: string): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  node.className = className;
-  if (id) node.id = id;
-  return node;
-}
-
-/** Writing the same text again would still cost a layout, so compare first. */
-function setText(node: HTMLElement, text: string): void {
-  if (node.textContent !== text) node.textContent = text;
 }
 
 /** 12,345 → 12,300: the last digits only flicker. */

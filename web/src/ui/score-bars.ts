@@ -1,4 +1,5 @@
 // Ten horizontal bars with the network's score for each digit, the best one highlighted, and its answer.
+import { topClass } from '../lib/top-class';
 
 const DIGITS = 10;
 const EMPTY_ANSWER = 'Draw a digit';
@@ -18,17 +19,6 @@ export function displayShares(scores: ArrayLike<number>): Float32Array {
   }
   if (total > 0) for (let i = 0; i < shares.length; i++) shares[i] = shares[i]! / total;
   return shares;
-}
-
-/** The index of the highest score (the first on a tie), or -1 when none is a number. */
-export function topClass(scores: ArrayLike<number>): number {
-  let best = -1;
-  for (let i = 0; i < scores.length; i++) {
-    const score = scores[i]!;
-    if (Number.isNaN(score)) continue;
-    if (best < 0 || score > scores[best]!) best = i;
-  }
-  return best;
 }
 
 /** A share as the text beside its bar: whole percent, with "<1%" so a tiny score is not shown as nothing. */

@@ -188,11 +188,6 @@ export class TrainingCharts {
     });
   }
 
-  /** Number of raw batch losses received since the last reset. */
-  get lossPointCount(): number {
-    return this.receivedLosses;
-  }
-
   /** Adds the losses of the batches that ended at `batchesDone` (batches are counted from 1 in a run). */
   addBatchLosses(losses: number[], batchesDone: number): void {
     const firstBatch = batchesDone - losses.length + 1;

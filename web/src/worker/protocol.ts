@@ -79,9 +79,7 @@ export type TrainingEvent =
       losses: number[];
       /** batches done in the whole run so far */
       batchesDone: number;
-      epoch: number;
       epochs: number;
-      batchInEpoch: number;
       batchesPerEpoch: number;
       samplesPerSecond: number;
     }

@@ -5,6 +5,8 @@ import * as Comlink from 'comlink';
 import { simd, threads } from 'wasm-feature-detect';
 import { EngineError, loadEngine, type Engine, type Flavor } from '../engine/engine.js';
 import { MnistDownload, type MnistBytes } from '../data/mnist-download';
+import { errorMessage } from '../lib/error-message';
+import { topClass } from '../lib/top-class';
 import type {
   DataInfo, DataProgress, DigitPredictions, EngineChoice, TrainerApi, TrainingEvent, TrainingSettings, TrainingState,
 } from './protocol';
@@ -25,10 +27,6 @@ async function chooseFlavor(choice: EngineChoice): Promise<Flavor> {
   if (choice === 'scalar' || !(await simd())) return 'scalar';
   if (choice !== 'simd' && self.crossOriginIsolated && navigator.hardwareConcurrency > 1 && (await threads())) return 'simd-threads';
   return 'simd';
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 class TrainingWorker implements TrainerApi {
@@ -66,13 +64,13 @@ class TrainingWorker implements TrainerApi {
             // The engine says which split and file kind it refused; say where the files came from too. A host
             // that answers a missing file with its index page (SPA fallback) sends HTML with status 200.
             const html = Object.values(data).some((bytes) => bytes[0] === 0x3c); // '<'
-            throw new Error(`the files at ${options.dataUrl} are not MNIST (${message(error)})${html ? '; the server sent a web page instead: is the data folder there?' : ''}`);
+            throw new Error(`the files at ${options.dataUrl} are not MNIST (${errorMessage(error)})${html ? '; the server sent a web page instead: is the data folder there?' : ''}`);
           }
         } catch (error) {
           await download.forget();
           throw error;
         }
-        await download.remember(download.downloaded);
+        await download.remember();
         this.#data = data;
       }
       this.#setState('ready');
@@ -82,8 +80,8 @@ class TrainingWorker implements TrainerApi {
         threads: this.#engine.flavor === 'simd-threads' ? 2 : 1,
       };
     } catch (error) {
-      this.#setState('error', message(error));
-      throw new Error(message(error));
+      this.#setState('error', errorMessage(error));
+      throw new Error(errorMessage(error));
     }
   }
 
@@ -94,15 +92,11 @@ class TrainingWorker implements TrainerApi {
   configure(settings: TrainingSettings): void {
     const engine = this.#requireEngine();
     this.#running = false;
-    if (this.#data && settings.trainLimit !== this.#trainLimit) this.#loadTrain(this.#data, settings.trainLimit);
+    if (this.#data) this.#loadTrain(this.#data, settings.trainLimit);
     engine.createModel({ sizes: [784, ...settings.hidden, 10], output: settings.output, seed: settings.seed });
     engine.setOptions({ batchSize: settings.batchSize, learningRate: settings.learningRate, momentum: settings.momentum });
     this.#settings = settings;
-    this.#planCalls();
-    this.#batchesDone = 0;
-    this.#epochsDone = 0;
-    this.#toEpochEnd = 1;
-    this.#resetEpochTotals();
+    this.#resetRun();
     this.#setState('ready');
     this.#refreshViews(true);
   }
@@ -153,11 +147,7 @@ class TrainingWorker implements TrainerApi {
     try {
       const info = engine.loadModel(bytes);
       if (this.#settings) engine.setOptions(this.#settings);
-      this.#planCalls();
-      this.#batchesDone = 0;
-      this.#epochsDone = 0;
-      this.#toEpochEnd = 1;
-      this.#resetEpochTotals();
+      this.#resetRun();
       this.#setState(this.#settings ? 'paused' : 'ready');
       const evaluation = engine.evaluate('test');
       this.#emit({
@@ -168,18 +158,26 @@ class TrainingWorker implements TrainerApi {
       return { sizes: info.sizes, output: info.output };
     } catch (error) {
       if (wasRunning) this.start();
-      throw new Error(message(error));
+      throw new Error(errorMessage(error));
     }
   }
 
+  /** Loads the first `limit` training images (0 and 60,000 up: all of them), unless they are what is loaded. */
   #loadTrain(data: MnistBytes, limit: number): void {
-    this.#requireEngine().loadData('train', data.trainImages, data.trainLabels, { limit: limit >= 60000 ? 0 : limit });
-    this.#trainLimit = limit;
+    const kept = limit >= 60000 ? 0 : limit;
+    if (kept === this.#trainLimit) return;
+    this.#requireEngine().loadData('train', data.trainImages, data.trainLabels, { limit: kept });
+    this.#trainLimit = kept;
   }
 
-  #planCalls(): void {
+  /** A new run, of a new or loaded model: the counts restart, and the engine calls are planned for its size. */
+  #resetRun(): void {
     const { parameters, batchSize } = this.#requireEngine().info();
     this.#batchesPerCall = Math.max(1, Math.min(MAX_BATCHES_PER_CALL, Math.round(WORK_PER_CALL / (parameters * batchSize))));
+    this.#batchesDone = 0;
+    this.#epochsDone = 0;
+    this.#toEpochEnd = 1;
+    this.#resetEpochTotals();
   }
 
   #requireEngine(): Engine {
@@ -190,7 +188,7 @@ class TrainingWorker implements TrainerApi {
   async #loop(): Promise<void> {
     while (this.#running) {
       this.#trainChunk(Infinity);
-      if (performance.now() - this.#lastRefresh > REFRESH_MILLISECONDS) this.#refreshViews(false);
+      this.#refreshViews(false);
       await new Promise((resolve) => setTimeout(resolve, 0)); // lets pause, step and predict calls in
     }
   }
@@ -218,7 +216,7 @@ class TrainingWorker implements TrainerApi {
       this.#running = false;
       if (losses.length) this.#emitBatches(losses, samples, start, summary);
       const diverged = error instanceof EngineError && error.diverged;
-      this.#setState(diverged ? 'diverged' : 'error', message(error));
+      this.#setState(diverged ? 'diverged' : 'error', errorMessage(error));
       return;
     }
     this.#batchesDone += losses.length;
@@ -226,12 +224,12 @@ class TrainingWorker implements TrainerApi {
     if (summary.epoch > this.#epochsDone) this.#finishEpoch(summary.epoch, settings);
   }
 
-  #emitBatches(losses: number[], samples: number, start: number, summary: { epoch: number; batchInEpoch: number; batchesPerEpoch: number } | undefined): void {
+  #emitBatches(losses: number[], samples: number, start: number, summary: { batchesPerEpoch: number } | undefined): void {
     if (!summary) return;
     const seconds = (performance.now() - start) / 1000;
     this.#emit({
-      type: 'batches', losses, batchesDone: this.#batchesDone, epoch: summary.epoch, epochs: this.#settings?.epochs ?? 0,
-      batchInEpoch: summary.batchInEpoch, batchesPerEpoch: summary.batchesPerEpoch,
+      type: 'batches', losses, batchesDone: this.#batchesDone, epochs: this.#settings?.epochs ?? 0,
+      batchesPerEpoch: summary.batchesPerEpoch,
       samplesPerSecond: seconds > 0 ? samples / seconds : 0,
     });
   }
@@ -267,16 +265,11 @@ class TrainingWorker implements TrainerApi {
     if (!this.#data || !this.#engine) return;
     if (!always && performance.now() - this.#lastRefresh < REFRESH_MILLISECONDS) return;
     this.#lastRefresh = performance.now();
-    const pixels = this.#data.testImages.slice(16, 16 + SAMPLE_DIGITS * 784);
-    const labels = this.#data.testLabels.slice(8, 8 + SAMPLE_DIGITS);
+    const { pixels, labels } = this.#sampleDigits(this.#data);
     const scores = this.#engine.predict(pixels);
     const classes = scores.length / SAMPLE_DIGITS;
     const predicted = new Uint8Array(SAMPLE_DIGITS);
-    for (let i = 0; i < SAMPLE_DIGITS; i++) {
-      let best = 0;
-      for (let c = 1; c < classes; c++) if (scores[i * classes + c] > scores[i * classes + best]) best = c;
-      predicted[i] = best;
-    }
+    for (let i = 0; i < SAMPLE_DIGITS; i++) predicted[i] = Math.max(0, topClass(scores.subarray(i * classes, (i + 1) * classes)));
     const predictions: DigitPredictions = { pixels, labels, predicted };
     this.#emit({ type: 'predictions', predictions });
     const { sizes } = this.#engine.info();
@@ -285,6 +278,16 @@ class TrainingWorker implements TrainerApi {
       const { weights, inputs } = this.#engine.firstLayerWeights(units);
       this.#emit({ type: 'weights', weights: { weights, units, inputs } });
     }
+  }
+
+  /** The first SAMPLE_DIGITS test images and labels, cut from the files once. */
+  #samples: { pixels: Uint8Array; labels: Uint8Array } | null = null;
+  #sampleDigits(data: MnistBytes): { pixels: Uint8Array; labels: Uint8Array } {
+    this.#samples ??= {
+      pixels: data.testImages.slice(16, 16 + SAMPLE_DIGITS * 784),
+      labels: data.testLabels.slice(8, 8 + SAMPLE_DIGITS),
+    };
+    return this.#samples;
   }
 
   #setState(state: TrainingState, detail?: string): void {
