@@ -26,7 +26,7 @@ void DenseLayer::ensure_velocities() {
 
 void DenseLayer::release_training_buffers() {
   catch_up_deferred_steps();
-  for (auto* buffer : {&weight_grad, &bias_grad, &weight_velocity, &bias_velocity}) std::vector<float>().swap(*buffer);
+  for (auto* buffer : {&weight_grad, &bias_grad, &weight_velocity, &bias_velocity}) FloatBuffer().swap(*buffer);
   std::vector<uint32_t>().swap(deferred_steps);
 }
 

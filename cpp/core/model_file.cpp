@@ -12,7 +12,7 @@ constexpr char kMagic[4] = {'S', 'N', 'E', 'T'};
 void put_u32(std::vector<uint8_t>& out, uint32_t v) {
   for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
 }
-void put_f32s(std::vector<uint8_t>& out, const std::vector<float>& values) {
+void put_f32s(std::vector<uint8_t>& out, const FloatBuffer& values) {
   for (float f : values) {
     uint32_t bits;
     std::memcpy(&bits, &f, 4);
@@ -98,7 +98,7 @@ Status load_model(const uint8_t* data, size_t size, std::unique_ptr<Network>* ou
 
   auto network = std::make_unique<Network>(config);
   const uint8_t* p = data + header;
-  auto read_floats = [&p](std::vector<float>& values) {
+  auto read_floats = [&p](FloatBuffer& values) {
     for (float& f : values) {
       const uint32_t bits = get_u32(p);
       std::memcpy(&f, &bits, 4);
@@ -108,7 +108,7 @@ Status load_model(const uint8_t* data, size_t size, std::unique_ptr<Network>* ou
   for (auto& layer : network->layers()) {
     read_floats(layer.weights);
     read_floats(layer.bias);
-    for (const std::vector<float>* values : {&layer.weights, &layer.bias})
+    for (const FloatBuffer* values : {&layer.weights, &layer.bias})
       for (float v : *values)
         if (!std::isfinite(v)) return Status::Error("model file: holds a non-finite parameter");
   }

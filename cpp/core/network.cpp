@@ -197,7 +197,7 @@ void Network::copy_parameters_from(const std::vector<float>& in) {
 
 void Network::release_training_state() {
   for (auto& layer : layers_) layer.release_training_buffers();
-  for (auto* buffer : {&grad_a_, &grad_b_, &scratch_}) std::vector<float>().swap(*buffer);
+  for (auto* buffer : {&grad_a_, &grad_b_, &scratch_}) FloatBuffer().swap(*buffer);
   training_batch_ = 0;
 }
 

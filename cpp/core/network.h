@@ -95,10 +95,10 @@ class Network {
   const float* layer_input(size_t l) const { return l == 0 ? input_ : activations_[l].data(); }
 
   const float* input_ = nullptr;                 // the batch given to the last forward(), [B×input]
-  std::vector<std::vector<float>> activations_;  // [layer + 1][B×size]: (unused), hidden outputs, probabilities
-  std::vector<float> logits_;                    // [B×output] before the output activation
-  std::vector<float> grad_a_, grad_b_;           // [B×max size]: dL/d(layer output), ping-pong
-  std::vector<float> scratch_;                   // transposes
+  std::vector<FloatBuffer> activations_;         // [layer + 1][B×size]: (unused), hidden outputs, probabilities
+  FloatBuffer logits_;                    // [B×output] before the output activation
+  FloatBuffer grad_a_, grad_b_;           // [B×max size]: dL/d(layer output), ping-pong
+  FloatBuffer scratch_;                   // transposes
 };
 
 // Index of the largest of n scores.

@@ -180,7 +180,7 @@ Evaluation Trainer::evaluate(Split split, size_t limit) {
   }
   const size_t count = limit > 0 && limit < data.size() ? limit : data.size();
   const int C = network_->output_size();
-  std::vector<float> x(static_cast<size_t>(kEvalChunk) * data.features());
+  FloatBuffer x(static_cast<size_t>(kEvalChunk) * data.features());
   std::vector<uint8_t> labels(kEvalChunk);
   double loss_sum = 0;
   long correct = 0;
@@ -205,7 +205,7 @@ Status Trainer::predict(const uint8_t* pixels, size_t count, std::vector<float>*
   const int F = network_->input_size();
   const int C = network_->output_size();
   scores->assign(count * C, 0.f);
-  std::vector<float> x(static_cast<size_t>(kEvalChunk) * F);
+  FloatBuffer x(static_cast<size_t>(kEvalChunk) * F);
   for (size_t first = 0; first < count; first += kEvalChunk) {
     const int n = static_cast<int>(std::min<size_t>(kEvalChunk, count - first));
     for (size_t i = 0; i < static_cast<size_t>(n) * F; ++i) x[i] = pixels[first * F + i] * (1.f / 255.f);

@@ -93,7 +93,7 @@ class Trainer {
   int batch_in_epoch_ = 0;
   std::vector<float> checkpoint_;  // parameters at the last good point, restored on divergence
   int batches_since_checkpoint_ = 0;
-  std::vector<float> batch_x_;
+  FloatBuffer batch_x_;
   std::vector<uint8_t> batch_labels_;
   std::vector<uint8_t> next_inputs_;  // per pixel: used by the next batch
 };

@@ -37,7 +37,8 @@ Batch make_batch(Rng& rng, int classes) {
   return batch;
 }
 
-void expect_close(const std::vector<float>& a, const std::vector<float>& b, const char* what) {
+template <class Floats>
+void expect_close(const Floats& a, const Floats& b, const char* what) {
   ASSERT_EQ(a.size(), b.size());
   for (size_t i = 0; i < a.size(); ++i) ASSERT_NEAR(a[i], b[i], 1e-5 * (1 + std::fabs(b[i]))) << what << " " << i;
 }
@@ -123,7 +124,7 @@ TEST(DeferredSteps, ResettingVelocitiesForgetsOwedSteps) {
   ASSERT_TRUE(layer.backward_and_step(kBatch, batch.x.data(), dy.data(), nullptr, scratch.data(), 0.1f, 0.9f, false,
                                       nothing_next.data()));
   ASSERT_TRUE(layer.has_deferred_steps());
-  const std::vector<float> weights = layer.weights;
+  const FloatBuffer weights = layer.weights;
   layer.reset_velocity();
   EXPECT_FALSE(layer.has_deferred_steps());
   for (uint32_t p : layer.deferred_steps) EXPECT_EQ(p, 0u);

@@ -171,7 +171,8 @@ TEST(Gradients, DenseLayerBackwardMatchesFiniteDifferences) {
   const int B = 3, in = 5, out = 4;
   DenseLayer layer(in, out);
   layer.init_he(rng);
-  layer.bias = random_floats(rng, out, -0.5f, 0.5f);
+  const std::vector<float> initial_bias = random_floats(rng, out, -0.5f, 0.5f);
+  layer.bias.assign(initial_bias.begin(), initial_bias.end());
   std::vector<float> x = random_floats(rng, B * in, 0.f, 1.f);
   for (int b = 0; b < B; ++b) x[b * in + 2] = 0.f;  // input 2 is zero in every sample: skipped by the kernels
   x[1 * in + 4] = 0.f;
@@ -205,7 +206,7 @@ TEST(Gradients, DenseLayerBackwardMatchesFiniteDifferences) {
     EXPECT_TRUE(gradients_agree(dx[i], numerical_derivative(&x[i], loss), 1e-4)) << "x[" << i << "]";
 
   // Without dx the parameter gradients are the same.
-  const std::vector<float> weight_grad = layer.weight_grad, bias_grad = layer.bias_grad;
+  const FloatBuffer weight_grad = layer.weight_grad, bias_grad = layer.bias_grad;
   std::fill(layer.weight_grad.begin(), layer.weight_grad.end(), 99.f);
   layer.backward(B, x.data(), dy.data(), nullptr, scratch.data());
   EXPECT_EQ(layer.weight_grad, weight_grad);

@@ -213,6 +213,30 @@ TEST(Dataset, FillBatchNormalisesPixelsToUnitRange) {
   EXPECT_EQ(x[1 * 6 + 1], 1.f);
 }
 
+// Images wide enough for the 16-pixels-a-step SIMD fill, with a ragged end (5×7 = 35 pixels): every byte value
+// lands on every lane position, and each pixel is its value times 1/255 exactly, as the scalar fill gives.
+TEST(Dataset, FillScalesEveryPixelOfWideImages) {
+  RawSet set;
+  set.rows = 5;
+  set.cols = 7;
+  const int F = 35, count = 16;
+  for (int i = 0; i < count; ++i)
+    for (int p = 0; p < F; ++p) set.pixels.push_back(static_cast<uint8_t>(i * 37 + p * 11));
+  set.labels.assign(count, 1);
+  const Dataset data = load_dataset(set);
+  std::vector<uint32_t> indices(count);
+  for (int i = 0; i < count; ++i) indices[i] = (i * 5) % count;
+  std::vector<float> from_batch(count * F, -1.f), from_range(count * F, -1.f);
+  std::vector<uint8_t> labels(count);
+  data.fill_batch(indices.data(), count, from_batch.data(), labels.data());
+  data.fill_range(0, count, from_range.data(), labels.data());
+  for (int b = 0; b < count; ++b)
+    for (int p = 0; p < F; ++p) {
+      EXPECT_EQ(from_batch[b * F + p], set.pixels[indices[b] * F + p] * (1.f / 255.f)) << b << "," << p;
+      EXPECT_EQ(from_range[b * F + p], set.pixels[b * F + p] * (1.f / 255.f)) << b << "," << p;
+    }
+}
+
 TEST(Dataset, FillRangeMatchesFillBatch) {
   const RawSet set = small_set();
   const Dataset data = load_dataset(set);

@@ -297,12 +297,12 @@ TEST(ModelFile, LoadedModelStartsWithZeroVelocity) {
   ASSERT_TRUE(load(save_model(net), &loaded).ok());
   const std::vector<float> x = {0.5f, 0.f, 1.f};
   const uint8_t label = 1;
-  const std::vector<float> before = loaded->layers()[0].weights;
+  const FloatBuffer before = loaded->layers()[0].weights;
   Network gradients = *loaded;
   gradients.compute_gradients(1, x.data(), &label);
   ASSERT_TRUE(loaded->train_batch(1, x.data(), &label, 0.1f, 0.9f).finite);
   const DenseLayer& layer = loaded->layers()[0];
-  const std::vector<float>& gradient = gradients.layers()[0].weight_grad;
+  const FloatBuffer& gradient = gradients.layers()[0].weight_grad;
   for (size_t i = 0; i < before.size(); ++i) ASSERT_EQ(layer.weights[i], before[i] - 0.1f * gradient[i]) << i;
 }
 
