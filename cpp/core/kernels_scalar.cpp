@@ -35,34 +35,32 @@ constexpr std::array<RowBlockFn<Epilogue>, 8> kTailBlocks = make_tail_blocks<Epi
 
 // C = A·B (+ bias) through the shared driver, with this file's microkernels: blocks of 8 columns.
 template <class Epilogue>
-void gemm_panels(int M, int K, int N, const float* A, bool a_transposed, const float* B, const float* bias, Epilogue& out,
-                 Sweep sweep) {
-  scratchnet::gemm_panels(M, K, N, A, a_transposed, B, bias, out, sweep, 8, &row_block<8, Epilogue>,
-                          kTailBlocks<Epilogue>[N % 8]);
+void gemm_panels(int M, int K, int N, const float* A, const float* B, const float* bias, Epilogue& out) {
+  scratchnet::gemm_panels(M, K, N, A, B, bias, out, 8, &row_block<8, Epilogue>, kTailBlocks<Epilogue>[N % 8]);
 }
 
 }  // namespace
 
 void f32_gemm_scalar(int M, int K, int N, const float* A, const float* B, const float* bias, float* C) {
   StoreC out{C, static_cast<size_t>(N)};
-  gemm_panels(M, K, N, A, false, B, bias, out, Sweep::kColumnsOuter);
+  gemm_panels(M, K, N, A, B, bias, out);
 }
 
 void f32_gemm_relu_scalar(int M, int K, int N, const float* A, const float* B, const float* bias, float* C) {
   StoreC out{C, static_cast<size_t>(N), true};
-  gemm_panels(M, K, N, A, false, B, bias, out, Sweep::kColumnsOuter);
+  gemm_panels(M, K, N, A, B, bias, out);
 }
 
 void f32_gemm_relu_backward_scalar(int M, int K, int N, const float* A, const float* B, const float* relu_output,
                                    float* C) {
   StoreC out{C, static_cast<size_t>(N), false, relu_output};
-  gemm_panels(M, K, N, A, false, B, nullptr, out, Sweep::kColumnsOuter);
+  gemm_panels(M, K, N, A, B, nullptr, out);
 }
 
 bool f32_gemm_momentum_step_scalar(int K, int M, int N, const float* X, const float* D, float* W, float* V, float lr,
                                    float momentum, const DeferredSteps* deferred) {
   MomentumStep out{W, V, static_cast<size_t>(N), lr, momentum, deferred};
-  gemm_panels(K, M, N, X, true, D, nullptr, out, Sweep::kRowsOuter);
+  momentum_step_panels(K, M, N, X, D, out, 8, &row_block<8, MomentumStep>, kTailBlocks<MomentumStep>[N % 8]);
   return out.finite();
 }
 

@@ -36,11 +36,10 @@ struct MomentumStepSimd : MomentumStep {
         lr_v(wasm_f32x4_splat(rate)),
         decay_v(wasm_f32x4_splat(mu)),
         catch_up_v(wasm_f32x4_splat(0.f)) {}
-  bool begin_row(int row, int nonzeros) {
-    if (!MomentumStep::begin_row(row, nonzeros)) return false;
+  void use_row(const RowStep& step) {
+    MomentumStep::use_row(step);
     decay_v = wasm_f32x4_splat(decay);
     catch_up_v = wasm_f32x4_splat(catch_up);
-    return true;
   }
   void vector(int row, int col, v128_t gradient) {
     float* v = V + row * N + col;
@@ -104,10 +103,8 @@ constexpr std::array<RowBlockFn<Epilogue>, 32> kTailBlocks = make_tail_blocks<Ep
 
 // C = A·B (+ bias) through the shared driver, with this file's microkernels: blocks of 32 columns.
 template <class Epilogue>
-void gemm_panels(int M, int K, int N, const float* A, bool a_transposed, const float* B, const float* bias, Epilogue& out,
-                 Sweep sweep) {
-  scratchnet::gemm_panels(M, K, N, A, a_transposed, B, bias, out, sweep, 32, &row_block<8, 0, Epilogue>,
-                          kTailBlocks<Epilogue>[N % 32]);
+void gemm_panels(int M, int K, int N, const float* A, const float* B, const float* bias, Epilogue& out) {
+  scratchnet::gemm_panels(M, K, N, A, B, bias, out, 32, &row_block<8, 0, Epilogue>, kTailBlocks<Epilogue>[N % 32]);
 }
 
 // Narrow products (N ≤ 12: the output layer's 10 classes). A row of C is then only a few vectors, too
@@ -163,10 +160,7 @@ void narrow_block(int row, int inner, const float* A, size_t row_stride, size_t 
       for (int t = 0; t < T; ++t) sum[r][t] = wasm_f32x4_add(sum[r][t], wasm_f32x4_mul(x, b[t]));
     }
   }
-  for (int r = 0; r < Rows; ++r) {
-    out.begin_row(row + r, inner);
-    Row::finish(sum[r], row + r, out);
-  }
+  for (int r = 0; r < Rows; ++r) Row::finish(sum[r], row + r, out);
 }
 
 // Rows [begin, end) of a narrow product (narrow_block), two at a time: each row of B loaded serves both.
@@ -215,11 +209,12 @@ void gemm_chunked(int M, int K, int N, const float* A, const float* B, const flo
   const auto tail = kTailBlocks<StoreCSimd>[N % 32];
   for (int first = 0; first < M; first += kGemmPanelRows) {
     const int rows = M - first < kGemmPanelRows ? M - first : kGemmPanelRows;
-    panel.gather(A, K, first, rows);
-    // Rows are independent: threads take a run of them each, through every chunk.
+    panel.reserve(rows, K);
+    // Rows are independent: threads gather a run of them each, and take it through every chunk.
     run_parts([&](int part, int parts) {
       int row_begin, row_end;
       part_range(rows, part, parts, &row_begin, &row_end);
+      panel.gather_rows(A, K, first, row_begin, row_end);
       thread_local std::vector<int> ends;  // per row: where its next chunk's non-zeros start
       thread_local std::vector<char> started;  // per row: C holds its partial sums
       ends.assign(row_end - row_begin, 0);
@@ -267,7 +262,7 @@ void gemm(int M, int K, int N, const float* A, const float* B, const float* bias
   if (K > kRowsOfBPerChunk && static_cast<size_t>(K) * N * sizeof(float) > kChunkedAboveBytes)
     gemm_chunked(M, K, N, A, B, bias, out);
   else
-    gemm_panels(M, K, N, A, false, B, bias, out, Sweep::kColumnsOuter);
+    gemm_panels(M, K, N, A, B, bias, out);
 }
 
 }  // namespace
@@ -296,7 +291,7 @@ bool f32_gemm_momentum_step_wasmsimd(int K, int M, int N, const float* X, const 
     });
     return out.finite();
   }
-  gemm_panels(K, M, N, X, true, D, nullptr, out, Sweep::kRowsOuter);
+  momentum_step_panels(K, M, N, X, D, out, 32, &row_block<8, 0, MomentumStepSimd>, kTailBlocks<MomentumStepSimd>[N % 32]);
   return out.finite();
 }
 

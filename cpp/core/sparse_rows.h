@@ -16,10 +16,22 @@ constexpr int kGemmPanelRows = 64;
 
 class SparseRowPanel {
  public:
+  // Room for `rows` rows of up to `width` entries each; gathers then fill rows in place, so threads may
+  // gather disjoint rows of one panel.
+  void reserve(int rows, int width) {
+    width_ = width;
+    entries_.resize(static_cast<size_t>(rows) * width);
+    sizes_.resize(rows);
+  }
+
   // Gathers rows [first, first + rows) of A[·×K].
   void gather(const float* A, int K, int first, int rows) {
     reserve(rows, K);
-    for (int r = 0; r < rows; ++r) {
+    gather_rows(A, K, first, 0, rows);
+  }
+  // Panel rows [begin, end) of a reserved panel from A's rows first + begin, ….
+  void gather_rows(const float* A, int K, int first, int begin, int end) {
+    for (int r = begin; r < end; ++r) {
       const float* row = A + static_cast<size_t>(first + r) * K;
       Nonzero* out = entries_.data() + static_cast<size_t>(r) * width_;
       int count = 0;
@@ -37,10 +49,14 @@ class SparseRowPanel {
   // reading X row by row rather than transposing it first.
   void gather_transposed(const float* X, int M, int K, int first, int rows) {
     reserve(rows, M);
-    for (int r = 0; r < rows; ++r) sizes_[r] = 0;
+    gather_transposed_rows(X, M, K, first, 0, rows);
+  }
+  // Panel rows [begin, end) of a reserved panel from Xᵀ's rows first + begin, ….
+  void gather_transposed_rows(const float* X, int M, int K, int first, int begin, int end) {
+    for (int r = begin; r < end; ++r) sizes_[r] = 0;
     for (int m = 0; m < M; ++m) {
       const float* x = X + static_cast<size_t>(m) * K + first;
-      for (int r = 0; r < rows; ++r) {
+      for (int r = begin; r < end; ++r) {
         entries_[static_cast<size_t>(r) * width_ + sizes_[r]] = Nonzero{m, x[r]};
         sizes_[r] += x[r] != 0.f;
       }
@@ -51,14 +67,7 @@ class SparseRowPanel {
   int row_size(int r) const { return sizes_[r]; }
 
  private:
-  // Row r's entries start at r·width: room for every entry of the row.
-  void reserve(int rows, int width) {
-    width_ = width;
-    entries_.resize(static_cast<size_t>(rows) * width);
-    sizes_.resize(rows);
-  }
-
-  std::vector<Nonzero> entries_;
+  std::vector<Nonzero> entries_;  // row r's entries start at r·width: room for every entry of the row
   std::vector<int> sizes_;
   int width_ = 0;
 };
