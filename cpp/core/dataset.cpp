@@ -67,10 +67,11 @@ Status Dataset::from_idx(std::vector<uint8_t> images_file, std::vector<uint8_t> 
 
 namespace {
 
-// x[0..n) = pixels / 255. Clang 14 turns the plain loop into one conversion per pixel even with -msimd128;
-// 16 pixels a step with the widening instructions made a batch's fill 5× faster (96 → 18 µs for 64 MNIST
-// images). The same products either way: each pixel is converted exactly, then multiplied.
-void scale_pixels(const uint8_t* pixels, int n, float* x) {
+// x[0..n) = pixels / 255, and with `used`, used[p] |= pixels[p]. Clang 14 turns the plain loop into one
+// conversion per pixel even with -msimd128; 16 pixels a step with the widening instructions made a batch's fill
+// 2.5× faster (96 → 38 µs for 64 MNIST images in cache). The same floats either way: each pixel is converted
+// exactly, then multiplied.
+void scale_pixels(const uint8_t* pixels, int n, float* x, uint8_t* used) {
   constexpr float kScale = 1.f / 255.f;
   int p = 0;
 #if defined(__wasm_simd128__)
@@ -78,6 +79,7 @@ void scale_pixels(const uint8_t* pixels, int n, float* x) {
   auto store = [&](float* to, v128_t four_u32) { wasm_v128_store(to, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(four_u32), scale)); };
   for (; p + 16 <= n; p += 16) {
     const v128_t bytes = wasm_v128_load(pixels + p);
+    if (used) wasm_v128_store(used + p, wasm_v128_or(wasm_v128_load(used + p), bytes));
     const v128_t low = wasm_u16x8_extend_low_u8x16(bytes), high = wasm_u16x8_extend_high_u8x16(bytes);
     store(x + p, wasm_u32x4_extend_low_u16x8(low));
     store(x + p + 4, wasm_u32x4_extend_high_u16x8(low));
@@ -85,32 +87,29 @@ void scale_pixels(const uint8_t* pixels, int n, float* x) {
     store(x + p + 12, wasm_u32x4_extend_high_u16x8(high));
   }
 #endif
-  for (; p < n; ++p) x[p] = pixels[p] * kScale;
+  for (; p < n; ++p) {
+    x[p] = pixels[p] * kScale;
+    if (used) used[p] |= pixels[p];
+  }
 }
 
 }  // namespace
 
-void Dataset::fill_sample(size_t i, float* x, uint8_t* label_out) const {
-  scale_pixels(image(i), features(), x);
+void Dataset::fill_sample(size_t i, float* x, uint8_t* label_out, uint8_t* used) const {
+  scale_pixels(image(i), features(), x, used);
   *label_out = label(i);
 }
 
-void Dataset::fill_batch(const uint32_t* indices, int n, float* x, uint8_t* labels) const {
-  for (int b = 0; b < n; ++b) fill_sample(indices[b], x + static_cast<size_t>(b) * features(), labels + b);
-}
-
-void Dataset::nonzero_pixels(const uint32_t* indices, int n, uint8_t* used) const {
+void Dataset::fill_batch(const uint32_t* indices, int n, float* x, uint8_t* labels, uint8_t* used) const {
   const int F = features();
-  for (int p = 0; p < F; ++p) used[p] = 0;
-  for (int b = 0; b < n; ++b) {
-    const uint8_t* pixels = image(indices[b]);
-    for (int p = 0; p < F; ++p) used[p] |= pixels[p];
-  }
-  for (int p = 0; p < F; ++p) used[p] = used[p] != 0;
+  if (used) std::fill(used, used + F, 0);
+  for (int b = 0; b < n; ++b) fill_sample(indices[b], x + static_cast<size_t>(b) * F, labels + b, used);
+  if (used)
+    for (int p = 0; p < F; ++p) used[p] = used[p] != 0;
 }
 
 void Dataset::fill_range(size_t first, int n, float* x, uint8_t* labels) const {
-  for (int b = 0; b < n; ++b) fill_sample(first + b, x + static_cast<size_t>(b) * features(), labels + b);
+  for (int b = 0; b < n; ++b) fill_sample(first + b, x + static_cast<size_t>(b) * features(), labels + b, nullptr);
 }
 
 }  // namespace scratchnet

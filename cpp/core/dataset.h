@@ -31,15 +31,14 @@ class Dataset {
   const uint8_t* image(size_t i) const { return images_.data() + pixel_offset_ + i * features(); }
   uint8_t label(size_t i) const { return labels_[label_offset_ + i]; }
 
-  // x[n×features] = pixels / 255 and labels[n] for the samples at indices[0..n).
-  void fill_batch(const uint32_t* indices, int n, float* x, uint8_t* labels) const;
-  // used[features] = 1 where any of the samples at indices[0..n) has a non-zero pixel, else 0.
-  void nonzero_pixels(const uint32_t* indices, int n, uint8_t* used) const;
+  // x[n×features] = pixels / 255 and labels[n] for the samples at indices[0..n). With `used`, also
+  // used[features] = 1 where any of these samples has a non-zero pixel, else 0, from the same read of the pixels.
+  void fill_batch(const uint32_t* indices, int n, float* x, uint8_t* labels, uint8_t* used = nullptr) const;
   // The same for the contiguous samples [first, first + n).
   void fill_range(size_t first, int n, float* x, uint8_t* labels) const;
 
  private:
-  void fill_sample(size_t i, float* x, uint8_t* label) const;
+  void fill_sample(size_t i, float* x, uint8_t* label, uint8_t* used) const;
 
   std::vector<uint8_t> images_, labels_;  // the files as given; pixels and labels start at the offsets
   size_t pixel_offset_ = 0, label_offset_ = 0;

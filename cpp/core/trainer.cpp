@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "model_file.h"
+#include "parallel.h"
 
 namespace scratchnet {
 
@@ -100,9 +101,11 @@ TrainSummary Trainer::train(int batches) {
     summary.error = s.error;
     return summary;
   }
-  batch_x_.resize(static_cast<size_t>(B) * train_.features());
-  batch_labels_.resize(B);
-  next_inputs_.resize(train_.features());
+  for (Batch& batch : batches_) {
+    batch.x.resize(static_cast<size_t>(B) * train_.features());
+    batch.labels.resize(B);
+    batch.used.resize(train_.features());
+  }
 
   // Come back to about the state the caller last saw if this call blows up; callers that train a batch at
   // a time get a snapshot every few calls, so the copy stays a small share of the work.
@@ -111,26 +114,27 @@ TrainSummary Trainer::train(int batches) {
   const auto start = std::chrono::steady_clock::now();
   double loss_sum = 0;
   long correct = 0;
+  int current = 0;             // batches_[current] is this step's
+  bool current_drawn = false;  // drawn by the step before
   for (int i = 0; i < batches; ++i) {
     if (needs_shuffle_) {
       order_rng_.shuffle(order_.data(), n);
       needs_shuffle_ = false;
     }
     const int size = static_cast<int>(std::min<size_t>(B, n - cursor_));
-    train_.fill_batch(order_.data() + cursor_, size, batch_x_.data(), batch_labels_.data());
-    // Tell the step which pixels the next batch uses, so the first layer's rows that neither batch uses can
-    // defer their momentum step (DenseLayer::backward_and_step). Not before a checkpoint, at an epoch's end
-    // (the next order is not drawn yet) or at the call's end: the weights are read then, and must be current.
+    Batch& batch = batches_[current];
+    if (!current_drawn) draw_batch(cursor_, size, &batch);
+    // The next batch is drawn before this step, when it is in this call and this epoch: which pixels it uses
+    // tells the step which of the first layer's rows may defer their momentum step (DenseLayer::backward_and_step).
+    // Not before a checkpoint, at an epoch's end (the next order is not drawn yet) or at the call's end: the
+    // weights are read then, and must be current.
     const size_t next_first = cursor_ + size;
-    const bool weights_read_next = i + 1 == batches || next_first == n || batches_since_checkpoint_ + 1 >= kCheckpointInterval;
-    const uint8_t* next_inputs = nullptr;
-    if (!weights_read_next) {
-      train_.nonzero_pixels(order_.data() + next_first, static_cast<int>(std::min<size_t>(B, n - next_first)),
-                            next_inputs_.data());
-      next_inputs = next_inputs_.data();
-    }
-    const BatchResult result = network_->train_batch(size, batch_x_.data(), batch_labels_.data(),
-                                                     options_.learning_rate, options_.momentum, next_inputs);
+    const bool next_drawn = i + 1 < batches && next_first < n;
+    if (next_drawn) draw_batch(next_first, static_cast<int>(std::min<size_t>(B, n - next_first)), &batches_[1 - current]);
+    const bool weights_read_next = !next_drawn || batches_since_checkpoint_ + 1 >= kCheckpointInterval;
+    const BatchResult result =
+        network_->train_batch(size, batch.x.data(), batch.labels.data(), options_.learning_rate, options_.momentum,
+                              weights_read_next ? nullptr : batches_[1 - current].used.data());
     if (!result.finite || result.loss > kExplodedLoss) {
       network_->copy_parameters_from(checkpoint_);
       network_->reset_velocities();
@@ -157,6 +161,8 @@ TrainSummary Trainer::train(int batches) {
       cursor_ = 0;
       needs_shuffle_ = true;
     }
+    current = 1 - current;
+    current_drawn = next_drawn;
   }
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   summary.mean_loss = summary.samples ? loss_sum / summary.samples : 0;
@@ -165,6 +171,27 @@ TrainSummary Trainer::train(int batches) {
   summary.epoch = epoch_;
   summary.batch_in_epoch = batch_in_epoch_;
   return summary;
+}
+
+void Trainer::draw_batch(size_t first, int size, Batch* batch) {
+  const int F = train_.features();
+  const uint32_t* indices = order_.data() + first;
+  if (thread_count() == 1) {
+    train_.fill_batch(indices, size, batch->x.data(), batch->labels.data(), batch->used.data());
+    return;
+  }
+  used_by_part_.resize(static_cast<size_t>(thread_count()) * F);
+  run_parts([&](int part, int parts) {
+    int begin, end;
+    part_range(size, part, parts, &begin, &end);
+    train_.fill_batch(indices + begin, end - begin, batch->x.data() + static_cast<size_t>(begin) * F,
+                      batch->labels.data() + begin, used_by_part_.data() + static_cast<size_t>(part) * F);
+  });
+  for (int p = 0; p < F; ++p) {
+    uint8_t used = 0;
+    for (int part = 0; part < thread_count(); ++part) used |= used_by_part_[static_cast<size_t>(part) * F + p];
+    batch->used[p] = used;
+  }
 }
 
 Evaluation Trainer::evaluate(Split split, size_t limit) {

@@ -93,9 +93,15 @@ class Trainer {
   int batch_in_epoch_ = 0;
   std::vector<float> checkpoint_;  // parameters at the last good point, restored on divergence
   int batches_since_checkpoint_ = 0;
-  FloatBuffer batch_x_;
-  std::vector<uint8_t> batch_labels_;
-  std::vector<uint8_t> next_inputs_;  // per pixel: used by the next batch
+  // Training samples drawn for a step: inputs, labels, and per pixel whether any of them uses it.
+  struct Batch {
+    FloatBuffer x;
+    std::vector<uint8_t> labels, used;
+  };
+  // Draws the samples at order_[first, first + size) into `batch`, a share of them on each thread.
+  void draw_batch(size_t first, int size, Batch* batch);
+  Batch batches_[2];  // a step's batch and the next one, drawn before the step
+  std::vector<uint8_t> used_by_part_;  // draw_batch: each thread's share's used pixels
 };
 
 }  // namespace scratchnet

@@ -215,19 +215,24 @@ TEST(Dataset, FillBatchNormalisesPixelsToUnitRange) {
 
 // Images wide enough for the 16-pixels-a-step SIMD fill, with a ragged end (5×7 = 35 pixels): every byte value
 // lands on every lane position, and each pixel is its value times 1/255 exactly, as the scalar fill gives.
-TEST(Dataset, FillScalesEveryPixelOfWideImages) {
+// Some pixels are blank in every image and some in every other one: the used-pixel mask marks a pixel
+// exactly when one of the batch's images has ink there.
+TEST(Dataset, FillScalesEveryPixelOfWideImagesAndMarksTheUsedOnes) {
   RawSet set;
   set.rows = 5;
   set.cols = 7;
   const int F = 35, count = 16;
   for (int i = 0; i < count; ++i)
-    for (int p = 0; p < F; ++p) set.pixels.push_back(static_cast<uint8_t>(i * 37 + p * 11));
+    for (int p = 0; p < F; ++p) {
+      const bool blank = p % 5 == 0 || (p % 3 == 0 && i % 2 == 1);
+      set.pixels.push_back(blank ? 0 : static_cast<uint8_t>(1 + (i * 37 + p * 11) % 255));
+    }
   set.labels.assign(count, 1);
   const Dataset data = load_dataset(set);
   std::vector<uint32_t> indices(count);
   for (int i = 0; i < count; ++i) indices[i] = (i * 5) % count;
   std::vector<float> from_batch(count * F, -1.f), from_range(count * F, -1.f);
-  std::vector<uint8_t> labels(count);
+  std::vector<uint8_t> labels(count), used(F, 7);
   data.fill_batch(indices.data(), count, from_batch.data(), labels.data());
   data.fill_range(0, count, from_range.data(), labels.data());
   for (int b = 0; b < count; ++b)
@@ -235,6 +240,16 @@ TEST(Dataset, FillScalesEveryPixelOfWideImages) {
       EXPECT_EQ(from_batch[b * F + p], set.pixels[indices[b] * F + p] * (1.f / 255.f)) << b << "," << p;
       EXPECT_EQ(from_range[b * F + p], set.pixels[b * F + p] * (1.f / 255.f)) << b << "," << p;
     }
+
+  // The odd images only (every third pixel is blank in each), then all of them.
+  const uint32_t odd[] = {1, 3, 5, 7, 9};
+  std::vector<float> x(5 * F);
+  data.fill_batch(odd, 5, x.data(), labels.data(), used.data());
+  for (int p = 0; p < F; ++p) EXPECT_EQ(used[p], p % 5 != 0 && p % 3 != 0) << p;
+  std::vector<float> with_mask(count * F);
+  data.fill_batch(indices.data(), count, with_mask.data(), labels.data(), used.data());
+  EXPECT_EQ(with_mask, from_batch);
+  for (int p = 0; p < F; ++p) EXPECT_EQ(used[p], p % 5 != 0) << p;
 }
 
 TEST(Dataset, FillRangeMatchesFillBatch) {

@@ -78,8 +78,8 @@ TEST(MnistBatches, DeferredStepsSkipAboutAThirdOfTheRowsAndEndWhereEveryStepDoes
   for (float& value : w) value = 0.05f * rng.normal();
   std::vector<float> v(w.size(), 0.f), w_eager = w, v_eager = v;
   std::vector<uint32_t> pending(In, 0);
-  std::vector<float> x(static_cast<size_t>(B) * In);
-  std::vector<uint8_t> batch_labels(B), next_used(In);
+  std::vector<float> x(static_cast<size_t>(B) * In), next_x(x.size());
+  std::vector<uint8_t> batch_labels(B), next_labels(B), next_used(In);
   std::vector<uint32_t> next_indices(B);
   size_t waited = 0;
   for (int batch = 0; batch < kBatches; ++batch) {
@@ -88,7 +88,7 @@ TEST(MnistBatches, DeferredStepsSkipAboutAThirdOfTheRowsAndEndWhereEveryStepDoes
     const bool last = batch + 1 == kBatches;
     if (!last) {
       for (int b = 0; b < B; ++b) next_indices[b] = static_cast<uint32_t>((batch + 1) * B + b);
-      data.nonzero_pixels(next_indices.data(), B, next_used.data());
+      data.fill_batch(next_indices.data(), B, next_x.data(), next_labels.data(), next_used.data());
     }
     const DeferredSteps deferred{pending.data(), last ? nullptr : next_used.data()};
     ASSERT_TRUE(f32_gemm_momentum_step(In, B, Hidden, x.data(), d.data(), w.data(), v.data(), 1.f, 0.9f, &deferred));
