@@ -6,7 +6,6 @@
 #include <array>
 #include <type_traits>
 #include <utility>
-#include <vector>
 
 #include "kernels.h"
 #include "gemm_driver.h"
@@ -215,10 +214,9 @@ void gemm_chunked(int M, int K, int N, const float* A, const float* B, const flo
       int row_begin, row_end;
       part_range(rows, part, parts, &row_begin, &row_end);
       panel.gather_rows(A, K, first, row_begin, row_end);
-      thread_local std::vector<int> ends;  // per row: where its next chunk's non-zeros start
-      thread_local std::vector<char> started;  // per row: C holds its partial sums
-      ends.assign(row_end - row_begin, 0);
-      started.assign(row_end - row_begin, 0);
+      int ends[kGemmPanelRows];      // per row: where its next chunk's non-zeros start
+      bool started[kGemmPanelRows];  // per row: C holds its partial sums
+      for (int r = 0; r < row_end - row_begin; ++r) ends[r] = 0, started[r] = false;
       StoreCSimd out = final_out;
       StoreCSimd partial{{C, static_cast<size_t>(N)}};  // between chunks: the plain sums
       for (int k_start = 0; k_start < K; k_start += kRowsOfBPerChunk) {
@@ -235,7 +233,7 @@ void gemm_chunked(int M, int K, int N, const float* A, const float* B, const flo
           if (begin == end && !last) continue;
           // The first chunk with non-zeros starts from the bias, the others from what the previous left in C.
           const float* start = started[r - row_begin] ? C + static_cast<size_t>(first + r) * N : bias;
-          started[r - row_begin] = 1;
+          started[r - row_begin] = true;
           for (int col = 0; col < whole; col += 32) row_block<8, 0>(nz + begin, end - begin, B, N, start, first + r, col, to);
           if (whole < N) tail(nz + begin, end - begin, B, N, start, first + r, whole, to);
         }
