@@ -59,6 +59,7 @@ class Trainer {
   Status create_model(const NetworkConfig& config);
   const Network& network() const { return *network_; }
 
+  // Takes effect from the next batch; a divergence after it rolls back to the model as it is at this call.
   Status set_options(const TrainOptions& options);
   const TrainOptions& options() const { return options_; }
 
