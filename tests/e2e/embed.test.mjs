@@ -82,6 +82,48 @@ describe('the embeddable trainer', () => {
     assert.deepEqual(errors, []);
   });
 
+  test('each trainer takes its colours from its theme attribute, not the OS: weight tiles, digits and background', async (t) => {
+    const { page, errors } = await app.open('examples/blog-post.html', { waitForData: false });
+    t.after(() => page.close());
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.evaluate(() => {
+      for (const theme of ['dark', 'light']) {
+        const trainer = document.createElement('scratchnet-trainer');
+        trainer.id = `${theme}-trainer`;
+        for (const [name, value] of Object.entries({ theme, panels: 'weights predictions', hidden: '32', images: '1000', epochs: '1', compact: '', autostart: '' })) trainer.setAttribute(name, value);
+        document.body.prepend(trainer); // on screen: a trainer out of view holds its views back
+      }
+    });
+    /** Mean luminance (0–255) of the first weight tile, the trainer's background and the first digit's ink. */
+    const look = (theme) => pollUntil(() => page.locator(`#${theme}-trainer`).evaluate((host) => {
+      const luminance = (color) => {
+        const [r, g, b] = (color.match(/[\d.]+/g) ?? []).map(Number);
+        return 0.299 * r + 0.587 * g + 0.114 * b;
+      };
+      const tile = host.shadowRoot?.querySelector('.weight-tiles-tile:not([hidden])');
+      const digit = host.shadowRoot?.querySelector('.digit-grid-canvas');
+      if (!tile || !tile.width || !digit) return null;
+      const pixelLuminance = (data, i) => 0.299 * data[i] + 0.587 * data[i + 1] + 0.114 * data[i + 2];
+      const { data } = tile.getContext('2d').getImageData(0, 0, tile.width, tile.height);
+      let sum = 0;
+      for (let i = 0; i < data.length; i += 4) sum += pixelLuminance(data, i);
+      // the digit's ink: its opaque pixels
+      const drawn = digit.getContext('2d').getImageData(0, 0, digit.width, digit.height).data;
+      let ink = 0, inked = 0;
+      for (let i = 0; i < drawn.length; i += 4) if (drawn[i + 3] > 200) { ink += pixelLuminance(drawn, i); inked++; }
+      if (inked < 20) return null;
+      return { tiles: sum / (data.length / 4), background: luminance(getComputedStyle(host).backgroundColor), ink: ink / inked };
+    }), (value) => value !== null, { timeout: 30_000 });
+    const light = await look('light');
+    const dark = await look('dark');
+    assert.ok(light && dark, 'both trainers drew their weight tiles and inked their digits');
+    assert.ok(light.tiles > 150 && dark.tiles < 100, `weight tiles: light theme ${light.tiles.toFixed(0)}, dark ${dark.tiles.toFixed(0)}`);
+    assert.ok(light.background > 200 && dark.background < 60, `background: light theme ${light.background}, dark ${dark.background}`);
+    assert.ok(light.ink < 100 && dark.ink > 150, `digit ink: light theme ${light.ink}, dark ${dark.ink}`);
+    await screenshot(page, 'embed-themes');
+    assert.deepEqual(errors, []);
+  });
+
   test('the iframe form, configured by URL parameters, loads and trains', async (t) => {
     const { page, errors } = await app.open('examples/blog-post.html', { waitForData: false });
     t.after(() => page.close());

@@ -16,6 +16,12 @@ interface Tile {
   wrong: boolean;
 }
 
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export class DigitGrid {
   private readonly host: HTMLElement;
   private readonly summary: HTMLElement;
@@ -25,6 +31,8 @@ export class DigitGrid {
   private scratchContext: CanvasRenderingContext2D;
   private scratchImage: ImageData;
   private last: DigitPredictions | null = null;
+  /** what the tiles' canvases show: the digits only change with a new sample, a theme or a pixel ratio */
+  private drawn: { pixels: Uint8Array; ink: string; backingSize: number } | null = null;
 
   constructor(host: HTMLElement) {
     this.host = host;
@@ -57,6 +65,9 @@ export class DigitGrid {
     const backingSize = Math.round(TILE_CSS_PIXELS * (window.devicePixelRatio || 1));
     // one style read for all tiles; the ink is whatever colour the stylesheet gives the tiles' text
     const ink = count > 0 ? getComputedStyle(this.tiles[0].canvas).color : '';
+    const drawn = this.drawn;
+    const redraw = !drawn || drawn.ink !== ink || drawn.backingSize !== backingSize || !sameBytes(drawn.pixels, p.pixels);
+    this.drawn = { pixels: p.pixels, ink, backingSize };
 
     let wrongCount = 0;
     for (let i = 0; i < this.tiles.length; i++) {
@@ -78,7 +89,7 @@ export class DigitGrid {
         tile.root.classList.toggle('digit-grid-tile--wrong', wrong);
         tile.root.setAttribute('aria-label', `true ${truth}, predicted ${guess}, ${wrong ? 'wrong' : 'right'}`);
       }
-      if (side * side === pixelsPerImage) this.drawDigit(tile, p.pixels, i * pixelsPerImage, ink, backingSize);
+      if (redraw && side * side === pixelsPerImage) this.drawDigit(tile, p.pixels, i * pixelsPerImage, ink, backingSize);
     }
 
     this.host.dataset.wrong = String(wrongCount);

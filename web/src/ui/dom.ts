@@ -17,3 +17,14 @@ export function context2d(canvas: HTMLCanvasElement, options?: CanvasRenderingCo
   if (!context) throw new Error('This browser cannot draw on a canvas (no 2D context).');
   return context;
 }
+
+/**
+ * The rgb() colour a CSS colour expression (a var(), light-dark(), any colour) resolves to on `probe`, an element
+ * in place: canvas takes only concrete colours, and light-dark() follows the element's own color-scheme (an
+ * embed's theme attribute), which matchMedia cannot see. `fallback` when the expression is not a colour there.
+ */
+export function resolveColor(probe: HTMLElement, expression: string, fallback: string): string {
+  probe.style.color = fallback;
+  probe.style.color = expression; // an invalid expression leaves the fallback
+  return getComputedStyle(probe).color || fallback;
+}

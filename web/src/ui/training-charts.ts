@@ -3,6 +3,7 @@
 // animation frame, and the loss curve is kept to a bounded number of points however long the run is.
 import uPlot from 'uplot';
 import type { EpochReport } from '../worker/protocol';
+import { resolveColor } from './dom';
 
 /** The loss curve keeps at most this many buckets; each draws its lowest and highest loss (≤ 2000 points). */
 const MAX_LOSS_BUCKETS = 1000;
@@ -274,13 +275,8 @@ export class TrainingCharts {
 
   private readColors(): ChartColors {
     const fallback = this.darkQuery.matches ? DARK_FALLBACK : LIGHT_FALLBACK;
-    // Resolved through a probe's `color`, since a custom property may hold light-dark(…), which canvas can't take.
     const probe = this.lossHost.appendChild(document.createElement('span'));
-    const read = (name: string, otherwise: string): string => {
-      probe.style.color = otherwise;
-      probe.style.color = `var(${name}, ${otherwise})`;
-      return getComputedStyle(probe).color || otherwise;
-    };
+    const read = (name: string, otherwise: string): string => resolveColor(probe, `var(${name}, ${otherwise})`, otherwise);
     const colors = {
       loss: read('--chart-loss', fallback.loss),
       smooth: read('--chart-smooth', fallback.smooth),

@@ -2,6 +2,7 @@
 // negative, neutral for zero, orange-red for positive. Each tile is scaled to its own largest |weight|, as
 // units differ a lot in overall size and one shared scale would leave most of them blank.
 import type { HiddenWeights } from '../worker/protocol';
+import { element, resolveColor } from './dom';
 
 /** More tiles than this add little and cost layout; the rest are left out (and the note says so). */
 const MAX_TILES = 100;
@@ -11,9 +12,15 @@ const MAP_STEPS = 256;
 type Rgb = readonly [number, number, number];
 interface Palette { negative: Rgb; neutral: Rgb; positive: Rgb }
 
-// Neutral is the page's own background tone, so zero weights recede in either theme.
+// The palette is the stylesheet's (--tiles-negative, --tiles-neutral, --tiles-positive in views.css), so it
+// follows the theme the element is in; these are its light values, for a stylesheet that lacks them.
 const LIGHT: Palette = { negative: [33, 102, 172], neutral: [247, 247, 247], positive: [214, 72, 28] };
-const DARK: Palette = { negative: [96, 165, 250], neutral: [28, 30, 34], positive: [251, 146, 60] };
+
+/** "rgb(r, g, b)" or "rgba(r, g, b, a)" as [r, g, b]; `otherwise` for anything else. */
+function parseRgb(color: string, otherwise: Rgb): Rgb {
+  const channels = color.match(/^rgba?\(\s*([\d.]+)[\s,]+([\d.]+)[\s,]+([\d.]+)/);
+  return channels ? [Number(channels[1]), Number(channels[2]), Number(channels[3])] : otherwise;
+}
 
 export class WeightTiles {
   private readonly note: HTMLElement;
@@ -22,8 +29,11 @@ export class WeightTiles {
   private readonly legend: HTMLElement;
   private readonly canvases: HTMLCanvasElement[] = [];
   private readonly darkQuery = matchMedia('(prefers-color-scheme: dark)');
-  /** MAP_STEPS × RGBA */
+  /** a hidden element in the tiles' place, whose computed colour resolves the palette */
+  private readonly probe = element('span', 'weight-tiles-probe');
+  /** MAP_STEPS × RGBA, for `palette` */
   private readonly colorMap = new Uint8ClampedArray(MAP_STEPS * 4);
+  private palette: Palette | null = null;
   private image: ImageData | null = null;
   private last: HiddenWeights | null = null;
 
@@ -51,11 +61,11 @@ export class WeightTiles {
     this.legend.append(negative, this.legendScale, positive);
     this.legendScale.append(zero);
     this.legend.hidden = true;
-    host.replaceChildren(this.note, this.grid, this.legend);
+    this.probe.hidden = true;
+    host.replaceChildren(this.note, this.grid, this.legend, this.probe);
 
-    this.applyPalette();
+    // With the theme left to the OS, a switch recolours the tiles at once (show() reads the palette).
     this.darkQuery.addEventListener('change', () => {
-      this.applyPalette();
       if (this.last) this.show(this.last);
     });
   }
@@ -74,6 +84,7 @@ export class WeightTiles {
       return;
     }
 
+    this.updatePalette();
     if (!this.image || this.image.width !== side) this.image = new ImageData(side, side);
     while (this.canvases.length < units) {
       const canvas = document.createElement('canvas');
@@ -125,8 +136,19 @@ export class WeightTiles {
     context?.putImageData(image, 0, 0);
   }
 
-  private applyPalette(): void {
-    const palette = this.darkQuery.matches ? DARK : LIGHT;
+  /** Reads the palette from the stylesheet, where the element is now; rebuilds the colour map if it changed. */
+  private updatePalette(): void {
+    const read = (name: string, otherwise: Rgb): Rgb =>
+      parseRgb(resolveColor(this.probe, `var(${name})`, `rgb(${otherwise.join(' ')})`), otherwise);
+    const palette: Palette = {
+      negative: read('--tiles-negative', LIGHT.negative),
+      neutral: read('--tiles-neutral', LIGHT.neutral),
+      positive: read('--tiles-positive', LIGHT.positive),
+    };
+    const same = (a: Rgb, b: Rgb): boolean => a.every((channel, i) => channel === b[i]);
+    const old = this.palette;
+    if (old && same(old.negative, palette.negative) && same(old.neutral, palette.neutral) && same(old.positive, palette.positive)) return;
+    this.palette = palette;
     const middle = (MAP_STEPS - 1) / 2;
     for (let step = 0; step < MAP_STEPS; step++) {
       const t = (step - middle) / middle; // −1 … 1
@@ -137,8 +159,5 @@ export class WeightTiles {
       }
       this.colorMap[4 * step + 3] = 255;
     }
-    const css = (rgb: Rgb): string => `rgb(${rgb[0]} ${rgb[1]} ${rgb[2]})`;
-    this.legendScale.style.background =
-      `linear-gradient(to right, ${css(palette.negative)}, ${css(palette.neutral)}, ${css(palette.positive)})`;
   }
 }
