@@ -9,6 +9,9 @@ import { resolveColor } from './dom';
 const MAX_LOSS_BUCKETS = 1000;
 /** Weight of the newest batch in the smoothed loss (an exponential moving average). */
 const SMOOTHING_ALPHA = 0.05;
+/** Redraws at most this often. Losses arrive about 25 times a second; drawing each one took CPU from the
+ * training threads on a 2-core machine. */
+const MIN_REDRAW_MILLISECONDS = 100;
 const MIN_CHART_HEIGHT = 160;
 const MAX_CHART_HEIGHT = 240;
 const AXIS_FONT = '12px system-ui, sans-serif';
@@ -153,6 +156,7 @@ export class TrainingCharts {
   private lossDirty = false;
   private accuracyDirty = false;
   private frameRequested = false;
+  private lastDraw = -Infinity;
   /** false while the charts are off screen: data is kept, nothing is drawn */
   private drawing = true;
 
@@ -255,12 +259,18 @@ export class TrainingCharts {
   private requestFrame(): void {
     if (this.frameRequested || !this.drawing) return;
     this.frameRequested = true;
-    requestAnimationFrame(this.drawFrame);
+    const wait = this.lastDraw + MIN_REDRAW_MILLISECONDS - performance.now();
+    if (wait > 0) setTimeout(this.requestDrawFrame, wait);
+    else requestAnimationFrame(this.drawFrame);
   }
 
-  // An arrow property, so requesting a frame allocates no closure.
+  // Arrow properties, so requesting a frame allocates no closure.
+  private readonly requestDrawFrame = (): void => {
+    requestAnimationFrame(this.drawFrame);
+  };
   private readonly drawFrame = (): void => {
     this.frameRequested = false;
+    this.lastDraw = performance.now();
     if (this.lossDirty) {
       this.lossDirty = false;
       this.buckets.fill(this.drawnBatches, this.drawnLosses, this.drawnSmooth);
