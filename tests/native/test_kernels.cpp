@@ -329,7 +329,7 @@ TYPED_TEST(FastKernels, FusedGradientStepEqualsGemmThenStepExactlyAndTheReferenc
   // being a pure speed-up), and the naive reference up to float rounding, on odd sizes and sparse inputs.
   Rng rng(12);
   for (int K : {1, 3, 7, 17, 784}) {
-    for (int M : {1, 7, 64, 65}) {
+    for (int M : {1, 7, 64, 65, 129}) {  // 784×129 inputs: more than one slab of the step's planned rows
       for (int N : {1, 3, 10, 17, 33, 2048}) {
         if (static_cast<long>(K) * M * N > 3'000'000) continue;
         SCOPED_TRACE(::testing::Message() << TypeParam::kName << " fused step K=" << K << " M=" << M << " N=" << N);
@@ -384,7 +384,7 @@ TYPED_TEST(FastKernels, DeferredStepsMatchTheReference) {
   // others catch up what they owe and step, as the reference does, on odd sizes and with threads' splits.
   Rng rng(31);
   for (int K : {1, 5, 17, 130}) {
-    for (int M : {1, 7, 64}) {
+    for (int M : {1, 7, 64, 600}) {  // 130×600 inputs: more than one slab of the step's planned rows
       for (int N : {1, 3, 10, 37, 100}) {
         SCOPED_TRACE(::testing::Message() << TypeParam::kName << " deferred step K=" << K << " M=" << M << " N=" << N);
         const std::vector<uint8_t> zero_column = random_flags(rng, K, 0.5f), needed = random_flags(rng, K, 0.5f);
