@@ -88,30 +88,23 @@ using RowBlockFn = void (*)(const Nonzero* nz, int count, const float* B, size_t
 // Fewer rows than this per thread are not worth waking a thread for.
 constexpr int kMinRowsPerThread = 8;
 
-// Runs items [0, count) of a kernel as run(begin, end, epilogue), on as many threads as give each at least
-// `min_per_thread` items: each thread takes a contiguous run, with its own copy of the epilogue (whose
-// running checks are merged into `out` after).
+// Runs rows [0, rows) of an output as run(begin, end, epilogue): threads write disjoint rows, so each takes
+// a contiguous run of them, with its own copy of the epilogue (whose running checks are merged after).
 template <class Epilogue, class Run>
-void split_items(int count, int min_per_thread, Epilogue& out, Run&& run) {
-  if (thread_count() == 1 || count < min_per_thread * 2) {
-    run(0, count, out);
+void split_rows(int rows, Epilogue& out, Run&& run) {
+  if (thread_count() == 1 || rows < kMinRowsPerThread * 2) {
+    run(0, rows, out);
     return;
   }
   std::vector<Epilogue> parts(thread_count(), out);
-  run_parts([&](int part, int count_of_parts) {
+  run_parts([&](int part, int count) {
     int begin, end;
-    part_range(count, part, count_of_parts, &begin, &end);
+    part_range(rows, part, count, &begin, &end);
     Epilogue local = out;  // on this thread's stack: neighbours in parts[] share a cache line
     run(begin, end, local);
     parts[part] = local;
   });
   for (const Epilogue& part : parts) out.absorb(part);
-}
-
-// Rows [0, rows) of an output, where threads write disjoint rows.
-template <class Epilogue, class Run>
-void split_rows(int rows, Epilogue& out, Run&& run) {
-  split_items(rows, kMinRowsPerThread, out, run);
 }
 
 // C = A·B (+ bias), a panel of A's rows at a time, in blocks of `width` columns (`block`) and one block for
@@ -149,15 +142,17 @@ constexpr long kRowStepCost = 4;
 template <class Step>
 void momentum_step_panels(int K, int M, int N, const float* X, const float* D, Step& out, int width,
                           RowBlockFn<Step> block, RowBlockFn<Step> tail) {
+  struct PlannedRow {
+    bool steps;  // false: its step waits
+    typename Step::RowStep step;
+  };
   thread_local SparseRowPanel gathered;
-  thread_local std::vector<typename Step::RowStep> plans;  // per row of the slab: its step
-  thread_local std::vector<char> planned;                  // per row: 0 if its step waits
-  thread_local std::vector<long> work;                     // per row: the work of the rows up to it
+  thread_local std::vector<PlannedRow> planned;  // per row of the slab
+  thread_local std::vector<long> work;           // per row: the work of the slab's rows up to it
   // The caller's buffers, by name-free reference: inside the lambdas below, the names would be each
   // worker's own (empty) thread_locals instead.
   SparseRowPanel& panel = gathered;
-  auto& row_steps = plans;
-  auto& steps = planned;
+  auto& plans = planned;
   auto& work_through = work;
   const size_t entries_per_row = M > 0 ? static_cast<size_t>(M) : 1;
   const int slab = static_cast<int>(std::min<size_t>(K, std::max<size_t>(1, kStepPanelEntries / entries_per_row)));
@@ -166,19 +161,18 @@ void momentum_step_panels(int K, int M, int N, const float* X, const float* D, S
   for (int first = 0; first < K; first += slab) {
     const int rows = std::min(slab, K - first);
     panel.reserve(rows, M);
-    row_steps.resize(rows);
-    steps.resize(rows);
+    plans.resize(rows);
     work_through.resize(rows);
     run_parts([&](int part, int parts) {
       int begin, end;
       part_range(rows, part, parts, &begin, &end);
       panel.gather_transposed_rows(X, M, K, first, begin, end);
-      for (int r = begin; r < end; ++r) steps[r] = out.plan_row(first + r, panel.row_size(r), &row_steps[r]);
+      for (int r = begin; r < end; ++r) plans[r].steps = out.plan_row(first + r, panel.row_size(r), &plans[r].step);
     });
     auto step_rows = [&](int begin, int end, Step& into) {
       for (int r = begin; r < end; ++r) {
-        if (!steps[r]) continue;
-        into.use_row(row_steps[r]);
+        if (!plans[r].steps) continue;
+        into.use_row(plans[r].step);
         const Nonzero* nz = panel.row(r);
         const int count = panel.row_size(r);
         for (int col = 0; col < whole; col += width) block(nz, count, D, N, nullptr, first + r, col, into);
@@ -190,7 +184,7 @@ void momentum_step_panels(int K, int M, int N, const float* X, const float* D, S
       continue;
     }
     long total = 0;
-    for (int r = 0; r < rows; ++r) work_through[r] = total += steps[r] ? panel.row_size(r) + kRowStepCost : 0;
+    for (int r = 0; r < rows; ++r) work_through[r] = total += plans[r].steps ? panel.row_size(r) + kRowStepCost : 0;
     // A part's rows start where the work through them first passes the part's share of the total.
     auto first_row_of = [&](int part, int parts) {
       const long share = total * part / parts;
