@@ -107,6 +107,15 @@ void split_rows(int rows, Epilogue& out, Run&& run) {
   for (const Epilogue& part : parts) out.absorb(part);
 }
 
+// Where part `part` of `parts` starts when rows [0, rows) are split by their work, given work_through[r], the
+// work of rows 0..r: at the first row whose work through it passes the part's share of the total.
+inline int first_row_by_work(const std::vector<long>& work_through, int rows, int part, int parts) {
+  if (part == 0 || rows == 0) return 0;
+  if (part >= parts) return rows;
+  const long share = work_through[rows - 1] * part / parts;
+  return static_cast<int>(std::upper_bound(work_through.begin(), work_through.begin() + rows, share) - work_through.begin());
+}
+
 // C = A·B (+ bias), a panel of A's rows at a time, in blocks of `width` columns (`block`) and one block for
 // the rest (`tail`). Column blocks run outermost over a panel: the panel's rows reuse each block's slice of B
 // while it is in cache.
@@ -185,15 +194,10 @@ void momentum_step_panels(int K, int M, int N, const float* X, const float* D, S
     }
     long total = 0;
     for (int r = 0; r < rows; ++r) work_through[r] = total += plans[r].steps ? panel.row_size(r) + kRowStepCost : 0;
-    // A part's rows start where the work through them first passes the part's share of the total.
-    auto first_row_of = [&](int part, int parts) {
-      const long share = total * part / parts;
-      return static_cast<int>(std::upper_bound(work_through.begin(), work_through.begin() + rows, share) - work_through.begin());
-    };
     std::vector<Step> parts_out(thread_count(), blank);
     run_parts([&](int part, int parts) {
       Step local = blank;  // on this thread's stack: neighbours in parts_out[] share a cache line
-      step_rows(part == 0 ? 0 : first_row_of(part, parts), part + 1 == parts ? rows : first_row_of(part + 1, parts), local);
+      step_rows(first_row_by_work(work_through, rows, part, parts), first_row_by_work(work_through, rows, part + 1, parts), local);
       parts_out[part] = local;
     });
     for (const Step& part : parts_out) out.absorb(part);
