@@ -213,10 +213,8 @@ TEST(Dataset, FillBatchNormalisesPixelsToUnitRange) {
   EXPECT_EQ(x[1 * 6 + 1], 1.f);
 }
 
-// Images wide enough for the 16-pixels-a-step SIMD fill, with a ragged end (5×7 = 35 pixels): every byte value
-// lands on every lane position, and each pixel is its value times 1/255 exactly, as the scalar fill gives.
-// Some pixels are blank in every image and some in every other one: the used-pixel mask marks a pixel
-// exactly when one of the batch's images has ink there.
+// 5×7 images: each pixel is its value times 1/255 exactly. Some pixels are blank in every image and some in
+// every other one: the used-pixel mask marks a pixel exactly when one of the batch's images has ink there.
 TEST(Dataset, FillScalesEveryPixelOfWideImagesAndMarksTheUsedOnes) {
   RawSet set;
   set.rows = 5;
