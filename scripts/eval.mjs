@@ -4,13 +4,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { loadNodeEngine } from './lib/node-engine.mjs';
 import { DEFAULT_DATA_DIR, readIdxFolder } from './lib/mnist-files.mjs';
-import { UsageError, parseFlags, runCli } from './lib/cli.mjs';
+import { UsageError, engineFlag, parseFlags, runCli } from './lib/cli.mjs';
 
 const USAGE = `usage: npm run eval -- MODEL [flags]
 
   MODEL          a model saved by npm run train -- --save MODEL (or by the web app)
   --data DIR     folder with the four MNIST-format IDX files, gzipped or not (default: MNIST)
-  --engine KIND  simd (default) or scalar
+  --engine KIND  simd (default), scalar, or threads (SIMD on two threads)
   --json         print the result as JSON
   -h, --help     this text`;
 
@@ -38,10 +38,9 @@ async function main(args) {
   const [modelPath] = positionals;
   if (!modelPath) throw new UsageError('which model? give the path of a saved model');
   if (!existsSync(modelPath)) throw new UsageError(`no file ${modelPath}`);
-  if (values.engine !== undefined && !['simd', 'scalar'].includes(values.engine)) throw new UsageError(`--engine must be simd or scalar, not '${values.engine}'`);
   const dataDir = values.data ?? DEFAULT_DATA_DIR;
   const files = readIdxFolder(dataDir);
-  const engine = await loadNodeEngine(values.engine ?? 'simd');
+  const engine = await loadNodeEngine(engineFlag(values));
   engine.loadData('test', files.testImages, files.testLabels);
   let info;
   try {

@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { DEFAULT_MODEL, DEFAULT_OPTIONS } from '../web/src/engine/engine.js';
 import { loadNodeEngine } from './lib/node-engine.mjs';
 import { DEFAULT_DATA_DIR, readIdxFolder } from './lib/mnist-files.mjs';
-import { UsageError, numberFlag, parseFlags, runCli, writeFileAtomic } from './lib/cli.mjs';
+import { UsageError, engineFlag, numberFlag, parseFlags, runCli, writeFileAtomic } from './lib/cli.mjs';
 
 const USAGE = `usage: npm run train -- [flags]
 
@@ -22,7 +22,7 @@ const USAGE = `usage: npm run train -- [flags]
   --test-limit N    test on the first N test images only
   --load FILE       start from a saved model instead of a new one
   --save FILE       save the trained model here (also when interrupted or diverged)
-  --engine KIND     simd (default) or scalar
+  --engine KIND     simd (default), scalar, or threads (SIMD on two threads)
   --json            print one JSON object per epoch instead of text
   -h, --help        this text`;
 
@@ -50,7 +50,6 @@ export function parseTrainFlags(args) {
   const { values } = parseFlags(args, FLAGS);
   if (values.help) return { help: true };
   if (values.loss !== undefined && !(values.loss in LOSSES)) throw new UsageError(`--loss must be l2 or xent, not '${values.loss}'`);
-  if (values.engine !== undefined && !['simd', 'scalar'].includes(values.engine)) throw new UsageError(`--engine must be simd or scalar, not '${values.engine}'`);
   if (values.load !== undefined && !existsSync(values.load)) throw new UsageError(`--load: no file ${values.load}`);
   return {
     epochs: numberFlag(values, 'epochs', 5, { min: 1, max: 1000, integer: true }),
@@ -67,7 +66,7 @@ export function parseTrainFlags(args) {
     testLimit: numberFlag(values, 'test-limit', 0, { min: 1, max: 1e9, integer: true }),
     load: values.load,
     save: values.save,
-    engine: values.engine ?? 'simd',
+    engine: engineFlag(values),
     json: Boolean(values.json),
   };
 }
@@ -91,7 +90,7 @@ async function main(args) {
   engine.setOptions(flags.options);
   if (!flags.json) {
     console.log(`scratchnet: ${model.sizes.join('-')} ${model.output}, ${model.parameters.toLocaleString('en-US')} parameters, ` +
-      `${engine.backend} engine; ${train.count} training / ${test.count} test images from ${flags.data}`);
+      `${engine.backend} engine${flags.engine === 'simd-threads' ? ' on two threads' : ''}; ${train.count} training / ${test.count} test images from ${flags.data}`);
     console.log(`batch ${flags.options.batchSize}, learning rate ${flags.options.learningRate}, momentum ${flags.options.momentum}, seed ${flags.seed}`);
   }
 

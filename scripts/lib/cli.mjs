@@ -29,6 +29,16 @@ export function numberFlag(values, name, fallback, { min = -Infinity, max = Infi
 }
 
 /** Runs a CLI's main(), printing usage errors with the usage text and exiting non-zero on any error. */
+/** The builds the --engine flag names: threads is the SIMD build on a pool of two threads (Node's pthread build). */
+const ENGINES = Object.freeze({ simd: 'simd', scalar: 'scalar', threads: 'simd-threads' });
+
+/** The engine flavour an --engine flag names (simd when absent); a UsageError for any other name. */
+export function engineFlag(values) {
+  const name = values.engine ?? 'simd';
+  if (!Object.hasOwn(ENGINES, name)) throw new UsageError(`--engine must be simd, scalar or threads, not '${name}'`);
+  return ENGINES[name];
+}
+
 export async function runCli(main, usage) {
   try {
     process.exitCode = (await main(process.argv.slice(2))) ?? 0;

@@ -56,6 +56,26 @@ test('train --json and --data on a folder of uncompressed IDX files, --load cont
   assert.ok(JSON.parse(second.out.split('\n')[0]).testAccuracy >= line.testAccuracy - 0.02, 'continues from the loaded weights');
 });
 
+test('train and eval --engine threads: the two-thread build trains and scores as the one-thread build does, to the bit', () => {
+  const args = ['--epochs', '1', '--limit', '2000', '--test-limit', '500', '--hidden', '64', '--json'];
+  const runs = {};
+  for (const engine of ['simd', 'threads']) {
+    const model = join(work, `${engine}.bin`);
+    const result = run('train.mjs', [...args, '--engine', engine, '--save', model]);
+    assert.equal(result.code, 0, result.err);
+    const { trainLoss, trainAccuracy, testLoss, testAccuracy } = JSON.parse(result.out.split('\n')[0]);
+    const evaluation = run('eval.mjs', [model, '--engine', engine, '--json']);
+    assert.equal(evaluation.code, 0, evaluation.err);
+    const { model: path, ...scores } = JSON.parse(evaluation.out);
+    assert.equal(path, model);
+    runs[engine] = { trainLoss, trainAccuracy, testLoss, testAccuracy, model: readFileSync(model), scores };
+  }
+  assert.deepEqual(runs.threads, runs.simd);
+  assert.ok(runs.simd.testAccuracy > 0.5);
+  assert.match(run('train.mjs', ['--epochs', '1', '--limit', '500', '--test-limit', '100', '--hidden', '16', '--engine', 'threads']).out,
+    /wasm-simd128 engine on two threads/);
+});
+
 test('bad flags and bad files get a message and a non-zero exit', () => {
   const usage = [
     [['--epochs', '0'], /--epochs must be a whole number from 1/],
