@@ -6,6 +6,7 @@ import {
   LIMITS,
   SETTING_NAMES,
   formatSetting,
+  outputFromLossName,
   parseSettings,
   settingsFromQuery,
   type SettingName,
@@ -132,6 +133,13 @@ describe('settingsFromQuery', () => {
     expect(settingsFromQuery(new URLSearchParams('learningRate=2&batchSize=8&output=sigmoid-l2&trainLimit=500&loss=l2'))).toEqual({
       learningRate: '2', batchSize: '8', output: 'sigmoid-l2', trainLimit: '500',
     });
+  });
+
+  it('takes the loss shorthands under either name, as the embed\'s attributes do', () => {
+    expect(settingsFromQuery(new URLSearchParams('output=xent'))).toEqual({ output: 'softmax-xent' });
+    expect(outputFromLossName('l2')).toBe('sigmoid-l2');
+    expect(outputFromLossName('softmax-xent')).toBe('softmax-xent');
+    expect(outputFromLossName('hinge')).toBe('hinge'); // refused later, by parseSettings
   });
 
   it('ignores unknown parameters', () => {

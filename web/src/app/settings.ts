@@ -94,6 +94,12 @@ export function parseSettings(raw: Partial<Record<SettingName, string>>): ParseR
   return Object.keys(errors).length ? { ok: false, errors, settings } : { ok: true, settings };
 }
 
+/** The output setting a loss name gives: the short l2 and xent, or the output's own name (validated later). */
+export function outputFromLossName(name: string): string {
+  const outputs: Record<string, string> = { l2: 'sigmoid-l2', xent: 'softmax-xent' };
+  return Object.hasOwn(outputs, name) ? outputs[name] : name;
+}
+
 /** The settings given in a URL's query (?hidden=512,256&lr=0.5&epochs=1 ...): short and long names both work. */
 export function settingsFromQuery(query: URLSearchParams): Partial<Record<SettingName, string>> {
   const aliases: Record<string, SettingName> = {
@@ -105,8 +111,7 @@ export function settingsFromQuery(query: URLSearchParams): Partial<Record<Settin
   for (const [key, value] of query) {
     if (!Object.hasOwn(aliases, key)) continue;
     const name = aliases[key];
-    const lossNames: Record<string, string> = { l2: 'sigmoid-l2', xent: 'softmax-xent' };
-    raw[name] = key === 'loss' && Object.hasOwn(lossNames, value) ? lossNames[value] : value;
+    raw[name] = name === 'output' ? outputFromLossName(value) : value;
   }
   return raw;
 }

@@ -1,5 +1,5 @@
 // Reading <scratchnet-trainer>'s attributes: every bad value falls back to its default with a console warning.
-import type { SettingName } from '../app/settings';
+import { outputFromLossName, type SettingName } from '../app/settings';
 import { PANELS, type Panel } from '../app/template';
 import type { EngineChoice } from '../worker/protocol';
 
@@ -10,8 +10,6 @@ export const SETTING_ATTRIBUTES: Readonly<Record<string, SettingName>> = {
   hidden: 'hidden', 'learning-rate': 'learningRate', lr: 'learningRate', momentum: 'momentum', batch: 'batchSize',
   'batch-size': 'batchSize', epochs: 'epochs', loss: 'output', seed: 'seed', images: 'trainLimit',
 };
-
-const LOSS_NAMES: Readonly<Record<string, string>> = { l2: 'sigmoid-l2', xent: 'softmax-xent', 'sigmoid-l2': 'sigmoid-l2', 'softmax-xent': 'softmax-xent' };
 
 export interface EmbedConfig {
   panels: Set<Panel>;
@@ -59,7 +57,7 @@ export function readAttributes(element: Element, scriptUrl: string): EmbedConfig
   for (const [attribute, name] of Object.entries(SETTING_ATTRIBUTES)) {
     const value = element.getAttribute(attribute);
     if (value === null) continue;
-    settings[name] = name === 'output' ? LOSS_NAMES[value] ?? value : value;
+    settings[name] = name === 'output' ? outputFromLossName(value) : value;
   }
   const defaultData = new URL('./data/mnist/', scriptUrl).href;
   let dataUrl = defaultData;
