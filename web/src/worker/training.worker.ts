@@ -24,7 +24,7 @@ const REFRESH_MILLISECONDS = 1000; // predictions and weights, while training
 
 /**
  * Resolves after the events already queued (Comlink's calls) have run. Not setTimeout(0): chained timers are
- * clamped to 4 ms, which left the threads idle for a tenth of every 40 ms chunk.
+ * clamped to 4 ms, which left the engine idle for 4 ms after every 40 ms stretch of training.
  */
 const yieldChannel = new MessageChannel();
 const yieldWaiters: (() => void)[] = [];
