@@ -4,6 +4,7 @@
 // kernels extend them with 4-wide versions.
 #pragma once
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <vector>
 
@@ -107,15 +108,6 @@ void split_rows(int rows, Epilogue& out, Run&& run) {
   for (const Epilogue& part : parts) out.absorb(part);
 }
 
-// Where part `part` of `parts` starts when rows [0, rows) are split by their work, given work_through[r], the
-// work of rows 0..r: at the first row whose work through it passes the part's share of the total.
-inline int first_row_by_work(const std::vector<long>& work_through, int rows, int part, int parts) {
-  if (part == 0 || rows == 0) return 0;
-  if (part >= parts) return rows;
-  const long share = work_through[rows - 1] * part / parts;
-  return static_cast<int>(std::upper_bound(work_through.begin(), work_through.begin() + rows, share) - work_through.begin());
-}
-
 // C = A·B (+ bias), a panel of A's rows at a time, in blocks of `width` columns (`block`) and one block for
 // the rest (`tail`). Column blocks run outermost over a panel: the panel's rows reuse each block's slice of B
 // while it is in cache.
@@ -138,16 +130,16 @@ void gemm_panels(int M, int K, int N, const float* A, const float* B, const floa
 
 // Rows of W planned at once by the fused step below: its gathered panel stays within 512 KB.
 constexpr size_t kStepPanelEntries = size_t{1} << 16;
-// What stepping a row costs beyond its gradient's products, in non-zero inputs' worth: per 4 columns, a
-// non-zero is a load, a multiply and an add; the step reads and writes v and w around 5 more operations.
-constexpr long kRowStepCost = 4;
+// Rows of W a thread takes at a time in the fused step below.
+constexpr int kStepRowsPerClaim = 16;
 
 // The fused step on W[K×N] (MomentumStep) of the gradient G = Xᵀ·D, for X[M×K] and D[M×N], a slab of W's rows
 // at a time, in two phases: each thread gathers the non-zero inputs of a share of the rows and plans their
-// steps (whether each waits, and its coefficients); then each thread steps a run of rows whose work, known
-// now, is its share: an even split of the rows left the lower half of MNIST's first-layer rows 10% more work.
-// (Splitting columns instead balanced the work too, but broke each thread's sweep of W and V into 4 KB
-// pieces and measured 5% slower.) Every element sums as it would on one thread.
+// steps (whether each waits, and its coefficients); then the threads step the planned rows, taking the next
+// kStepRowsPerClaim rows whenever they are free. Rows differ in work (their non-zeros, whether they wait) and
+// the two threads in speed from call to call: the main thread waited 150 µs a training batch for the other
+// when each took a fixed share of the rows, 100 µs taking them as they came. Every element sums as it would
+// on one thread, whichever thread steps its row.
 template <class Step>
 void momentum_step_panels(int K, int M, int N, const float* X, const float* D, Step& out, int width,
                           RowBlockFn<Step> block, RowBlockFn<Step> tail) {
@@ -157,12 +149,10 @@ void momentum_step_panels(int K, int M, int N, const float* X, const float* D, S
   };
   thread_local SparseRowPanel gathered;
   thread_local std::vector<PlannedRow> planned;  // per row of the slab
-  thread_local std::vector<long> work;           // per row: the work of the slab's rows up to it
   // The caller's buffers, by name-free reference: inside the lambdas below, the names would be each
   // worker's own (empty) thread_locals instead.
   SparseRowPanel& panel = gathered;
   auto& plans = planned;
-  auto& work_through = work;
   const size_t entries_per_row = M > 0 ? static_cast<size_t>(M) : 1;
   const int slab = static_cast<int>(std::min<size_t>(K, std::max<size_t>(1, kStepPanelEntries / entries_per_row)));
   const int whole = N - N % width;
@@ -171,7 +161,6 @@ void momentum_step_panels(int K, int M, int N, const float* X, const float* D, S
     const int rows = std::min(slab, K - first);
     panel.reserve(rows, M);
     plans.resize(rows);
-    work_through.resize(rows);
     run_parts([&](int part, int parts) {
       int begin, end;
       part_range(rows, part, parts, &begin, &end);
@@ -192,12 +181,12 @@ void momentum_step_panels(int K, int M, int N, const float* X, const float* D, S
       step_rows(0, rows, out);
       continue;
     }
-    long total = 0;
-    for (int r = 0; r < rows; ++r) work_through[r] = total += plans[r].steps ? panel.row_size(r) + kRowStepCost : 0;
+    std::atomic<int> next_row{0};
     std::vector<Step> parts_out(thread_count(), blank);
-    run_parts([&](int part, int parts) {
+    run_parts([&](int part, int) {
       Step local = blank;  // on this thread's stack: neighbours in parts_out[] share a cache line
-      step_rows(first_row_by_work(work_through, rows, part, parts), first_row_by_work(work_through, rows, part + 1, parts), local);
+      for (int begin; (begin = next_row.fetch_add(kStepRowsPerClaim, std::memory_order_relaxed)) < rows;)
+        step_rows(begin, std::min(rows, begin + kStepRowsPerClaim), local);
       parts_out[part] = local;
     });
     for (const Step& part : parts_out) out.absorb(part);

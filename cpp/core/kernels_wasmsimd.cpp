@@ -3,9 +3,11 @@
 #if defined(__wasm_simd128__)
 #include <wasm_simd128.h>
 
+#include <algorithm>
 #include <array>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "kernels.h"
 #include "gemm_driver.h"
@@ -193,6 +195,15 @@ void with_narrow_shape(int n, Body&& body) {
 // Rows of B per chunk in the gemm below (64 rows of 2,048 floats: 512 KB, which stays in L2 while every row of
 // the panel uses it). Measured on MNIST's first layer: 64 beat 16, 32, 48, 128, 256 and no chunks (1024).
 constexpr int kRowsOfBPerChunk = 64;
+
+// Where part `part` of `parts` starts when rows [0, rows) are split by their work, given work_through[r], the
+// work of rows 0..r: at the first row whose work through it passes the part's share of the total.
+inline int first_row_by_work(const std::vector<long>& work_through, int rows, int part, int parts) {
+  if (part == 0 || rows == 0) return 0;
+  if (part >= parts) return rows;
+  const long share = work_through[rows - 1] * part / parts;
+  return static_cast<int>(std::upper_bound(work_through.begin(), work_through.begin() + rows, share) - work_through.begin());
+}
 
 // A row's pass over C beyond its non-zeros, in non-zeros' worth: its partial sums loaded and stored in each of
 // the ten or so chunks it has ink in, each about as much work as a non-zero.
