@@ -25,3 +25,26 @@ for (const batchSize of [64, 200]) {
     assert.ok(single.losses.at(-1) < single.losses[0], 'and it learns');
   });
 }
+
+// Odd shapes: a batch of one, tails of column blocks, two hidden layers with softmax, no hidden layer, and a batch
+// of 1,000 (slabs of 65 planned rows): each trains, scores and saves the same bits on one thread and on two.
+test('the threaded build gives bit-identical results on odd network shapes and batch sizes', async () => {
+  const shapes = [
+    { sizes: [784, 16, 10], batch: 1 }, { sizes: [784, 33, 10], batch: 7 },
+    { sizes: [784, 100, 50, 10], batch: 33, output: 'softmax-xent' }, { sizes: [784, 10], batch: 17 },
+    { sizes: [784, 512, 10], batch: 1000 },
+  ];
+  for (const shape of shapes) {
+    const results = [];
+    for (const flavor of ['simd', 'simd-threads']) {
+      const engine = await engineWithMnist(flavor, { trainLimit: 3000, testLimit: 300 });
+      engine.createModel({ sizes: shape.sizes, seed: 3, ...(shape.output && { output: shape.output }) });
+      engine.setOptions({ batchSize: shape.batch, learningRate: 0.1, momentum: 0.9 });
+      const losses = [];
+      for (let i = 0; i < 4; i++) losses.push(...engine.train(shape.batch >= 1000 ? 2 : 9).batchLosses);
+      results.push({ losses, model: engine.saveModel(), evaluation: engine.evaluate('test') });
+      engine.dispose();
+    }
+    assert.deepEqual(results[1], results[0], JSON.stringify(shape));
+  }
+});
