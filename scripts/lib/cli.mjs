@@ -28,7 +28,6 @@ export function numberFlag(values, name, fallback, { min = -Infinity, max = Infi
   return value;
 }
 
-/** Runs a CLI's main(), printing usage errors with the usage text and exiting non-zero on any error. */
 /** The builds the --engine flag names: threads is the SIMD build on a pool of two threads (Node's pthread build). */
 const ENGINES = Object.freeze({ simd: 'simd', scalar: 'scalar', threads: 'simd-threads' });
 
@@ -39,6 +38,7 @@ export function engineFlag(values) {
   return ENGINES[name];
 }
 
+/** Runs a CLI's main(), printing usage errors with the usage text and exiting non-zero on any error. */
 export async function runCli(main, usage) {
   try {
     process.exitCode = (await main(process.argv.slice(2))) ?? 0;

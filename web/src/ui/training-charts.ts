@@ -1,6 +1,6 @@
 // Learning curves: training loss per batch and accuracy per epoch, drawn with uPlot.
-// Training events arrive 10-30 times a second, so data is collected as it comes and drawn at most once per
-// animation frame, and the loss curve is kept to a bounded number of points however long the run is.
+// Training events arrive 10-30 times a second, so data is collected as it comes and drawn at most ten times a
+// second, and the loss curve is kept to a bounded number of points however long the run is.
 import uPlot from 'uplot';
 import type { EpochReport } from '../worker/protocol';
 import { resolveColor } from './dom';
