@@ -185,18 +185,18 @@ TYPED_TEST(FastKernels, GemmIsExactOnSmallIntegers) { check_gemm_grid<TypeParam>
 
 TYPED_TEST(FastKernels, GemmOfAllZeroAIsTheBias) {
   for (int N : {33, 2048}) {  // a B that fits in cache, and one read in chunks of rows
-  SCOPED_TRACE(::testing::Message() << "N=" << N);
-  const int M = 5, K = 784;
-  Rng rng(1);
-  const std::vector<float> A(static_cast<size_t>(M) * K, 0.f);
-  const std::vector<float> B = random_floats(rng, static_cast<size_t>(K) * N, -1.f, 1.f);
-  const std::vector<float> bias = random_floats(rng, N, -1.f, 1.f);
-  std::vector<float> C(static_cast<size_t>(M) * N, std::numeric_limits<float>::quiet_NaN());
-  TypeParam::gemm(M, K, N, A.data(), B.data(), bias.data(), C.data());
-  for (int m = 0; m < M; ++m)
-    for (int n = 0; n < N; ++n) ASSERT_EQ(C[static_cast<size_t>(m) * N + n], bias[n]) << m << "," << n;
-  TypeParam::gemm(M, K, N, A.data(), B.data(), nullptr, C.data());
-  for (float c : C) ASSERT_EQ(c, 0.f);
+    SCOPED_TRACE(::testing::Message() << "N=" << N);
+    const int M = 5, K = 784;
+    Rng rng(1);
+    const std::vector<float> A(static_cast<size_t>(M) * K, 0.f);
+    const std::vector<float> B = random_floats(rng, static_cast<size_t>(K) * N, -1.f, 1.f);
+    const std::vector<float> bias = random_floats(rng, N, -1.f, 1.f);
+    std::vector<float> C(static_cast<size_t>(M) * N, std::numeric_limits<float>::quiet_NaN());
+    TypeParam::gemm(M, K, N, A.data(), B.data(), bias.data(), C.data());
+    for (int m = 0; m < M; ++m)
+      for (int n = 0; n < N; ++n) ASSERT_EQ(C[static_cast<size_t>(m) * N + n], bias[n]) << m << "," << n;
+    TypeParam::gemm(M, K, N, A.data(), B.data(), nullptr, C.data());
+    for (float c : C) ASSERT_EQ(c, 0.f);
   }
 }
 
@@ -381,7 +381,7 @@ std::vector<uint8_t> random_flags(Rng& rng, int n, float share) {
 
 TYPED_TEST(FastKernels, DeferredStepsMatchTheReference) {
   // Rows with zero input and not needed next wait (W and V untouched to the bit, their count goes up); the
-  // others catch up what they owe and step, as the reference does, on odd sizes and with threads' splits.
+  // others catch up what they owe and step, as the reference does, on odd sizes.
   Rng rng(31);
   for (int K : {1, 5, 17, 130}) {
     for (int M : {1, 7, 64, 600}) {  // 130×600 inputs: more than one slab of the step's planned rows

