@@ -10,10 +10,7 @@ void relu_forward(size_t n, const float* x, float* y) {
 }
 
 void relu_backward(size_t n, const float* y, const float* dy, float* dx) {
-  for (size_t i = 0; i < n; ++i) {
-    const float gradient = dy[i];  // read unconditionally: a conditional load keeps the loop from vectorising
-    dx[i] = y[i] > 0.f ? gradient : 0.f;
-  }
+  for (size_t i = 0; i < n; ++i) dx[i] = y[i] > 0.f ? dy[i] : 0.f;
 }
 
 void sigmoid_forward(size_t n, const float* x, float* y) {

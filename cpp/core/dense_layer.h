@@ -12,12 +12,12 @@ namespace scratchnet {
 
 struct DenseLayer {
   int in = 0, out = 0;
-  FloatBuffer weights, bias;                  // [in×out], [out]
+  FloatBuffer weights, bias;                   // [in×out], [out]
   // Training state, allocated when first needed: a model only used for inference does not carry it, and
   // training (backward_and_step) never needs weight_grad.
   FloatBuffer weight_grad, bias_grad;          // dL/dW, dL/db of the last backward pass
   FloatBuffer weight_velocity, bias_velocity;  // momentum buffers
-  std::vector<uint32_t> deferred_steps;               // per input: momentum steps its row of W still owes
+  std::vector<uint32_t> deferred_steps;        // per input: momentum steps its row of W still owes
 
   DenseLayer(int in_size, int out_size);
   size_t parameter_count() const { return weights.size() + bias.size(); }

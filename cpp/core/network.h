@@ -94,8 +94,8 @@ class Network {
   int forward_batch_ = 0, training_batch_ = 0;  // the batch sizes the workspaces hold
   const float* layer_input(size_t l) const { return l == 0 ? input_ : activations_[l].data(); }
 
-  const float* input_ = nullptr;                 // the batch given to the last forward(), [B×input]
-  std::vector<FloatBuffer> activations_;         // [layer + 1][B×size]: (unused), hidden outputs, probabilities
+  const float* input_ = nullptr;          // the batch given to the last forward(), [B×input]
+  std::vector<FloatBuffer> activations_;  // [layer + 1][B×size]: (unused), hidden outputs, probabilities
   FloatBuffer logits_;                    // [B×output] before the output activation
   FloatBuffer grad_a_, grad_b_;           // [B×max size]: dL/d(layer output), ping-pong
   FloatBuffer scratch_;                   // transposes

@@ -89,7 +89,7 @@ export type TrainingEvent =
 
 /** The worker's API, as the page sees it through Comlink (every method returns a Promise there). */
 export interface TrainerApi {
-  /** Loads the SIMD or scalar engine, then fetches (or reads from cache) and checks MNIST. */
+  /** Loads the engine the choice names (EngineChoice), then fetches (or reads from cache) and checks MNIST. */
   init(options: { engine: EngineChoice; dataUrl: string }, onProgress: (progress: DataProgress) => void): Promise<DataInfo>;
   /** Receives every TrainingEvent. */
   subscribe(listener: (event: TrainingEvent) => void): void;
