@@ -83,7 +83,7 @@ struct MomentumStep {
 // Columns [col, col + width) of C's row `row`, over that row's non-zeros; `start` holds the initial values
 // (the bias, or null for zeros), indexed by column.
 template <class Epilogue>
-using RowBlockFn = void (*)(const Nonzero* nz, int count, const float* B, size_t N, const float* start, int row, int col,
+using RowBlockFn = void (*)(const Nonzero* nz, int count, const float* B, const float* start, int row, int col,
                             Epilogue& out);
 
 // Fewer rows than this per thread are not worth waking a thread for.
@@ -119,11 +119,11 @@ void gemm_panels(int M, int K, int N, const float* A, const float* B, const floa
     thread_local SparseRowPanel panel;
     for (int first = row_begin; first < row_end; first += kGemmPanelRows) {
       const int rows = row_end - first < kGemmPanelRows ? row_end - first : kGemmPanelRows;
-      panel.gather(A, K, first, rows);
+      panel.gather(A, K, N, first, rows);
       for (int col = 0; col < whole; col += width)
-        for (int r = 0; r < rows; ++r) block(panel.row(r), panel.row_size(r), B, N, bias, first + r, col, into);
+        for (int r = 0; r < rows; ++r) block(panel.row(r), panel.row_size(r), B, bias, first + r, col, into);
       if (whole < N)
-        for (int r = 0; r < rows; ++r) tail(panel.row(r), panel.row_size(r), B, N, bias, first + r, whole, into);
+        for (int r = 0; r < rows; ++r) tail(panel.row(r), panel.row_size(r), B, bias, first + r, whole, into);
     }
   });
 }
@@ -164,7 +164,7 @@ void momentum_step_panels(int K, int M, int N, const float* X, const float* D, S
     run_parts([&](int part, int parts) {
       int begin, end;
       part_range(rows, part, parts, &begin, &end);
-      panel.gather_transposed_rows(X, M, K, first, begin, end);
+      panel.gather_transposed_rows(X, M, K, N, first, begin, end);
       for (int r = begin; r < end; ++r) plans[r].steps = out.plan_row(first + r, panel.row_size(r), &plans[r].step);
     });
     auto step_rows = [&](int begin, int end, Step& into) {
@@ -173,8 +173,8 @@ void momentum_step_panels(int K, int M, int N, const float* X, const float* D, S
         into.use_row(plans[r].step);
         const Nonzero* nz = panel.row(r);
         const int count = panel.row_size(r);
-        for (int col = 0; col < whole; col += width) block(nz, count, D, N, nullptr, first + r, col, into);
-        if (whole < N) tail(nz, count, D, N, nullptr, first + r, whole, into);
+        for (int col = 0; col < whole; col += width) block(nz, count, D, nullptr, first + r, col, into);
+        if (whole < N) tail(nz, count, D, nullptr, first + r, whole, into);
       }
     };
     if (thread_count() == 1 || rows < kMinRowsPerThread * 2) {

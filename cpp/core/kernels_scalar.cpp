@@ -14,12 +14,12 @@ namespace {
 
 // Columns [col, col + Width) of one row of C, in one pass over the row's non-zeros.
 template <int Width, class Epilogue>
-void row_block(const Nonzero* nz, int count, const float* B, size_t N, const float* bias, int row, int col, Epilogue& out) {
+void row_block(const Nonzero* nz, int count, const float* B, const float* bias, int row, int col, Epilogue& out) {
   float acc[Width > 0 ? Width : 1];
   for (int j = 0; j < Width; ++j) acc[j] = bias ? bias[col + j] : 0.f;
   for (int t = 0; t < count; ++t) {
     const float x = nz[t].value;
-    const float* b = B + static_cast<size_t>(nz[t].index) * N + col;
+    const float* b = B + nz[t].offset + col;
     for (int j = 0; j < Width; ++j) acc[j] += x * b[j];
   }
   for (int j = 0; j < Width; ++j) out.scalar(row, col + j, acc[j]);

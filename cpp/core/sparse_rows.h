@@ -1,4 +1,4 @@
-// Rows of A as (column, value) lists of their non-zero entries, gathered a panel of rows at a time,
+// Rows of A as (offset, value) lists of their non-zero entries, gathered a panel of rows at a time,
 // so that the fast gemm kernels touch only the rows of B that a non-zero entry selects.
 #pragma once
 #include <cstddef>
@@ -6,8 +6,11 @@
 
 namespace scratchnet {
 
+// A non-zero entry of A's column k, which selects row k of B[K×N]: `offset` is that row's start, k·N, so that
+// the kernels' inner loop finds it with one add (a multiply by a runtime N there cost the forward 6-9%). It fits an
+// int: k·N lies within B, a layer's weights (at most 24M floats) or a batch's activations (at most 4096 × 16384).
 struct Nonzero {
-  int index;
+  int offset;
   float value;
 };
 
@@ -24,13 +27,13 @@ class SparseRowPanel {
     sizes_.resize(rows);
   }
 
-  // Gathers rows [first, first + rows) of A[·×K].
-  void gather(const float* A, int K, int first, int rows) {
+  // Gathers rows [first, first + rows) of A[·×K], for a product with B[K×N] (an entry's offset is k·N).
+  void gather(const float* A, int K, int N, int first, int rows) {
     reserve(rows, K);
-    gather_rows(A, K, first, 0, rows);
+    gather_rows(A, K, N, first, 0, rows);
   }
   // Panel rows [begin, end) of a reserved panel from A's rows first + begin, ….
-  void gather_rows(const float* A, int K, int first, int begin, int end) {
+  void gather_rows(const float* A, int K, int N, int first, int begin, int end) {
     for (int r = begin; r < end; ++r) {
       const float* row = A + static_cast<size_t>(first + r) * K;
       Nonzero* out = entries_.data() + static_cast<size_t>(r) * width_;
@@ -38,7 +41,7 @@ class SparseRowPanel {
       // Branch-free: every entry is written, and only a non-zero one is kept. Half of ReLU outputs are zero
       // in no predictable pattern, so a branch here would be mispredicted about half the time.
       for (int k = 0; k < K; ++k) {
-        out[count] = Nonzero{k, row[k]};
+        out[count] = Nonzero{k * N, row[k]};
         count += row[k] != 0.f;
       }
       sizes_[r] = count;
@@ -46,18 +49,18 @@ class SparseRowPanel {
   }
 
   // Gathers rows [first, first + rows) of A = Xᵀ for X[M×K] (so A's row r is X's column first + r),
-  // reading X row by row rather than transposing it first.
-  void gather_transposed(const float* X, int M, int K, int first, int rows) {
+  // reading X row by row rather than transposing it first; for a product with B[M×N].
+  void gather_transposed(const float* X, int M, int K, int N, int first, int rows) {
     reserve(rows, M);
-    gather_transposed_rows(X, M, K, first, 0, rows);
+    gather_transposed_rows(X, M, K, N, first, 0, rows);
   }
   // Panel rows [begin, end) of a reserved panel from Xᵀ's rows first + begin, ….
-  void gather_transposed_rows(const float* X, int M, int K, int first, int begin, int end) {
+  void gather_transposed_rows(const float* X, int M, int K, int N, int first, int begin, int end) {
     for (int r = begin; r < end; ++r) sizes_[r] = 0;
     for (int m = 0; m < M; ++m) {
       const float* x = X + static_cast<size_t>(m) * K + first;
       for (int r = begin; r < end; ++r) {
-        entries_[static_cast<size_t>(r) * width_ + sizes_[r]] = Nonzero{m, x[r]};
+        entries_[static_cast<size_t>(r) * width_ + sizes_[r]] = Nonzero{m * N, x[r]};
         sizes_[r] += x[r] != 0.f;
       }
     }

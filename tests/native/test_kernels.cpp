@@ -534,16 +534,17 @@ TEST(Kernels, SparseRowPanelGathersNonZerosInOrder) {
                                 0, 0, 0, 0, 0,   // row 1: all zero
                                 3, 0, 0, 0, 4};  // row 2
   SparseRowPanel panel;
-  panel.gather(A.data(), K, 0, 3);
+  const int N = 7;  // the row length of the B these entries select rows of
+  panel.gather(A.data(), K, N, 0, 3);
   ASSERT_EQ(panel.row_size(0), 2);
-  EXPECT_EQ(panel.row(0)[0].index, 1);
+  EXPECT_EQ(panel.row(0)[0].offset, 1 * N);
   EXPECT_EQ(panel.row(0)[1].value, 2.f);
   EXPECT_EQ(panel.row_size(1), 0);
   ASSERT_EQ(panel.row_size(2), 2);
-  EXPECT_EQ(panel.row(2)[0].index, 0);
-  EXPECT_EQ(panel.row(2)[1].index, 4);
+  EXPECT_EQ(panel.row(2)[0].offset, 0);
+  EXPECT_EQ(panel.row(2)[1].offset, 4 * N);
   // A later gather of fewer rows starting elsewhere sees only those rows.
-  panel.gather(A.data(), K, 2, 1);
+  panel.gather(A.data(), K, N, 2, 1);
   ASSERT_EQ(panel.row_size(0), 2);
   EXPECT_EQ(panel.row(0)[1].value, 4.f);
 }
