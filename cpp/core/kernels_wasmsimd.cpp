@@ -30,6 +30,14 @@ struct StoreCSimd : StoreC {
   void absorb(const StoreCSimd&) {}
 };
 
+// Partial sums, stored as they are (StoreCSimd would test for its ReLU and mask at every vector).
+struct StorePartialSums {
+  float* C;
+  size_t N;
+  void vector(int row, int col, v128_t sum) { wasm_v128_store(C + row * N + col, sum); }
+  void scalar(int row, int col, float sum) { C[row * N + col] = sum; }
+};
+
 struct MomentumStepSimd : MomentumStep {
   v128_t lr_v, decay_v, catch_up_v, check_v = wasm_f32x4_splat(0.f);
   MomentumStepSimd(float* w, float* v, size_t n, float rate, float mu, const DeferredSteps* deferred = nullptr)
@@ -209,7 +217,11 @@ void gemm_chunked(int M, int K, int N, const float* A, const float* B, const flo
   SparseRowPanel& panel = gathered;
   float* C = final_out.C;
   const int whole = N - N % 32;
-  const auto tail = kTailBlocks<StoreCSimd>[N % 32];
+  // Columns [0, N) of C's row `row` from `count` non-zeros, to an epilogue.
+  auto sweep_row = [&](const Nonzero* nz, int count, const float* start, int row, auto& to) {
+    for (int col = 0; col < whole; col += 32) row_block<8, 0>(nz, count, B, start, row, col, to);
+    if (whole < N) kTailBlocks<std::decay_t<decltype(to)>>[N % 32](nz, count, B, start, row, whole, to);
+  };
   thread_local std::vector<long> work;  // per row of the panel: the work of the rows up to it
   std::vector<long>& work_through = work;
   for (int first = 0; first < M; first += kGemmPanelRows) {
@@ -238,11 +250,10 @@ void gemm_chunked(int M, int K, int N, const float* A, const float* B, const flo
       bool started[kGemmPanelRows];  // per row: C holds its partial sums
       for (int r = 0; r < row_end - row_begin; ++r) ends[r] = 0, started[r] = false;
       StoreCSimd out = final_out;
-      StoreCSimd partial{{C, static_cast<size_t>(N)}};  // between chunks: the plain sums
+      StorePartialSums partial{C, static_cast<size_t>(N)};  // between chunks
       for (int k_start = 0; k_start < K; k_start += kRowsOfBPerChunk) {
         const bool last = k_start + kRowsOfBPerChunk >= K;
         const int chunk_end_offset = (k_start + kRowsOfBPerChunk) * N;  // the offset of the next chunk's first row
-        StoreCSimd& to = last ? out : partial;
         for (int r = row_begin; r < row_end; ++r) {
           // This row's non-zeros are in order: the chunk's are the next run below the next chunk's offset.
           const Nonzero* nz = panel.row(r);
@@ -255,8 +266,10 @@ void gemm_chunked(int M, int K, int N, const float* A, const float* B, const flo
           // The first chunk with non-zeros starts from the bias, the others from what the previous left in C.
           const float* start = started[r - row_begin] ? C + static_cast<size_t>(first + r) * N : bias;
           started[r - row_begin] = true;
-          for (int col = 0; col < whole; col += 32) row_block<8, 0>(nz + begin, end - begin, B, start, first + r, col, to);
-          if (whole < N) tail(nz + begin, end - begin, B, start, first + r, whole, to);
+          if (last)
+            sweep_row(nz + begin, end - begin, start, first + r, out);
+          else
+            sweep_row(nz + begin, end - begin, start, first + r, partial);
         }
       }
     });
