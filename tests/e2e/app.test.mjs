@@ -189,6 +189,19 @@ describe('scratchnet in the browser', () => {
     assert.ok(Math.abs(right / total - accuracy) < 1e-4, `diagonal ${right / total} vs test accuracy ${accuracy}`);
 
     assert.ok(await page.locator('#weight-tiles canvas.weight-tiles-tile:not([hidden])').count() > 0, 'weight tiles are drawn');
+
+    // The notes above the digits and the weight tiles are small running text, not grids (a merged CSS rule once
+    // laid the digits' summary out as a grid, a word a cell).
+    const notes = await page.evaluate(() => ['.digit-grid-summary', '.weight-tiles-note'].map((selector) => {
+      const note = document.querySelector(selector);
+      const style = getComputedStyle(note);
+      return { selector, text: note.textContent, display: style.display, size: parseFloat(style.fontSize),
+        body: parseFloat(getComputedStyle(document.body).fontSize) };
+    }));
+    for (const note of notes) {
+      assert.equal(note.display, 'block', `${note.selector} is a block of text`);
+      assert.ok(note.size < note.body, `${note.selector} ("${note.text}") is smaller than the body text: ${note.size} vs ${note.body}px`);
+    }
     await screenshot(page, 'short-run-done', { fullPage: true });
     assertNoErrors(errors);
   });
