@@ -4,8 +4,10 @@
 // kernels extend them with 4-wide versions.
 #pragma once
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstddef>
+#include <optional>
 #include <vector>
 
 #include "kernels.h"
@@ -97,7 +99,7 @@ void split_rows(int rows, Epilogue& out, Run&& run) {
     run(0, rows, out);
     return;
   }
-  std::vector<Epilogue> parts(thread_count(), out);
+  std::array<std::optional<Epilogue>, kMaxThreadCount> parts;
   run_parts([&](int part, int count) {
     int begin, end;
     part_range(rows, part, count, &begin, &end);
@@ -105,7 +107,7 @@ void split_rows(int rows, Epilogue& out, Run&& run) {
     run(begin, end, local);
     parts[part] = local;
   });
-  for (const Epilogue& part : parts) out.absorb(part);
+  for (int part = 0; part < thread_count(); ++part) out.absorb(*parts[part]);
 }
 
 // C = A·B (+ bias), a panel of A's rows at a time, in blocks of `width` columns (`block`) and one block for
@@ -182,14 +184,14 @@ void momentum_step_panels(int K, int M, int N, const float* X, const float* D, S
       continue;
     }
     std::atomic<int> next_row{0};
-    std::vector<Step> parts_out(thread_count(), blank);
+    std::array<std::optional<Step>, kMaxThreadCount> parts_out;
     run_parts([&](int part, int) {
       Step local = blank;  // on this thread's stack: neighbours in parts_out[] share a cache line
       for (int begin; (begin = next_row.fetch_add(kStepRowsPerClaim, std::memory_order_relaxed)) < rows;)
         step_rows(begin, std::min(rows, begin + kStepRowsPerClaim), local);
       parts_out[part] = local;
     });
-    for (const Step& part : parts_out) out.absorb(part);
+    for (int part = 0; part < thread_count(); ++part) out.absorb(*parts_out[part]);
   }
 }
 

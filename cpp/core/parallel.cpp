@@ -15,8 +15,6 @@ namespace scratchnet {
 
 namespace {
 
-constexpr int kMaxThreads = 2;  // the pthread pool the wasm build preallocates (PTHREAD_POOL_SIZE)
-
 // Workers wait for a new generation of work, run their part, and report back. Waits spin for up to 2 ms
 // before they sleep: the gaps between a training step's kernels, and from one step to the next, are shorter
 // than that, and waking a sleeping thread (a futex, Atomics.wait/notify in wasm) costs more than spinning
@@ -37,26 +35,27 @@ class Pool {
  public:
   int threads() const { return threads_; }
   int set_threads(int n) {
-    threads_ = n < 1 ? 1 : n > kMaxThreads ? kMaxThreads : n;
+    threads_ = n < 1 ? 1 : n > kMaxThreadCount ? kMaxThreadCount : n;
     return threads_;
   }
 
-  void run(const std::function<void(int, int)>& body) {
+  void run(void (*call)(const void*, int, int), const void* body) {
     const int parts = threads_;
     if (parts == 1) {
-      body(0, 1);
+      call(body, 0, 1);
       return;
     }
     start_workers(parts - 1);
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      body_ = &body;
+      call_ = call;
+      body_ = body;
       parts_ = parts;
       pending_.store(parts - 1);
       generation_.fetch_add(1);
     }
     wake_.notify_all();
-    body(0, parts);
+    call(body, 0, parts);
     if (!spin_until([this] { return pending_.load() == 0; })) {
       std::unique_lock<std::mutex> lock(mutex_);
       done_.wait(lock, [this] { return pending_.load() == 0; });
@@ -76,17 +75,19 @@ class Pool {
     unsigned long long seen = 0;
     for (;;) {
       spin_until([&] { return generation_.load() != seen; });
-      const std::function<void(int, int)>* body;
+      void (*call)(const void*, int, int);
+      const void* body;
       int parts;
       {
         std::unique_lock<std::mutex> lock(mutex_);
         wake_.wait(lock, [&] { return generation_.load() != seen; });
         seen = generation_.load();
+        call = call_;
         body = body_;
         parts = parts_;
       }
       if (part < parts) {
-        (*body)(part, parts);
+        call(body, part, parts);
         if (pending_.fetch_sub(1) == 1) {
           std::lock_guard<std::mutex> lock(mutex_);  // so the caller cannot miss the notification
           done_.notify_one();
@@ -95,11 +96,12 @@ class Pool {
     }
   }
 
-  int threads_ = kMaxThreads;
+  int threads_ = kMaxThreadCount;
   std::vector<std::thread> workers_;
   std::mutex mutex_;
   std::condition_variable wake_, done_;
-  const std::function<void(int, int)>* body_ = nullptr;
+  void (*call_)(const void*, int, int) = nullptr;
+  const void* body_ = nullptr;
   int parts_ = 1;
   std::atomic<int> pending_{0};
   std::atomic<unsigned long long> generation_{0};
@@ -114,13 +116,13 @@ Pool& pool() {
 
 int thread_count() { return pool().threads(); }
 int set_thread_count(int n) { return pool().set_threads(n); }
-void run_parts(const std::function<void(int, int)>& body) { pool().run(body); }
+void run_parts_with(void (*call)(const void*, int, int), const void* body) { pool().run(call, body); }
 
 #else
 
 int thread_count() { return 1; }
 int set_thread_count(int) { return 1; }
-void run_parts(const std::function<void(int, int)>& body) { body(0, 1); }
+void run_parts_with(void (*call)(const void*, int, int), const void* body) { call(body, 0, 1); }
 
 #endif
 
