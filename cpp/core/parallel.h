@@ -4,7 +4,6 @@
 // summed, so results are the same to the bit with or without threads.
 #pragma once
 #include <memory>
-#include <type_traits>
 
 namespace scratchnet {
 

@@ -48,13 +48,8 @@ class SparseRowPanel {
     }
   }
 
-  // Gathers rows [first, first + rows) of A = Xᵀ for X[M×K] (so A's row r is X's column first + r),
-  // reading X row by row rather than transposing it first; for a product with B[M×N].
-  void gather_transposed(const float* X, int M, int K, int N, int first, int rows) {
-    reserve(rows, M);
-    gather_transposed_rows(X, M, K, N, first, 0, rows);
-  }
-  // Panel rows [begin, end) of a reserved panel from Xᵀ's rows first + begin, ….
+  // Panel rows [begin, end) of a reserved panel from the rows first + begin, … of A = Xᵀ for X[M×K] (so A's
+  // row r is X's column r), reading X row by row rather than transposing it first; for a product with B[M×N].
   void gather_transposed_rows(const float* X, int M, int K, int N, int first, int begin, int end) {
     for (int r = begin; r < end; ++r) sizes_[r] = 0;
     for (int m = 0; m < M; ++m) {
