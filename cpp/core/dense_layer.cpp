@@ -90,9 +90,13 @@ void DenseLayer::backward(int B, const float* x, const float* dy, float* dx, flo
 
 bool DenseLayer::backward_and_step(int B, const float* x, const float* dy, float* dx, float* scratch,
                                    float learning_rate, float momentum, bool x_through_relu,
-                                   const uint8_t* inputs_read_next) {
+                                   const uint8_t* inputs_read_next, const NextForward* next_forward) {
   ensure_velocities();
   if (dx) input_gradient(B, dy, dx, scratch, x_through_relu ? x : nullptr);  // before the weights move
+  // The bias first: a next forward starts from it.
+  f32_column_sums(B, out, dy, bias_grad.data());
+  const bool bias_finite =
+      f32_momentum_step(bias.size(), bias.data(), bias_velocity.data(), bias_grad.data(), learning_rate, momentum);
   // Owed steps are caught up in closed form with this step's rate and momentum: settle them first if those changed.
   if (has_deferred_ && (learning_rate != deferred_lr_ || momentum != deferred_momentum_)) catch_up_deferred_steps();
   DeferredSteps deferral{nullptr, inputs_read_next};
@@ -100,14 +104,16 @@ bool DenseLayer::backward_and_step(int B, const float* x, const float* dy, float
     deferred_steps.resize(in, 0u);
     deferral.pending = deferred_steps.data();
   }
-  const bool weights_finite = f32_gemm_momentum_step(in, B, out, x, dy, weights.data(), weight_velocity.data(),
-                                                     learning_rate, momentum, deferral.pending ? &deferral : nullptr);
+  const DeferredSteps* deferred = deferral.pending ? &deferral : nullptr;
+  const bool weights_finite =
+      next_forward ? f32_gemm_momentum_step_then_forward_relu(in, B, out, x, dy, weights.data(), weight_velocity.data(),
+                                                              learning_rate, momentum, deferred, next_forward->batch,
+                                                              next_forward->x, bias.data(), next_forward->y)
+                   : f32_gemm_momentum_step(in, B, out, x, dy, weights.data(), weight_velocity.data(), learning_rate,
+                                            momentum, deferred);
   has_deferred_ = inputs_read_next != nullptr;  // a step without it brought every row up to date
   deferred_lr_ = learning_rate;
   deferred_momentum_ = momentum;
-  f32_column_sums(B, out, dy, bias_grad.data());
-  const bool bias_finite =
-      f32_momentum_step(bias.size(), bias.data(), bias_velocity.data(), bias_grad.data(), learning_rate, momentum);
   return weights_finite && bias_finite;
 }
 

@@ -10,6 +10,14 @@
 
 namespace scratchnet {
 
+// The next batch's forward through a layer, y[batch×out] = max(x · W + b, 0), which its step may run as it writes
+// W (DenseLayer::backward_and_step).
+struct NextForward {
+  int batch;
+  const float* x;  // [batch×in]
+  float* y;        // [batch×out]
+};
+
 struct DenseLayer {
   int in = 0, out = 0;
   FloatBuffer weights, bias;                   // [in×out], [out]
@@ -42,8 +50,12 @@ struct DenseLayer {
   // whose input is zero in x and in the next batch defer their step (kernels.h: DeferredSteps). A step
   // without it brings every row up to date: take one before the weights are read other than by the next
   // batch (has_deferred_steps() says whether one is owed; catch_up_deferred_steps() also settles them).
+  //
+  // With next_forward, the step also runs that forward through the stepped parameters, as forward(…, relu=true)
+  // after it would (f32_gemm_momentum_step_then_forward_relu).
   bool backward_and_step(int B, const float* x, const float* dy, float* dx, float* scratch, float learning_rate,
-                         float momentum, bool x_through_relu = false, const uint8_t* inputs_read_next = nullptr);
+                         float momentum, bool x_through_relu = false, const uint8_t* inputs_read_next = nullptr,
+                         const NextForward* next_forward = nullptr);
   bool has_deferred_steps() const { return has_deferred_; }
   // Takes the deferred steps now (with the learning rate and momentum they were deferred under).
   void catch_up_deferred_steps();

@@ -82,6 +82,26 @@ bool f32_gemm_momentum_step_wasmsimd(int K, int M, int N, const float* X, const 
                                      float lr, float momentum, const DeferredSteps* deferred = nullptr);
 #endif
 
+// The fused step above, then the next batch's forward through the stepped weights: Y[Mn×N] = max(Xn[Mn×K]·W +
+// bias, 0), as f32_gemm_relu. Bit-identical to the two calls in turn. The wasm SIMD kernel steps a chunk of W's
+// rows and runs the forward over it while it is in cache, each thread over its own columns of W (and of Y): each
+// core then reads only weights it wrote itself, where a forward split by samples after a step split by rows read
+// half of them from the other core's cache. Training the default network measured 3-5% faster on one thread, 4-6%
+// on two.
+bool f32_gemm_momentum_step_then_forward_relu_reference(int K, int M, int N, const float* X, const float* D, float* W,
+                                                        float* V, float lr, float momentum,
+                                                        const DeferredSteps* deferred, int Mn, const float* Xn,
+                                                        const float* bias, float* Y);
+bool f32_gemm_momentum_step_then_forward_relu_scalar(int K, int M, int N, const float* X, const float* D, float* W,
+                                                     float* V, float lr, float momentum, const DeferredSteps* deferred,
+                                                     int Mn, const float* Xn, const float* bias, float* Y);
+#if defined(__wasm_simd128__)
+bool f32_gemm_momentum_step_then_forward_relu_wasmsimd(int K, int M, int N, const float* X, const float* D, float* W,
+                                                       float* V, float lr, float momentum,
+                                                       const DeferredSteps* deferred, int Mn, const float* Xn,
+                                                       const float* bias, float* Y);
+#endif
+
 // T[C×R] = S[R×C]^T
 void f32_transpose(int R, int C, const float* S, float* T);
 
@@ -122,6 +142,12 @@ inline void f32_gemm_relu_backward(int M, int K, int N, const float* A, const fl
 inline bool f32_gemm_momentum_step(int K, int M, int N, const float* X, const float* D, float* W, float* V, float lr,
                                    float momentum, const DeferredSteps* deferred = nullptr) {
   return SCRATCHNET_FASTEST(f32_gemm_momentum_step)(K, M, N, X, D, W, V, lr, momentum, deferred);
+}
+inline bool f32_gemm_momentum_step_then_forward_relu(int K, int M, int N, const float* X, const float* D, float* W,
+                                                    float* V, float lr, float momentum, const DeferredSteps* deferred,
+                                                    int Mn, const float* Xn, const float* bias, float* Y) {
+  return SCRATCHNET_FASTEST(f32_gemm_momentum_step_then_forward_relu)(K, M, N, X, D, W, V, lr, momentum, deferred, Mn,
+                                                                     Xn, bias, Y);
 }
 inline void f32_column_sums(int M, int N, const float* A, float* sums) { SCRATCHNET_FASTEST(f32_column_sums)(M, N, A, sums); }
 inline bool f32_momentum_step(size_t n, float* w, float* v, const float* g, float lr, float momentum) {

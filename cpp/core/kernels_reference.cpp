@@ -70,6 +70,14 @@ void f32_column_sums_reference(int M, int N, const float* A, float* sums) {
   }
 }
 
+bool f32_gemm_momentum_step_then_forward_relu_reference(int K, int M, int N, const float* X, const float* D, float* W,
+                                                           float* V, float lr, float momentum, const DeferredSteps* deferred, int Mn,
+                                                           const float* Xn, const float* bias, float* Y) {
+  const bool finite = f32_gemm_momentum_step_reference(K, M, N, X, D, W, V, lr, momentum, deferred);
+  f32_gemm_relu_reference(Mn, K, N, Xn, W, bias, Y);
+  return finite;
+}
+
 bool f32_momentum_step_reference(size_t n, float* w, float* v, const float* g, float lr, float momentum) {
   bool finite = true;
   for (size_t i = 0; i < n; ++i) {

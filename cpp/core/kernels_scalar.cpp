@@ -72,6 +72,14 @@ void f32_column_sums_scalar(int M, int N, const float* A, float* sums) {
   }
 }
 
+bool f32_gemm_momentum_step_then_forward_relu_scalar(int K, int M, int N, const float* X, const float* D, float* W,
+                                                        float* V, float lr, float momentum, const DeferredSteps* deferred, int Mn,
+                                                        const float* Xn, const float* bias, float* Y) {
+  const bool finite = f32_gemm_momentum_step_scalar(K, M, N, X, D, W, V, lr, momentum, deferred);
+  f32_gemm_relu_scalar(Mn, K, N, Xn, W, bias, Y);
+  return finite;
+}
+
 bool f32_momentum_step_scalar(size_t n, float* w, float* v, const float* g, float lr, float momentum) {
   MomentumStep step{w, v, 0, lr, momentum};
   for (size_t i = 0; i < n; ++i) step.scalar(0, static_cast<int>(i), g[i]);

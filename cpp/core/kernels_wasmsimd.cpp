@@ -329,6 +329,104 @@ bool f32_gemm_momentum_step_wasmsimd(int K, int M, int N, const float* X, const 
 
 namespace {
 
+// Columns [begin, end) of C's row `row` from `count` non-zeros, in blocks of 32, and the ragged end of N when `tail`.
+template <class Epilogue>
+void sweep_columns(const Nonzero* nz, int count, const float* B, const float* start, int row, int begin, int end,
+                   bool tail, int N, Epilogue& out) {
+  for (int col = begin; col < end; col += 32) row_block<8, 0>(nz, count, B, start, row, col, out);
+  if (tail) kTailBlocks<Epilogue>[N % 32](nz, count, B, start, row, N - N % 32, out);
+}
+
+// Where the fused step and forward pays: a first layer whose weights do not fit in cache (as for gemm_chunked),
+// a next batch of at most one panel of rows, and the step's transposed input gathered whole in kStepPanelEntries.
+bool fused_step_then_forward_pays(int K, int M, int N, int Mn) {
+  return N > kNarrowMaxN && K > kRowsOfBPerChunk && static_cast<size_t>(K) * N * sizeof(float) > kChunkedAboveBytes &&
+         Mn <= kGemmPanelRows && static_cast<size_t>(K) * (M > 0 ? M : 1) <= kStepPanelEntries;
+}
+
+}  // namespace
+
+bool f32_gemm_momentum_step_then_forward_relu_wasmsimd(int K, int M, int N, const float* X, const float* D, float* W,
+                                                       float* V, float lr, float momentum,
+                                                       const DeferredSteps* deferred, int Mn, const float* Xn,
+                                                       const float* bias, float* Y) {
+  if (!fused_step_then_forward_pays(K, M, N, Mn)) {
+    const bool finite = f32_gemm_momentum_step_wasmsimd(K, M, N, X, D, W, V, lr, momentum, deferred);
+    f32_gemm_relu_wasmsimd(Mn, K, N, Xn, W, bias, Y);
+    return finite;
+  }
+  struct PlannedRow {
+    bool steps;  // false: its step waits
+    MomentumStep::RowStep step;
+  };
+  thread_local SparseRowPanel gathered_rows_of_w, gathered_next;
+  thread_local std::vector<PlannedRow> planned;
+  // The caller's buffers, by name-free reference: inside the lambdas below, the names would be each worker's own.
+  SparseRowPanel& step_panel = gathered_rows_of_w;  // row k: the batch's non-zero inputs k, as offsets into D
+  SparseRowPanel& next_panel = gathered_next;       // row m: the next batch's sample m, as offsets into W
+  auto& plans = planned;
+  step_panel.reserve(K, M);
+  next_panel.reserve(Mn, K);
+  plans.resize(K);
+  MomentumStepSimd step(W, V, static_cast<size_t>(N), lr, momentum, deferred);
+  // Both gathers, and the steps' plans (plan_row), split by rows. The trainer drew the next batch split by
+  // samples the same way, so each thread gathers samples it wrote.
+  run_parts([&](int part, int parts) {
+    int begin, end;
+    part_range(K, part, parts, &begin, &end);
+    step_panel.gather_transposed_rows(X, M, K, N, 0, begin, end);
+    for (int k = begin; k < end; ++k) plans[k].steps = step.plan_row(k, step_panel.row_size(k), &plans[k].step);
+    part_range(Mn, part, parts, &begin, &end);
+    next_panel.gather_rows(Xn, K, N, 0, begin, end);
+  });
+  // Each thread a run of column blocks of W and Y (the last takes the ragged end), chunk by chunk of W's rows:
+  // it steps the chunk's rows, then adds them into the next batch's partial sums while they are in its cache.
+  // As in gemm_chunked, every sum runs over the rows in order, so Y is the same to the bit as the forward's.
+  const int blocks = N / 32;
+  const MomentumStepSimd blank = step;  // the parts' epilogues start from this, their checks empty
+  std::array<std::optional<MomentumStepSimd>, kMaxThreadCount> parts_out;
+  run_parts([&](int part, int parts) {
+    int first_block, end_block;
+    part_range(blocks, part, parts, &first_block, &end_block);
+    const int col_begin = 32 * first_block, col_end = 32 * end_block;
+    const bool tail = part + 1 == parts && N % 32 != 0;
+    MomentumStepSimd local = blank;
+    StoreCSimd final_sums{{Y, static_cast<size_t>(N), /*relu=*/true}};
+    StorePartialSums partial_sums{Y, static_cast<size_t>(N)};
+    int ends[kGemmPanelRows];      // per sample: where its next chunk's non-zeros start
+    bool started[kGemmPanelRows];  // per sample: Y holds its partial sums
+    for (int m = 0; m < Mn; ++m) ends[m] = 0, started[m] = false;
+    for (int chunk = 0; chunk < K; chunk += kRowsOfBPerChunk) {
+      const int chunk_end = std::min(K, chunk + kRowsOfBPerChunk);
+      for (int k = chunk; k < chunk_end; ++k) {
+        if (!plans[k].steps) continue;
+        local.use_row(plans[k].step);
+        sweep_columns(step_panel.row(k), step_panel.row_size(k), D, nullptr, k, col_begin, col_end, tail, N, local);
+      }
+      const bool last = chunk_end == K;
+      const int chunk_end_offset = chunk_end * N;
+      for (int m = 0; m < Mn; ++m) {
+        const Nonzero* nz = next_panel.row(m);
+        const int begin = ends[m];
+        int& end = ends[m];
+        while (end < next_panel.row_size(m) && nz[end].offset < chunk_end_offset) ++end;
+        if (begin == end && !last) continue;
+        const float* start = started[m] ? Y + static_cast<size_t>(m) * N : bias;
+        started[m] = true;
+        if (last)
+          sweep_columns(nz + begin, end - begin, W, start, m, col_begin, col_end, tail, N, final_sums);
+        else
+          sweep_columns(nz + begin, end - begin, W, start, m, col_begin, col_end, tail, N, partial_sums);
+      }
+    }
+    parts_out[part] = local;
+  });
+  for (int part = 0; part < thread_count(); ++part) step.absorb(*parts_out[part]);
+  return step.finite();
+}
+
+namespace {
+
 // sums[begin, end) of the column sums of A[M×N].
 void column_sums(int M, int N, const float* A, int begin, int end, float* sums) {
   int n = begin;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "activations.h"
 
@@ -96,12 +97,14 @@ const float* Network::forward_pass(int B, const float* x) {
   ensure_forward_workspace(B);
   const size_t L = layers_.size();
   input_ = x;  // read in place, not copied: the caller keeps x alive until backward is done
+  const bool first_layer_ran = x == first_layer_ran_on_ && B == first_layer_ran_batch_;
+  first_layer_ran_on_ = nullptr;
   for (size_t l = 0; l < L; ++l) {
     const DenseLayer& layer = layers_[l];
     const float* in = layer_input(l);
     if (l + 1 < L) {
       float* out = activations_[l + 1].data();
-      layer.forward(B, in, out, /*relu=*/true);
+      if (l > 0 || !first_layer_ran) layer.forward(B, in, out, /*relu=*/true);
     } else {
       layer.forward(B, in, logits_.data());
       float* probs = activations_[L].data();
@@ -120,9 +123,9 @@ double Network::loss(int B, const float* probs, const uint8_t* labels) const {
 }
 
 BatchResult Network::train_batch(int B, const float* x, const uint8_t* labels, float learning_rate, float momentum,
-                                 const uint8_t* next_inputs) {
+                                 const NextBatch* next) {
   const SgdStep step{learning_rate, momentum};
-  return forward_and_backward(B, x, labels, &step, next_inputs);
+  return forward_and_backward(B, x, labels, &step, next);
 }
 
 BatchResult Network::compute_gradients(int B, const float* x, const uint8_t* labels) {
@@ -130,7 +133,7 @@ BatchResult Network::compute_gradients(int B, const float* x, const uint8_t* lab
 }
 
 BatchResult Network::forward_and_backward(int B, const float* x, const uint8_t* labels, const SgdStep* step,
-                                          const uint8_t* next_inputs) {
+                                          const NextBatch* next) {
   BatchResult result;
   ensure_training_workspace(B);
   if (!step) catch_up_deferred_steps();  // gradients are taken at the weights as they stand
@@ -154,6 +157,13 @@ BatchResult Network::forward_and_backward(int B, const float* x, const uint8_t* 
     return result;  // no update from a broken loss
   }
 
+  // The first layer's step may run the next batch's forward through it: its input, activations_[1], is free
+  // once the layer above has stepped. (A one-layer network's first layer is the output layer: no ReLU.)
+  std::optional<NextForward> next_forward;
+  if (step && next && next->x && L > 1) {
+    ensure_forward_workspace(next->size);
+    next_forward = NextForward{next->size, next->x, activations_[1].data()};
+  }
   for (size_t l = L; l-- > 0;) {
     DenseLayer& layer = layers_[l];
     const float* layer_input = this->layer_input(l);
@@ -161,10 +171,16 @@ BatchResult Network::forward_and_backward(int B, const float* x, const uint8_t* 
     float* input_grad = l > 0 ? grad_in : nullptr;
     if (step)
       result.finite &= layer.backward_and_step(B, layer_input, grad_out, input_grad, scratch_.data(), step->learning_rate,
-                                               step->momentum, /*x_through_relu=*/true, l == 0 ? next_inputs : nullptr);
+                                               step->momentum, /*x_through_relu=*/true,
+                                               l == 0 && next ? next->inputs_used : nullptr,
+                                               l == 0 && next_forward ? &*next_forward : nullptr);
     else
       layer.backward(B, layer_input, grad_out, input_grad, scratch_.data(), /*x_through_relu=*/true);
     if (input_grad) std::swap(grad_in, grad_out);
+  }
+  if (next_forward && result.finite) {
+    first_layer_ran_on_ = next_forward->x;
+    first_layer_ran_batch_ = next_forward->batch;
   }
   return result;
 }
@@ -186,6 +202,7 @@ void Network::copy_parameters_to(std::vector<float>& out) const {
 }
 
 void Network::copy_parameters_from(const std::vector<float>& in) {
+  first_layer_ran_on_ = nullptr;
   size_t at = 0;
   for (auto& layer : layers_) {
     std::copy(in.begin() + at, in.begin() + at + layer.weights.size(), layer.weights.begin());

@@ -35,6 +35,18 @@ struct BatchResult {
   bool finite = true;  // false: the loss or an updated parameter is NaN/infinite
 };
 
+// The batch the next train_batch will take, when the caller knows it.
+struct NextBatch {
+  int size = 0;
+  // [size×input], or null. The step then runs the first layer's forward on it as it writes that layer's
+  // weights (DenseLayer::backward_and_step), and the next train_batch, if on these same inputs, starts from it:
+  // they must stay unchanged until then, and nothing else may change the parameters in between.
+  const float* x = nullptr;
+  // Per input, non-zero where x is non-zero in some sample, or null: first-layer weights that neither batch
+  // uses may then defer their step, and only the next train_batch may follow (DenseLayer::backward_and_step).
+  const uint8_t* inputs_used = nullptr;
+};
+
 class Network {
  public:
   // The config must have passed validate(). Weights are He-initialised from config.seed.
@@ -50,13 +62,11 @@ class Network {
   // Forward pass: x[B×input] -> returns the output probabilities [B×output] (valid until the next call).
   const float* forward(int B, const float* x);
 
-  // One step of mini-batch SGD with momentum on x[B×input] with labels[B] (each < output).
-  // With next_inputs (per input, non-zero where the next batch's input is non-zero), first-layer weights
-  // that neither batch uses may defer their step (DenseLayer::backward_and_step); only the next train_batch
-  // may follow such a step. A step without next_inputs, or forward(), brings every weight up to date;
-  // the const readers below (copy_parameters_to, first_layer_weights, save_model) need one first.
+  // One step of mini-batch SGD with momentum on x[B×input] with labels[B] (each < output). With `next`, the step
+  // may prepare the next one (NextBatch). A step without next->inputs_used, or forward(), brings every weight up
+  // to date; the const readers below (copy_parameters_to, first_layer_weights, save_model) need one first.
   BatchResult train_batch(int B, const float* x, const uint8_t* labels, float learning_rate, float momentum,
-                          const uint8_t* next_inputs = nullptr);
+                          const NextBatch* next = nullptr);
   bool has_deferred_steps() const;
   void catch_up_deferred_steps();
 
@@ -84,7 +94,7 @@ class Network {
   // Forward, loss and backward; with a step, each layer's parameters are updated as its backward pass
   // ends (so weight gradients are never stored), without one the gradients are kept.
   BatchResult forward_and_backward(int B, const float* x, const uint8_t* labels, const SgdStep* step,
-                                   const uint8_t* next_inputs = nullptr);
+                                   const NextBatch* next = nullptr);
   const float* forward_pass(int B, const float* x);
   void ensure_forward_workspace(int B);
   void ensure_training_workspace(int B);
@@ -95,6 +105,9 @@ class Network {
   const float* layer_input(size_t l) const { return l == 0 ? input_ : activations_[l].data(); }
 
   const float* input_ = nullptr;          // the batch given to the last forward(), [B×input]
+  // The inputs whose first-layer output activations_[1] holds already (run by the last step), or null.
+  const float* first_layer_ran_on_ = nullptr;
+  int first_layer_ran_batch_ = 0;
   std::vector<FloatBuffer> activations_;  // [layer + 1][B×size]: (unused), hidden outputs, probabilities
   FloatBuffer logits_;                    // [B×output] before the output activation
   FloatBuffer grad_a_, grad_b_;           // [B×max size]: dL/d(layer output), ping-pong

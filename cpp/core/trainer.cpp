@@ -135,10 +135,16 @@ TrainSummary Trainer::train(int batches) {
     const size_t next_first = cursor_ + size;
     const bool next_drawn = i + 1 < batches && next_first < n;
     if (next_drawn) draw_batch(next_first, static_cast<int>(std::min<size_t>(B, n - next_first)), &batches_[1 - current]);
-    const bool weights_read_next = !next_drawn || batches_since_checkpoint_ + 1 >= kCheckpointInterval;
-    const BatchResult result =
-        network_->train_batch(size, batch.x.data(), batch.labels.data(), options_.learning_rate, options_.momentum,
-                              weights_read_next ? nullptr : batches_[1 - current].used.data());
+    // With the next batch drawn, the step also runs its first layer's forward (Network::train_batch).
+    NextBatch next;
+    if (next_drawn) {
+      const Batch& drawn = batches_[1 - current];
+      next.size = static_cast<int>(std::min<size_t>(B, n - next_first));
+      next.x = drawn.x.data();
+      if (batches_since_checkpoint_ + 1 < kCheckpointInterval) next.inputs_used = drawn.used.data();
+    }
+    const BatchResult result = network_->train_batch(size, batch.x.data(), batch.labels.data(), options_.learning_rate,
+                                                     options_.momentum, next_drawn ? &next : nullptr);
     if (!result.finite || result.loss > kExplodedLoss) {
       network_->copy_parameters_from(checkpoint_);
       network_->reset_velocities();

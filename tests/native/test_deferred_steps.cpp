@@ -54,7 +54,13 @@ TEST(DeferredSteps, ANetworkTrainedWithThemEndsWhereOneSteppingEveryRowDoes) {
   bool deferred_some = false;
   for (size_t i = 0; i < batches.size(); ++i) {
     const Batch& batch = batches[i];
-    const uint8_t* next = i + 1 < batches.size() ? batches[i + 1].used.data() : nullptr;
+    // The next batch in full: its rows may wait, and the step runs its first layer's forward too.
+    NextBatch following;
+    const NextBatch* next = nullptr;
+    if (i + 1 < batches.size()) {
+      following = NextBatch{kBatch, batches[i + 1].x.data(), batches[i + 1].used.data()};
+      next = &following;
+    }
     const BatchResult a = lazy.train_batch(kBatch, batch.x.data(), batch.labels.data(), 0.5f, 0.9f, next);
     const BatchResult b = eager.train_batch(kBatch, batch.x.data(), batch.labels.data(), 0.5f, 0.9f);
     ASSERT_TRUE(a.finite && b.finite);
@@ -78,8 +84,9 @@ TEST(DeferredSteps, ForwardAndCatchUpSettleWhatIsOwed) {
   const Batch first = make_batch(rng, 3), second = make_batch(rng, 3);
   // Declare an empty next batch: every row with a zero input waits.
   const std::vector<uint8_t> nothing_next(kInputs, 0);
+  const NextBatch next{kBatch, nullptr, nothing_next.data()};
   for (int i = 0; i < 3; ++i) {
-    lazy.train_batch(kBatch, first.x.data(), first.labels.data(), 0.3f, 0.8f, nothing_next.data());
+    lazy.train_batch(kBatch, first.x.data(), first.labels.data(), 0.3f, 0.8f, &next);
     eager.train_batch(kBatch, first.x.data(), first.labels.data(), 0.3f, 0.8f);
   }
   ASSERT_TRUE(lazy.has_deferred_steps());

@@ -37,6 +37,11 @@ struct ScalarKernels {
                                  float momentum, const DeferredSteps* deferred = nullptr) {
     return f32_gemm_momentum_step_scalar(K, M, N, X, D, W, V, lr, momentum, deferred);
   }
+  static bool step_then_forward_relu(int K, int M, int N, const float* X, const float* D, float* W, float* V, float lr,
+                                     float momentum, const DeferredSteps* deferred, int Mn, const float* Xn,
+                                     const float* bias, float* Y) {
+    return f32_gemm_momentum_step_then_forward_relu_scalar(K, M, N, X, D, W, V, lr, momentum, deferred, Mn, Xn, bias, Y);
+  }
 };
 
 #if defined(__wasm_simd128__)
@@ -58,6 +63,11 @@ struct WasmSimdKernels {
   static bool gemm_momentum_step(int K, int M, int N, const float* X, const float* D, float* W, float* V, float lr,
                                  float momentum, const DeferredSteps* deferred = nullptr) {
     return f32_gemm_momentum_step_wasmsimd(K, M, N, X, D, W, V, lr, momentum, deferred);
+  }
+  static bool step_then_forward_relu(int K, int M, int N, const float* X, const float* D, float* W, float* V, float lr,
+                                     float momentum, const DeferredSteps* deferred, int Mn, const float* Xn,
+                                     const float* bias, float* Y) {
+    return f32_gemm_momentum_step_then_forward_relu_wasmsimd(K, M, N, X, D, W, V, lr, momentum, deferred, Mn, Xn, bias, Y);
   }
 };
 using KernelVariants = ::testing::Types<ScalarKernels, WasmSimdKernels>;
@@ -419,6 +429,59 @@ TYPED_TEST(FastKernels, DeferredStepsMatchTheReference) {
           }
         }
       }
+    }
+  }
+}
+
+// Index of the first element where a and b differ in their bits, or -1.
+long first_difference(const std::vector<float>& a, const std::vector<float>& b) {
+  if (a.size() != b.size()) return 0;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::memcmp(&a[i], &b[i], sizeof(float)) != 0) return static_cast<long>(i);
+  return -1;
+}
+
+TYPED_TEST(FastKernels, StepThenForwardIsTheStepAndTheForwardInTurn) {
+  // To the bit, on shapes the SIMD kernel fuses (weights over 1 MB: the first layer's shape, a ragged end of N, a
+  // next batch of one) and on shapes it hands to the two kernels (too many inputs for one gathered panel, a next
+  // batch over one panel, a small layer); with rows waiting for the next batch and without.
+  Rng rng(41);
+  struct Shape {
+    int K, M, N, Mn;
+  };
+  for (const Shape shape : {Shape{784, 64, 2048, 64}, Shape{300, 37, 1000, 29}, Shape{130, 5, 2100, 1},
+                            Shape{784, 100, 400, 64}, Shape{300, 20, 1000, 65}, Shape{40, 8, 37, 8}}) {
+    const int K = shape.K, M = shape.M, N = shape.N, Mn = shape.Mn;
+    for (const bool defer : {false, true}) {
+      SCOPED_TRACE(::testing::Message() << TypeParam::kName << " K=" << K << " M=" << M << " N=" << N << " Mn=" << Mn
+                                        << (defer ? " deferring" : ""));
+      const std::vector<float> X = inputs_with_zero_columns(rng, M, K, random_flags(rng, K, 0.3f));
+      const std::vector<float> Xn = inputs_with_zero_columns(rng, Mn, K, random_flags(rng, K, 0.3f));
+      std::vector<uint8_t> read_next(K, 0);  // as the trainer flags them: the rows the next batch reads
+      for (int m = 0; m < Mn; ++m)
+        for (int k = 0; k < K; ++k) read_next[k] |= Xn[static_cast<size_t>(m) * K + k] != 0.f;
+      const std::vector<float> D = random_floats(rng, static_cast<size_t>(M) * N, -0.1f, 0.1f);
+      const std::vector<float> bias = random_floats(rng, N, -0.5f, 0.5f);
+      std::vector<float> W = random_floats(rng, static_cast<size_t>(K) * N, -0.2f, 0.2f);
+      std::vector<float> V = random_floats(rng, static_cast<size_t>(K) * N, -0.1f, 0.1f);
+      std::vector<uint32_t> pending(K);
+      for (auto& p : pending) p = static_cast<uint32_t>(rng.uniform() * 3);
+      std::vector<float> W_apart = W, V_apart = V;
+      std::vector<uint32_t> pending_apart = pending;
+      std::vector<float> Y(static_cast<size_t>(Mn) * N + kGuardCount, kGuard), Y_apart = Y;
+      const DeferredSteps deferred{pending.data(), read_next.data()}, deferred_apart{pending_apart.data(), read_next.data()};
+
+      ASSERT_TRUE(TypeParam::step_then_forward_relu(K, M, N, X.data(), D.data(), W.data(), V.data(), 0.3f, 0.9f,
+                                                    defer ? &deferred : nullptr, Mn, Xn.data(), bias.data(), Y.data()));
+      ASSERT_TRUE(TypeParam::gemm_momentum_step(K, M, N, X.data(), D.data(), W_apart.data(), V_apart.data(), 0.3f, 0.9f,
+                                                defer ? &deferred_apart : nullptr));
+      TypeParam::gemm_relu(Mn, K, N, Xn.data(), W_apart.data(), bias.data(), Y_apart.data());
+
+      EXPECT_EQ(first_difference(W, W_apart), -1) << "weights";
+      EXPECT_EQ(first_difference(V, V_apart), -1) << "velocities";
+      EXPECT_EQ(first_difference(Y, Y_apart), -1) << "next batch's outputs (guards past the end included)";
+      EXPECT_EQ(pending, pending_apart);
+      for (int g = 0; g < kGuardCount; ++g) ASSERT_EQ(Y[static_cast<size_t>(Mn) * N + g], kGuard);
     }
   }
 }

@@ -26,13 +26,16 @@ for (const batchSize of [64, 200]) {
   });
 }
 
-// Odd shapes: a batch of one, tails of column blocks, two hidden layers with softmax, no hidden layer, and a batch
-// of 1,000 (slabs of 65 planned rows): each trains, scores and saves the same bits on one thread and on two.
+// Odd shapes: a batch of one, tails of column blocks, two hidden layers with softmax, no hidden layer, a batch
+// of 1,000 (slabs of 65 planned rows), and first layers the steps write and run the next batch through chunk by
+// chunk, each thread its own columns (784-400: with a ragged end, and 80 batches across an epoch's end; the
+// default 784-2048): each trains, scores and saves the same bits on one thread and on two.
 test('the threaded build gives bit-identical results on odd network shapes and batch sizes', async () => {
   const shapes = [
     { sizes: [784, 16, 10], batch: 1 }, { sizes: [784, 33, 10], batch: 7 },
     { sizes: [784, 100, 50, 10], batch: 33, output: 'softmax-xent' }, { sizes: [784, 10], batch: 17 },
-    { sizes: [784, 512, 10], batch: 1000 },
+    { sizes: [784, 512, 10], batch: 1000 }, { sizes: [784, 400, 10], batch: 50, batches: 20 },
+    { sizes: [784, 2048, 10], batch: 64 },
   ];
   for (const shape of shapes) {
     const results = [];
@@ -41,7 +44,7 @@ test('the threaded build gives bit-identical results on odd network shapes and b
       engine.createModel({ sizes: shape.sizes, seed: 3, ...(shape.output && { output: shape.output }) });
       engine.setOptions({ batchSize: shape.batch, learningRate: 0.1, momentum: 0.9 });
       const losses = [];
-      for (let i = 0; i < 4; i++) losses.push(...engine.train(shape.batch >= 1000 ? 2 : 9).batchLosses);
+      for (let i = 0; i < 4; i++) losses.push(...engine.train(shape.batches ?? (shape.batch >= 1000 ? 2 : 9)).batchLosses);
       results.push({ losses, model: engine.saveModel(), evaluation: engine.evaluate('test') });
       engine.dispose();
     }
