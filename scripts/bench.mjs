@@ -13,7 +13,7 @@ import { numberFlag, parseFlags, runCli } from './lib/cli.mjs';
 
 const USAGE = `usage: npm run bench -- [--batches N] [--batch N] [--no-tfjs] [--json]
 
-  --batches N   measured training batches per engine (default 300, a third for scalar; in 4 stretches taken
+  --batches N   measured training batches per engine (default 600, a third for scalar; in 8 stretches taken
                 in turn with the other engines, each engine's best stretch counts; warm-up batches come first)
   --batch N     batch size (default 64)
   --no-tfjs     skip TensorFlow.js
@@ -41,7 +41,9 @@ function benchKernels(flavor) {
 }
 const MEMORY_BUDGET_BYTES = 96 * 1024 * 1024;
 
-const STRETCHES = 4; // timed stretches per engine
+// Timed stretches per engine. Two threads vary more than one from stretch to stretch on a shared machine: with 4
+// the printed ratio of best stretches spread 1.68-1.81x over 14 runs of one build, with 8 1.73-1.81x over 6.
+const STRETCHES = 8;
 
 /**
  * Trains and evaluates several engines, in turns: each timed stretch of one engine is followed by one of each
@@ -95,7 +97,7 @@ async function main(args) {
     console.log(USAGE);
     return 0;
   }
-  const batches = numberFlag(values, 'batches', 300, { min: 1, max: 100000, integer: true });
+  const batches = numberFlag(values, 'batches', 600, { min: 1, max: 100000, integer: true });
   const batchSize = numberFlag(values, 'batch', DEFAULT_OPTIONS.batchSize, { min: 1, max: 4096, integer: true });
   const log = values.json ? () => {} : (line) => console.log(line);
   const files = readIdxFolder();

@@ -206,22 +206,66 @@ inline int first_row_by_work(const std::vector<long>& work_through, int rows, in
 // the ten or so chunks it has ink in, each about as much work as a non-zero.
 constexpr long kRowPassCost = 10;
 
-// C = A·B (+ bias) with B taken a chunk of rows at a time: each row of the panel sweeps, column block by column
-// block, the few rows of the chunk its non-zeros select (whole rows of B, read in address order), and the
-// chunk serves every row of the panel while it is in cache. Partial sums wait in C between chunks; as each
-// chunk resumes from the float it left, the result is the same to the bit as without chunks.
+// Columns [begin, end) of C's row `row` from `count` non-zeros, in blocks of 32, and the ragged end of N when `tail`.
+template <class Epilogue>
+__attribute__((always_inline)) inline void sweep_columns(const Nonzero* nz, int count, const float* B, const float* start,
+                                                      int row, int begin, int end,
+                   bool tail, int N, Epilogue& out) {
+  for (int col = begin; col < end; col += 32) row_block<8, 0>(nz, count, B, start, row, col, out);
+  if (tail) kTailBlocks<Epilogue>[N % 32](nz, count, B, start, row, N - N % 32, out);
+}
+
+// Where each row of a panel stands in C = A·B (+ bias) taken a chunk of B's rows at a time (add_chunk below).
+struct ChunkProgress {
+  int ends[kGemmPanelRows];      // per panel row: where its next chunk's non-zeros start
+  bool started[kGemmPanelRows];  // per panel row: C holds its partial sums
+  void reset(int row_begin, int row_end) {
+    for (int r = row_begin; r < row_end; ++r) ends[r] = 0, started[r] = false;
+  }
+};
+
+// Adds B's rows [chunk, chunk + kRowsOfBPerChunk) into C's rows first + r, for the panel's rows [row_begin, row_end),
+// over columns [col_begin, col_end) and N's ragged end when `tail`. Partial sums wait in C between chunks (stored by
+// `partial`), and the last chunk stores the final sums (by `final_out`); as each chunk resumes from the float it
+// left, the result is the same to the bit as without chunks. The epilogues are the caller's locals: as members of a
+// shared object, one-thread training ran 1-3% slower.
+__attribute__((always_inline)) inline void add_chunk(const SparseRowPanel& panel, int first, int row_begin,
+                                                     int row_end, int K, int N, const float* B, const float* bias,
+                                                     int chunk, int col_begin, int col_end, bool tail,
+                                                     ChunkProgress& progress, StoreCSimd& final_out,
+                                                     StorePartialSums& partial) {
+  const int chunk_end = std::min(K, chunk + kRowsOfBPerChunk);
+  const bool last = chunk_end == K;
+  const int chunk_end_offset = chunk_end * N;  // the offset of the next chunk's first row
+  for (int r = row_begin; r < row_end; ++r) {
+    // This row's non-zeros are in order: the chunk's are the next run below the next chunk's offset.
+    const Nonzero* nz = panel.row(r);
+    const int begin = progress.ends[r];
+    int& end = progress.ends[r];
+    while (end < panel.row_size(r) && nz[end].offset < chunk_end_offset) ++end;
+    // A chunk without non-zeros changes no sum: only the last one must still store the row. (An MNIST digit's
+    // top and bottom rows are blank.)
+    if (begin == end && !last) continue;
+    // The first chunk with non-zeros starts from the bias, the others from what the previous left in C.
+    const int row = first + r;
+    const float* start = progress.started[r] ? final_out.C + static_cast<size_t>(row) * N : bias;
+    progress.started[r] = true;
+    if (last)
+      sweep_columns(nz + begin, end - begin, B, start, row, col_begin, col_end, tail, N, final_out);
+    else
+      sweep_columns(nz + begin, end - begin, B, start, row, col_begin, col_end, tail, N, partial);
+  }
+}
+
+// C = A·B (+ bias) with B taken a chunk of rows at a time (add_chunk): each row of the panel sweeps, column block
+// by column block, the few rows of the chunk its non-zeros select (whole rows of B, read in address order), and the
+// chunk serves every row of the panel while it is in cache.
 void gemm_chunked(int M, int K, int N, const float* A, const float* B, const float* bias, StoreCSimd final_out) {
   thread_local SparseRowPanel gathered;
   // The calling thread's panel, by name-free reference: inside the lambda below, `gathered` would name each
   // worker's own (empty) thread_local instead.
   SparseRowPanel& panel = gathered;
-  float* C = final_out.C;
   const int whole = N - N % 32;
-  // Columns [0, N) of C's row `row` from `count` non-zeros, to an epilogue.
-  auto sweep_row = [&](const Nonzero* nz, int count, const float* start, int row, auto& to) {
-    for (int col = 0; col < whole; col += 32) row_block<8, 0>(nz, count, B, start, row, col, to);
-    if (whole < N) kTailBlocks<std::decay_t<decltype(to)>>[N % 32](nz, count, B, start, row, whole, to);
-  };
   thread_local std::vector<long> work;  // per row of the panel: the work of the rows up to it
   std::vector<long>& work_through = work;
   for (int first = 0; first < M; first += kGemmPanelRows) {
@@ -246,32 +290,12 @@ void gemm_chunked(int M, int K, int N, const float* A, const float* B, const flo
     run_parts([&](int part, int parts) {
       const int row_begin = threaded ? first_row_by_work(work_through, rows, part, parts) : 0;
       const int row_end = threaded ? first_row_by_work(work_through, rows, part + 1, parts) : rows;
-      int ends[kGemmPanelRows];      // per row: where its next chunk's non-zeros start
-      bool started[kGemmPanelRows];  // per row: C holds its partial sums
-      for (int r = 0; r < row_end - row_begin; ++r) ends[r] = 0, started[r] = false;
+      ChunkProgress progress;
+      progress.reset(row_begin, row_end);
       StoreCSimd out = final_out;
-      StorePartialSums partial{C, static_cast<size_t>(N)};  // between chunks
-      for (int k_start = 0; k_start < K; k_start += kRowsOfBPerChunk) {
-        const bool last = k_start + kRowsOfBPerChunk >= K;
-        const int chunk_end_offset = (k_start + kRowsOfBPerChunk) * N;  // the offset of the next chunk's first row
-        for (int r = row_begin; r < row_end; ++r) {
-          // This row's non-zeros are in order: the chunk's are the next run below the next chunk's offset.
-          const Nonzero* nz = panel.row(r);
-          int& end = ends[r - row_begin];
-          const int begin = end;
-          while (end < panel.row_size(r) && nz[end].offset < chunk_end_offset) ++end;
-          // A chunk without non-zeros changes no sum: only the last one must still store the row. (An MNIST
-          // digit's top and bottom rows are blank.)
-          if (begin == end && !last) continue;
-          // The first chunk with non-zeros starts from the bias, the others from what the previous left in C.
-          const float* start = started[r - row_begin] ? C + static_cast<size_t>(first + r) * N : bias;
-          started[r - row_begin] = true;
-          if (last)
-            sweep_row(nz + begin, end - begin, start, first + r, out);
-          else
-            sweep_row(nz + begin, end - begin, start, first + r, partial);
-        }
-      }
+      StorePartialSums partial{final_out.C, static_cast<size_t>(N)};
+      for (int chunk = 0; chunk < K; chunk += kRowsOfBPerChunk)
+        add_chunk(panel, first, row_begin, row_end, K, N, B, bias, chunk, 0, whole, whole < N, progress, out, partial);
     });
   }
 }
@@ -329,14 +353,6 @@ bool f32_gemm_momentum_step_wasmsimd(int K, int M, int N, const float* X, const 
 
 namespace {
 
-// Columns [begin, end) of C's row `row` from `count` non-zeros, in blocks of 32, and the ragged end of N when `tail`.
-template <class Epilogue>
-void sweep_columns(const Nonzero* nz, int count, const float* B, const float* start, int row, int begin, int end,
-                   bool tail, int N, Epilogue& out) {
-  for (int col = begin; col < end; col += 32) row_block<8, 0>(nz, count, B, start, row, col, out);
-  if (tail) kTailBlocks<Epilogue>[N % 32](nz, count, B, start, row, N - N % 32, out);
-}
-
 // Where the fused step and forward pays: a first layer whose weights do not fit in cache (as for gemm_chunked),
 // a next batch of at most one panel of rows, and the step's transposed input gathered whole in kStepPanelEntries.
 bool fused_step_then_forward_pays(int K, int M, int N, int Mn) {
@@ -391,33 +407,17 @@ bool f32_gemm_momentum_step_then_forward_relu_wasmsimd(int K, int M, int N, cons
     const int col_begin = 32 * first_block, col_end = 32 * end_block;
     const bool tail = part + 1 == parts && N % 32 != 0;
     MomentumStepSimd local = blank;
+    ChunkProgress progress;
+    progress.reset(0, Mn);
     StoreCSimd final_sums{{Y, static_cast<size_t>(N), /*relu=*/true}};
     StorePartialSums partial_sums{Y, static_cast<size_t>(N)};
-    int ends[kGemmPanelRows];      // per sample: where its next chunk's non-zeros start
-    bool started[kGemmPanelRows];  // per sample: Y holds its partial sums
-    for (int m = 0; m < Mn; ++m) ends[m] = 0, started[m] = false;
     for (int chunk = 0; chunk < K; chunk += kRowsOfBPerChunk) {
-      const int chunk_end = std::min(K, chunk + kRowsOfBPerChunk);
-      for (int k = chunk; k < chunk_end; ++k) {
+      for (int k = chunk; k < std::min(K, chunk + kRowsOfBPerChunk); ++k) {
         if (!plans[k].steps) continue;
         local.use_row(plans[k].step);
         sweep_columns(step_panel.row(k), step_panel.row_size(k), D, nullptr, k, col_begin, col_end, tail, N, local);
       }
-      const bool last = chunk_end == K;
-      const int chunk_end_offset = chunk_end * N;
-      for (int m = 0; m < Mn; ++m) {
-        const Nonzero* nz = next_panel.row(m);
-        const int begin = ends[m];
-        int& end = ends[m];
-        while (end < next_panel.row_size(m) && nz[end].offset < chunk_end_offset) ++end;
-        if (begin == end && !last) continue;
-        const float* start = started[m] ? Y + static_cast<size_t>(m) * N : bias;
-        started[m] = true;
-        if (last)
-          sweep_columns(nz + begin, end - begin, W, start, m, col_begin, col_end, tail, N, final_sums);
-        else
-          sweep_columns(nz + begin, end - begin, W, start, m, col_begin, col_end, tail, N, partial_sums);
-      }
+      add_chunk(next_panel, 0, 0, Mn, K, N, W, bias, chunk, col_begin, col_end, tail, progress, final_sums, partial_sums);
     }
     parts_out[part] = local;
   });
