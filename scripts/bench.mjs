@@ -42,8 +42,7 @@ function benchKernels(flavor) {
 const MEMORY_BUDGET_BYTES = 96 * 1024 * 1024;
 
 // Timed stretches per engine. Two threads vary more than one from stretch to stretch on a shared machine: with 4
-// the printed ratio of best stretches spread 1.68-1.81x over 15 runs of one build, with 8, 1.72-1.81x over 16 runs of
-// two builds.
+// the printed ratio of best stretches spread 1.68-1.81x over 15 runs of one build, with 8 1.72-1.81x over 10.
 const STRETCHES = 8;
 
 /**
