@@ -134,12 +134,12 @@ TrainSummary Trainer::train(int batches) {
     // weights are read then, and must be current.
     const size_t next_first = cursor_ + size;
     const bool next_drawn = i + 1 < batches && next_first < n;
-    if (next_drawn) draw_batch(next_first, static_cast<int>(std::min<size_t>(B, n - next_first)), &batches_[1 - current]);
     // With the next batch drawn, the step also runs its first layer's forward (Network::train_batch).
     NextBatch next;
     if (next_drawn) {
-      const Batch& drawn = batches_[1 - current];
+      Batch& drawn = batches_[1 - current];
       next.size = static_cast<int>(std::min<size_t>(B, n - next_first));
+      draw_batch(next_first, next.size, &drawn);
       next.x = drawn.x.data();
       if (batches_since_checkpoint_ + 1 < kCheckpointInterval) next.inputs_used = drawn.used.data();
     }
