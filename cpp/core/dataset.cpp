@@ -66,9 +66,14 @@ namespace {
 // x[0..n) = pixels / 255, and with `used`, used[p] |= pixels[p]: one read of the pixels for both.
 void scale_pixels(const uint8_t* pixels, int n, float* x, uint8_t* used) {
   constexpr float kScale = 1.f / 255.f;
-  for (int p = 0; p < n; ++p) x[p] = pixels[p] * kScale;
-  if (used)
-    for (int p = 0; p < n; ++p) used[p] |= pixels[p];
+  if (!used) {
+    for (int p = 0; p < n; ++p) x[p] = pixels[p] * kScale;
+    return;
+  }
+  for (int p = 0; p < n; ++p) {
+    x[p] = pixels[p] * kScale;
+    used[p] |= pixels[p];
+  }
 }
 
 }  // namespace

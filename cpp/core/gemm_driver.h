@@ -130,6 +130,22 @@ void gemm_panels(int M, int K, int N, const float* A, const float* B, const floa
   });
 }
 
+// A row of W planned for a fused step: whether it steps now, and with what coefficients (MomentumStep::plan_row).
+template <class Step>
+struct PlannedRow {
+  bool steps;  // false: its step waits
+  typename Step::RowStep step;
+};
+
+// Panel rows [begin, end) gathered from the rows first + begin, … of Xᵀ (X[M×K], for a product with D[M×N]),
+// and their steps planned into plans[begin, end). Threads may gather and plan disjoint rows of one panel.
+template <class Step>
+void gather_and_plan_rows(const Step& out, const float* X, int M, int K, int N, int first, int begin, int end,
+                          SparseRowPanel& panel, std::vector<PlannedRow<Step>>& plans) {
+  panel.gather_transposed_rows(X, M, K, N, first, begin, end);
+  for (int r = begin; r < end; ++r) plans[r].steps = out.plan_row(first + r, panel.row_size(r), &plans[r].step);
+}
+
 // Rows of W planned at once by the fused step below: its gathered panel stays within 512 KB.
 constexpr size_t kStepPanelEntries = size_t{1} << 16;
 // Rows of W a thread takes at a time in the fused step below.
@@ -145,12 +161,8 @@ constexpr int kStepRowsPerClaim = 16;
 template <class Step>
 void momentum_step_panels(int K, int M, int N, const float* X, const float* D, Step& out, int width,
                           RowBlockFn<Step> block, RowBlockFn<Step> tail) {
-  struct PlannedRow {
-    bool steps;  // false: its step waits
-    typename Step::RowStep step;
-  };
   thread_local SparseRowPanel gathered;
-  thread_local std::vector<PlannedRow> planned;  // per row of the slab
+  thread_local std::vector<PlannedRow<Step>> planned;  // per row of the slab
   // The caller's buffers, by name-free reference: inside the lambdas below, the names would be each
   // worker's own (empty) thread_locals instead.
   SparseRowPanel& panel = gathered;
@@ -166,8 +178,7 @@ void momentum_step_panels(int K, int M, int N, const float* X, const float* D, S
     run_parts([&](int part, int parts) {
       int begin, end;
       part_range(rows, part, parts, &begin, &end);
-      panel.gather_transposed_rows(X, M, K, N, first, begin, end);
-      for (int r = begin; r < end; ++r) plans[r].steps = out.plan_row(first + r, panel.row_size(r), &plans[r].step);
+      gather_and_plan_rows(out, X, M, K, N, first, begin, end, panel, plans);
     });
     auto step_rows = [&](int begin, int end, Step& into) {
       for (int r = begin; r < end; ++r) {

@@ -208,9 +208,9 @@ constexpr long kRowPassCost = 10;
 
 // Columns [begin, end) of C's row `row` from `count` non-zeros, in blocks of 32, and the ragged end of N when `tail`.
 template <class Epilogue>
-__attribute__((always_inline)) inline void sweep_columns(const Nonzero* nz, int count, const float* B, const float* start,
-                                                      int row, int begin, int end,
-                   bool tail, int N, Epilogue& out) {
+__attribute__((always_inline)) inline void sweep_columns(const Nonzero* nz, int count, const float* B,
+                                                         const float* start, int row, int begin, int end, bool tail,
+                                                         int N, Epilogue& out) {
   for (int col = begin; col < end; col += 32) row_block<8, 0>(nz, count, B, start, row, col, out);
   if (tail) kTailBlocks<Epilogue>[N % 32](nz, count, B, start, row, N - N % 32, out);
 }
@@ -228,7 +228,7 @@ struct ChunkProgress {
 // over columns [col_begin, col_end) and N's ragged end when `tail`. Partial sums wait in C between chunks (stored by
 // `partial`), and the last chunk stores the final sums (by `final_out`); as each chunk resumes from the float it
 // left, the result is the same to the bit as without chunks. The epilogues are the caller's locals: as members of a
-// shared object, one-thread training ran 1-3% slower.
+// shared object, one-thread training ran 1-4% slower.
 __attribute__((always_inline)) inline void add_chunk(const SparseRowPanel& panel, int first, int row_begin,
                                                      int row_end, int K, int N, const float* B, const float* bias,
                                                      int chunk, int col_begin, int col_end, bool tail,
@@ -371,12 +371,8 @@ bool f32_gemm_momentum_step_then_forward_relu_wasmsimd(int K, int M, int N, cons
     f32_gemm_relu_wasmsimd(Mn, K, N, Xn, W, bias, Y);
     return finite;
   }
-  struct PlannedRow {
-    bool steps;  // false: its step waits
-    MomentumStep::RowStep step;
-  };
   thread_local SparseRowPanel gathered_rows_of_w, gathered_next;
-  thread_local std::vector<PlannedRow> planned;
+  thread_local std::vector<PlannedRow<MomentumStepSimd>> planned;
   // The caller's buffers, by name-free reference: inside the lambdas below, the names would be each worker's own.
   SparseRowPanel& step_panel = gathered_rows_of_w;  // row k: the batch's non-zero inputs k, as offsets into D
   SparseRowPanel& next_panel = gathered_next;       // row m: the next batch's sample m, as offsets into W
@@ -390,8 +386,7 @@ bool f32_gemm_momentum_step_then_forward_relu_wasmsimd(int K, int M, int N, cons
   run_parts([&](int part, int parts) {
     int begin, end;
     part_range(K, part, parts, &begin, &end);
-    step_panel.gather_transposed_rows(X, M, K, N, 0, begin, end);
-    for (int k = begin; k < end; ++k) plans[k].steps = step.plan_row(k, step_panel.row_size(k), &plans[k].step);
+    gather_and_plan_rows(step, X, M, K, N, 0, begin, end, step_panel, plans);
     part_range(Mn, part, parts, &begin, &end);
     next_panel.gather_rows(Xn, K, N, 0, begin, end);
   });

@@ -48,8 +48,8 @@ class SparseRowPanel {
     }
   }
 
-  // Panel rows [begin, end) of a reserved panel from the rows first + begin, … of A = Xᵀ for X[M×K] (so A's
-  // row r is X's column r), reading X row by row rather than transposing it first; for a product with B[M×N].
+  // Panel rows [begin, end) of a reserved panel from the rows first + begin, … of A = Xᵀ for X[M×K] (so panel
+  // row r is X's column first + r), reading X row by row rather than transposing it first; for a product with B[M×N].
   void gather_transposed_rows(const float* X, int M, int K, int N, int first, int begin, int end) {
     for (int r = begin; r < end; ++r) sizes_[r] = 0;
     for (int m = 0; m < M; ++m) {
