@@ -6,7 +6,10 @@ export type { DataInfo, Evaluation, FirstLayerWeights, ModelConfig, ModelInfo, O
 export type Flavor = 'simd' | 'scalar' | 'simd-threads';
 
 export declare const DEFAULT_MODEL: Readonly<Required<ModelConfig>>;
+/** The training defaults for sigmoid + L2 (the default output). */
 export declare const DEFAULT_OPTIONS: Readonly<Required<TrainOptions>>;
+/** The training defaults that learn with this output and loss: the learning rate differs between them. */
+export declare function defaultOptionsFor(output: OutputLoss): Readonly<Required<TrainOptions>>;
 
 export declare class EngineError extends Error {
   /** set when train() failed: what was done before the failure */
@@ -29,7 +32,8 @@ export declare class Engine {
   readonly backend: string;
   memoryBytes(): number;
   loadData(split: Split, images: Uint8Array, labels: Uint8Array, options?: { limit?: number }): DataInfo;
-  createModel(config?: ModelConfig): ModelInfo;
+  /** sizes default to [features, ...hidden, classes] of the loaded training set (hidden default [2048]) */
+  createModel(config?: ModelConfig & { hidden?: number[] }): ModelInfo;
   setOptions(options: TrainOptions): ModelInfo;
   train(batches: number): TrainSummary;
   evaluate(split: Split, options?: { limit?: number }): Evaluation;

@@ -4,20 +4,48 @@
 
 export type Split = 'train' | 'test';
 export type OutputLoss = 'sigmoid-l2' | 'softmax-xent';
+/**
+ * How pixels (0..255) become inputs, fitted to the training set when the model is created:
+ * 'unit' x/255 (the original); 'rms' x·s, one s for all pixels so that the inputs' mean square is 1
+ * (zeros stay zero: the sparse kernels keep their speed); 'standard' (x − mean)/std per pixel (dense).
+ */
+export type Scaling = 'unit' | 'rms' | 'standard';
+export type Optimizer = 'sgd' | 'adam' | 'adamw';
+export type Schedule = 'constant' | 'cosine' | 'step';
 
 export interface ModelConfig {
-  /** input, hidden..., output sizes; default [784, 2048, 10] */
+  /** input, hidden..., output sizes; default [features, 2048, classes] of the loaded training set */
   sizes?: number[];
   /** default 'sigmoid-l2' */
   output?: OutputLoss;
   /** whole number 0..2^32-1; default 1 */
   seed?: number;
+  /** default 'rms' */
+  scaling?: Scaling;
 }
 
 export interface TrainOptions {
   batchSize?: number;
   learningRate?: number;
+  /** SGD's momentum, 0 (plain SGD) to below 1 */
   momentum?: number;
+  optimizer?: Optimizer;
+  /** L2 penalty on the weights (SGD, Adam) or decoupled decay (AdamW); 0 to below 1 */
+  weightDecay?: number;
+  /** fraction of each hidden layer's units dropped in training, 0 to 0.9 */
+  dropout?: number;
+  /** Adam's moment decays and epsilon */
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+  /** the learning rate over the run: constant, cosine decay to 0 over scheduleBatches, or × stepGamma every stepBatches */
+  schedule?: Schedule;
+  /** batches of linear warm-up from 0 (any schedule) */
+  warmupBatches?: number;
+  /** cosine: the run's length in batches (warm-up included) */
+  scheduleBatches?: number;
+  stepBatches?: number;
+  stepGamma?: number;
 }
 
 export interface Failure {
@@ -27,8 +55,11 @@ export interface Failure {
 
 export interface DataInfo extends Failure {
   count: number;
+  /** image height and width; a 1-D IDX set (N × features) has rows 1 */
   rows: number;
   cols: number;
+  /** the set's largest label + 1 */
+  classes: number;
 }
 
 export interface TrainSummary extends Failure {
@@ -51,7 +82,9 @@ export interface Evaluation extends Failure {
   loss: number;
   accuracy: number;
   count: number;
-  /** 10×10, row = true label, column = predicted label */
+  /** the model's output count */
+  classes: number;
+  /** classes × classes, row = true label, column = predicted label */
   confusion: number[];
 }
 
@@ -67,13 +100,16 @@ export interface FirstLayerWeights extends Failure {
   weights: Float32Array;
 }
 
-export interface ModelInfo {
+export interface ModelInfo extends Required<TrainOptions> {
   sizes: number[];
   output: OutputLoss;
+  scaling: Scaling;
+  /** the image shape the model was made for, [rows, cols] ([1, features] for 1-D data) */
+  inputShape: [number, number];
+  classes: number;
   parameters: number;
-  batchSize: number;
-  learningRate: number;
-  momentum: number;
+  /** batches trained since the model was created (the schedule's clock; kept in the model file) */
+  step: number;
   trainCount: number;
   testCount: number;
 }
