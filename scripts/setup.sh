@@ -13,6 +13,8 @@ command -v make >/dev/null || missing+=(make)
 [ -d /usr/src/googletest ] && [ -e /usr/lib/x86_64-linux-gnu/cmake/GTest/GTestConfig.cmake -o -n "$(find /usr/lib -name GTestConfig.cmake -print -quit 2>/dev/null)" ] || missing+=(libgtest-dev)
 # An emcc already on PATH (say, from emsdk) is used as it is; Debian's Emscripten only when there is none.
 command -v emcc >/dev/null || missing+=(emscripten)
+# Fashion-MNIST, the page's second data set (scripts/prepare-data.mjs copies it beside MNIST).
+[ -d /usr/share/datasets/fashion-mnist ] || missing+=(dataset-fashion-mnist)
 if [ "${1:-}" = --browser ] && [ ! -x /usr/bin/chromium ]; then missing+=(chromium); fi
 if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
 
