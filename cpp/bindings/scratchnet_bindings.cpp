@@ -77,11 +77,13 @@ class Engine {
     result.set("count", static_cast<double>(data.size()));
     result.set("rows", data.rows());
     result.set("cols", data.cols());
-    trainer_.set_data(split, std::move(data));
+    result.set("classes", data.classes());
+    if (Status s = trainer_.set_data(split, std::move(data)); !s.ok()) return error_result(which + s.error);
     return result;
   }
 
-  // {sizes: number[], output: 'sigmoid-l2'|'softmax-xent', seed: number} -> error message or "".
+  // {sizes: number[], output: 'sigmoid-l2'|'softmax-xent', seed: number, scaling: 'rms'|'unit'|'standard'}
+  // -> error message or "".
   std::string createModel(const val& config) {
     NetworkConfig parsed;
     if (!config.isUndefined() && !config.isNull()) {
@@ -111,11 +113,23 @@ class Engine {
       if (!is_whole(seed, 0, 4294967295.0))
         return "seed must be a whole number from 0 to 4294967295";
       parsed.seed = static_cast<uint32_t>(seed);
+      const val scaling = config["scaling"];
+      if (!scaling.isUndefined()) {
+        const std::string name = scaling.typeOf().as<std::string>() == "string" ? scaling.as<std::string>() : "";
+        if (!parse_scaling(name, &parsed.scaling)) return "scaling must be 'rms', 'unit' or 'standard'";
+      }
+    }
+    // The images' shape, from the training set the model is made for.
+    const Dataset& train = trainer_.data(Split::kTrain);
+    if (!train.empty() && train.features() == parsed.sizes.front()) {
+      parsed.input_rows = train.rows();
+      parsed.input_cols = train.cols();
     }
     return trainer_.create_model(parsed).error;
   }
 
-  // {batchSize, learningRate, momentum}; missing fields keep their current values.
+  // {batchSize, learningRate, momentum, optimizer, weightDecay, dropout, beta1, beta2, epsilon, schedule,
+  // warmupBatches, scheduleBatches, stepBatches, stepGamma}; missing fields keep their current values.
   std::string setOptions(const val& options) {
     if (options.isUndefined() || options.isNull()) return "";
     TrainOptions parsed = trainer_.options();
@@ -128,6 +142,38 @@ class Engine {
     parsed.batch_size = static_cast<int>(batch);
     parsed.learning_rate = static_cast<float>(rate);
     parsed.momentum = static_cast<float>(momentum);
+    parsed.weight_decay = static_cast<float>(number_field(options, "weightDecay", parsed.weight_decay, &error));
+    parsed.dropout = static_cast<float>(number_field(options, "dropout", parsed.dropout, &error));
+    parsed.beta1 = static_cast<float>(number_field(options, "beta1", parsed.beta1, &error));
+    parsed.beta2 = static_cast<float>(number_field(options, "beta2", parsed.beta2, &error));
+    parsed.epsilon = static_cast<float>(number_field(options, "epsilon", parsed.epsilon, &error));
+    Schedule& schedule = parsed.schedule;
+    const double warmup = number_field(options, "warmupBatches", schedule.warmup_batches, &error);
+    const double total = number_field(options, "scheduleBatches", schedule.total_batches, &error);
+    const double every = number_field(options, "stepBatches", schedule.step_batches, &error);
+    schedule.step_gamma = static_cast<float>(number_field(options, "stepGamma", schedule.step_gamma, &error));
+    if (!error.empty()) return error;
+    for (const auto& [name, value] : {std::pair{"warmupBatches", warmup}, {"scheduleBatches", total}, {"stepBatches", every}})
+      if (!is_whole(value, 0, 100000000)) return std::string(name) + " must be a whole number from 0 to 100000000";
+    schedule.warmup_batches = static_cast<int>(warmup);
+    schedule.total_batches = static_cast<int>(total);
+    schedule.step_batches = static_cast<int>(every);
+    const val optimizer = options["optimizer"];
+    if (!optimizer.isUndefined()) {
+      const std::string name = optimizer.typeOf().as<std::string>() == "string" ? optimizer.as<std::string>() : "";
+      if (name == "sgd") parsed.optimizer = OptimizerKind::kSgd;
+      else if (name == "adam") parsed.optimizer = OptimizerKind::kAdam;
+      else if (name == "adamw") parsed.optimizer = OptimizerKind::kAdamW;
+      else return "optimizer must be 'sgd', 'adam' or 'adamw'";
+    }
+    const val kind = options["schedule"];
+    if (!kind.isUndefined()) {
+      const std::string name = kind.typeOf().as<std::string>() == "string" ? kind.as<std::string>() : "";
+      if (name == "constant") schedule.kind = ScheduleKind::kConstant;
+      else if (name == "cosine") schedule.kind = ScheduleKind::kCosine;
+      else if (name == "step") schedule.kind = ScheduleKind::kStep;
+      else return "schedule must be 'constant', 'cosine' or 'step'";
+    }
     return trainer_.set_options(parsed).error;
   }
 
@@ -144,6 +190,8 @@ class Engine {
     result.set("accuracy", s.accuracy);
     result.set("seconds", s.seconds);
     result.set("samplesPerSecond", s.samples_per_second);
+    result.set("learningRate", s.learning_rate);
+    result.set("step", static_cast<double>(s.step));
     result.set("epoch", s.epoch);
     result.set("batchInEpoch", s.batch_in_epoch);
     result.set("batchesPerEpoch", s.batches_per_epoch);
@@ -160,9 +208,9 @@ class Engine {
     result.set("loss", e.loss);
     result.set("accuracy", e.accuracy);
     result.set("count", e.count);
-    val confusion = val::array();
-    for (int i = 0; i < 100; ++i) confusion.call<void>("push", e.confusion[i]);
-    result.set("confusion", confusion);
+    result.set("classes", e.classes);
+    result.set("confusion", val::global("Array").call<val>(
+                                "from", val(emscripten::typed_memory_view(e.confusion.size(), e.confusion.data()))));
     return result;
   }
 
@@ -200,8 +248,10 @@ class Engine {
     return result;
   }
 
-  val saveModel() {
-    const std::vector<uint8_t> bytes = trainer_.save();
+  // {optimizerState: true} also saves the optimizer's state and step count, to train on from there.
+  val saveModel(const val& options) {
+    const bool with_state = !options.isUndefined() && !options.isNull() && options["optimizerState"].as<bool>();
+    const std::vector<uint8_t> bytes = trainer_.save(with_state);
     return val::global("Uint8Array").new_(emscripten::typed_memory_view(bytes.size(), bytes.data()));
   }
 
@@ -211,18 +261,43 @@ class Engine {
     return trainer_.load(data.data(), data.size()).error;
   }
 
-  // {sizes, output, parameters, batchSize, learningRate, momentum}
+  // {sizes, output, scaling, inputShape, classes, parameters, step, the training options, trainCount, testCount}
   val info() const {
     const Network& network = trainer_.network();
     val sizes = val::array();
     for (int size : network.config().sizes) sizes.call<void>("push", size);
+    val shape = val::array();
+    shape.call<void>("push", network.input_rows());
+    shape.call<void>("push", network.input_cols());
+    const TrainOptions& options = trainer_.options();
     val result = val::object();
     result.set("sizes", sizes);
     result.set("output", std::string(output_loss_name(network.config().output)));
+    result.set("scaling", std::string(scaling_name(network.input_scaling().kind)));
+    result.set("inputShape", shape);
+    result.set("classes", network.output_size());
     result.set("parameters", static_cast<double>(network.parameter_count()));
-    result.set("batchSize", trainer_.options().batch_size);
-    result.set("learningRate", trainer_.options().learning_rate);
-    result.set("momentum", trainer_.options().momentum);
+    result.set("step", static_cast<double>(trainer_.step()));
+    result.set("batchSize", options.batch_size);
+    result.set("learningRate", options.learning_rate);
+    result.set("momentum", options.momentum);
+    result.set("optimizer", std::string(optimizer_name(options.optimizer)));
+    result.set("weightDecay", options.weight_decay);
+    result.set("dropout", options.dropout);
+    result.set("beta1", options.beta1);
+    result.set("beta2", options.beta2);
+    result.set("epsilon", options.epsilon);
+    result.set("schedule", std::string(schedule_name(options.schedule.kind)));
+    result.set("warmupBatches", options.schedule.warmup_batches);
+    result.set("scheduleBatches", options.schedule.total_batches);
+    result.set("stepBatches", options.schedule.step_batches);
+    result.set("stepGamma", options.schedule.step_gamma);
+    const Dataset& train = trainer_.data(Split::kTrain);
+    val train_shape = val::array();
+    train_shape.call<void>("push", train.empty() ? 0 : train.rows());
+    train_shape.call<void>("push", train.empty() ? 0 : train.cols());
+    result.set("trainShape", train_shape);
+    result.set("trainClasses", train.empty() ? 0 : train.classes());
     result.set("trainCount", static_cast<double>(trainer_.data(Split::kTrain).size()));
     result.set("testCount", static_cast<double>(trainer_.data(Split::kTest).size()));
     return result;

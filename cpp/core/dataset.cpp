@@ -13,14 +13,19 @@ struct IdxPair {
 
 Status check_pair(const uint8_t* images_head, size_t images_size, const uint8_t* labels_head, size_t labels_size,
                   IdxPair* pair) {
-  if (Status s = parse_idx(images_head, images_size, 3, "images file", &pair->images); !s.ok()) return s;
+  // Images are N×rows×cols (rank 3) or N×features (rank 2): the rank is the header's fourth byte.
+  const int images_rank = images_size >= 4 && images_head[3] == 2 ? 2 : 3;
+  if (Status s = parse_idx(images_head, images_size, images_rank, "images file", &pair->images); !s.ok()) return s;
+  if (images_rank == 2) pair->images.dims.insert(pair->images.dims.begin() + 1, 1u);  // one row of features
   if (Status s = parse_idx(labels_head, labels_size, 1, "labels file", &pair->labels); !s.ok()) return s;
   if (pair->images.dims[0] != pair->labels.dims[0])
     return Status::Error("the images file holds " + std::to_string(pair->images.dims[0]) +
                          " images but the labels file holds " + std::to_string(pair->labels.dims[0]) + " labels");
-  if (pair->images.dims[1] > 1024 || pair->images.dims[2] > 1024)
+  if (pair->images.dims[1] > 1024 || pair->images.dims[2] > 16384 ||
+      static_cast<uint64_t>(pair->images.dims[1]) * pair->images.dims[2] > 16384)
     return Status::Error("images of " + std::to_string(pair->images.dims[1]) + "x" +
-                         std::to_string(pair->images.dims[2]) + " pixels are too large (at most 1024x1024)");
+                         std::to_string(pair->images.dims[2]) +
+                         " pixels are too large (at most 16384 pixels, the widest layer the engine takes: 128x128)");
   return Status::Ok();
 }
 
@@ -61,38 +66,23 @@ Status Dataset::from_idx(std::vector<uint8_t> images_file, std::vector<uint8_t> 
   return Status::Ok();
 }
 
-namespace {
-
-// x[0..n) = pixels / 255, and with `used`, used[p] |= pixels[p]: one read of the pixels for both.
-void scale_pixels(const uint8_t* pixels, int n, float* x, uint8_t* used) {
-  constexpr float kScale = 1.f / 255.f;
-  if (!used) {
-    for (int p = 0; p < n; ++p) x[p] = pixels[p] * kScale;
-    return;
-  }
-  for (int p = 0; p < n; ++p) {
-    x[p] = pixels[p] * kScale;
-    used[p] |= pixels[p];
-  }
-}
-
-}  // namespace
-
-void Dataset::fill_sample(size_t i, float* x, uint8_t* label_out, uint8_t* used) const {
-  scale_pixels(image(i), features(), x, used);
-  *label_out = label(i);
-}
-
-void Dataset::fill_batch(const uint32_t* indices, int n, float* x, uint8_t* labels, uint8_t* used) const {
+void Dataset::fill_batch(const uint32_t* indices, int n, const InputScaling& scaling, float* x, uint8_t* labels,
+                         uint8_t* used) const {
   const int F = features();
   if (used) std::fill(used, used + F, 0);
-  for (int b = 0; b < n; ++b) fill_sample(indices[b], x + static_cast<size_t>(b) * F, labels + b, used);
+  for (int b = 0; b < n; ++b) {
+    scaling.apply(image(indices[b]), x + static_cast<size_t>(b) * F, used);
+    labels[b] = label(indices[b]);
+  }
   if (used)
     for (int p = 0; p < F; ++p) used[p] = used[p] != 0;
 }
 
-void Dataset::fill_range(size_t first, int n, float* x, uint8_t* labels) const {
-  for (int b = 0; b < n; ++b) fill_sample(first + b, x + static_cast<size_t>(b) * features(), labels + b, nullptr);
+void Dataset::fill_range(size_t first, int n, const InputScaling& scaling, float* x, uint8_t* labels) const {
+  for (int b = 0; b < n; ++b) {
+    scaling.apply(image(first + b), x + static_cast<size_t>(b) * features(), nullptr);
+    labels[b] = label(first + b);
+  }
 }
 
 }  // namespace scratchnet

@@ -18,43 +18,107 @@ void DenseLayer::ensure_gradients() {
   if (bias_grad.empty()) bias_grad.assign(bias.size(), 0.f);
 }
 
-void DenseLayer::ensure_velocities() {
+void DenseLayer::ensure_state(OptimizerKind kind) {
+  if (kind != state_kind && !weight_velocity.empty()) {
+    // Another optimizer's state means nothing to this one: start afresh (settling what SGD owed first).
+    catch_up_deferred_steps();
+    for (auto* buffer : {&weight_velocity, &bias_velocity, &weight_second, &bias_second}) FloatBuffer().swap(*buffer);
+    reset_velocity();
+  }
+  state_kind = kind;
+  lr_history_.reserve(kMaxPendingSteps);  // a training batch allocates nothing
   if (weight_velocity.empty()) weight_velocity.assign(weights.size(), 0.f);
   if (bias_velocity.empty()) bias_velocity.assign(bias.size(), 0.f);
+  if (kind != OptimizerKind::kSgd) {
+    if (weight_second.empty()) weight_second.assign(weights.size(), 0.f);
+    if (bias_second.empty()) bias_second.assign(bias.size(), 0.f);
+  }
   if (bias_grad.empty()) bias_grad.assign(bias.size(), 0.f);  // the bias gradient is small: the step still stores it
+}
+
+std::vector<FloatBuffer*> DenseLayer::optimizer_state(OptimizerKind kind) {
+  ensure_state(kind);
+  catch_up_deferred_steps();
+  if (kind == OptimizerKind::kSgd) return {&weight_velocity, &bias_velocity};
+  return {&weight_velocity, &bias_velocity, &weight_second, &bias_second};
+}
+
+std::vector<const FloatBuffer*> DenseLayer::optimizer_state_if_any(OptimizerKind kind) const {
+  auto held = [&](const FloatBuffer& buffer) { return kind == state_kind && !buffer.empty() ? &buffer : nullptr; };
+  if (kind == OptimizerKind::kSgd) return {held(weight_velocity), held(bias_velocity)};
+  return {held(weight_velocity), held(bias_velocity), held(weight_second), held(bias_second)};
 }
 
 void DenseLayer::release_training_buffers() {
   catch_up_deferred_steps();
-  for (auto* buffer : {&weight_grad, &bias_grad, &weight_velocity, &bias_velocity}) FloatBuffer().swap(*buffer);
+  for (auto* buffer : {&weight_grad, &bias_grad, &weight_velocity, &bias_velocity, &weight_second, &bias_second})
+    FloatBuffer().swap(*buffer);
   std::vector<uint32_t>().swap(deferred_steps);
+  lr_history_.clear();
 }
 
 void DenseLayer::reset_velocity() {
-  std::fill(weight_velocity.begin(), weight_velocity.end(), 0.f);
-  std::fill(bias_velocity.begin(), bias_velocity.end(), 0.f);
+  for (auto* buffer : {&weight_velocity, &bias_velocity, &weight_second, &bias_second})
+    std::fill(buffer->begin(), buffer->end(), 0.f);
   std::fill(deferred_steps.begin(), deferred_steps.end(), 0u);  // with v = 0 they would not move w
   has_deferred_ = false;
+  lr_history_.clear();
+}
+
+bool DenseLayer::rates_changed_while_deferring(float learning_rate) const {
+  for (float rate : lr_history_)
+    if (rate != learning_rate) return true;
+  return false;
+}
+
+void DenseLayer::fill_deferred_tables(float /*learning_rate*/, float momentum) {
+  // A row owing p steps, taken at the rates h[p-1] (oldest) … h[0] (latest) with zero gradients, then this
+  // step: v ← μ^(p+1)·v + g,  w ← w − A[p]·v_before − lr·v, where A[p] = Σ_i h[p-i]·μ^i = μ·(h[p-1] + A[p-1]).
+  const double mu = momentum;
+  double owed = 0.0, decay = mu;
+  decay_table_[0] = momentum;
+  catch_up_table_[0] = 0.f;
+  for (size_t p = 1; p <= kMaxPendingSteps; ++p) {
+    const double rate = p <= lr_history_.size() ? lr_history_[p - 1] : 0.0;  // no row owes more than the history
+    owed = mu * (rate + owed);
+    decay *= mu;
+    decay_table_[p] = static_cast<float>(decay);
+    catch_up_table_[p] = static_cast<float>(owed);
+  }
 }
 
 void DenseLayer::catch_up_deferred_steps() {
   if (!has_deferred_) return;
   has_deferred_ = false;
+  const bool varied = rates_changed_while_deferring(deferred_lr_);
+  if (varied) fill_deferred_tables(deferred_lr_, deferred_momentum_);
   for (int row = 0; row < in; ++row) {
     uint32_t& pending = deferred_steps[row];
     if (pending == 0) continue;
+    float* w = weights.data() + static_cast<size_t>(row) * out;
+    float* v = weight_velocity.data() + static_cast<size_t>(row) * out;
+    if (varied) {
+      // p owed steps at the rates they were owed under: v ← μ^p·v, w ← w − A[p]·v_before.
+      const float decay = decay_table_[pending - 1], catch_up = catch_up_table_[pending];
+      pending = 0;
+      for (int j = 0; j < out; ++j) {
+        const float before = v[j];
+        v[j] = decay * before;
+        w[j] = w[j] - catch_up * before;
+      }
+      continue;
+    }
     // p owed steps = p − 1 of them caught up, then one with a zero gradient (kernels.h).
     float decay, catch_up;
     deferred_step_coefficients(pending - 1, deferred_lr_, deferred_momentum_, &decay, &catch_up);
     pending = 0;
-    float* w = weights.data() + static_cast<size_t>(row) * out;
-    float* v = weight_velocity.data() + static_cast<size_t>(row) * out;
     for (int j = 0; j < out; ++j) {
       const float before = v[j];
       v[j] = decay * before;
       w[j] = w[j] - catch_up * before - deferred_lr_ * v[j];
     }
   }
+  lr_history_.clear();
 }
 
 void DenseLayer::init_he(Rng& rng) {
@@ -91,30 +155,71 @@ void DenseLayer::backward(int B, const float* x, const float* dy, float* dx, flo
 bool DenseLayer::backward_and_step(int B, const float* x, const float* dy, float* dx, float* scratch,
                                    float learning_rate, float momentum, bool x_through_relu,
                                    const uint8_t* inputs_read_next, const NextForward* next_forward) {
-  ensure_velocities();
+  StepRule rule;
+  rule.learning_rate = learning_rate;
+  rule.momentum = momentum;
+  return backward_and_step(B, x, dy, dx, scratch, rule, x_through_relu, inputs_read_next, next_forward);
+}
+
+bool DenseLayer::backward_and_step(int B, const float* x, const float* dy, float* dx, float* scratch,
+                                   const StepRule& rule, bool x_through_relu, const uint8_t* inputs_read_next,
+                                   const NextForward* next_forward) {
+  ensure_state(rule.optimizer);
   if (dx) input_gradient(B, dy, dx, scratch, x_through_relu ? x : nullptr);  // before the weights move
   // The bias first: a next forward starts from it.
   f32_column_sums(B, out, dy, bias_grad.data());
+  if (rule.optimizer == OptimizerKind::kSgd) {
+    const bool bias_finite = f32_momentum_step(bias.size(), bias.data(), bias_velocity.data(), bias_grad.data(),
+                                               rule.learning_rate, rule.momentum);
+    return sgd_step(B, x, dy, rule, inputs_read_next, next_forward) && bias_finite;
+  }
+  const AdamRule weight_rule{rule.learning_rate, rule.beta1,        rule.beta2, rule.epsilon,
+                             rule.weight_decay,  rule.optimizer == OptimizerKind::kAdamW, rule.t};
+  AdamRule bias_rule = weight_rule;
+  bias_rule.weight_decay = 0.f;
   const bool bias_finite =
-      f32_momentum_step(bias.size(), bias.data(), bias_velocity.data(), bias_grad.data(), learning_rate, momentum);
-  // Owed steps are caught up in closed form with this step's rate and momentum: settle them first if those changed.
-  if (has_deferred_ && (learning_rate != deferred_lr_ || momentum != deferred_momentum_)) catch_up_deferred_steps();
-  DeferredSteps deferral{nullptr, inputs_read_next};
-  if (inputs_read_next || has_deferred_) {
+      f32_adam_step(bias.size(), bias.data(), bias_velocity.data(), bias_second.data(), bias_grad.data(), bias_rule);
+  const bool weights_finite =
+      next_forward ? f32_gemm_adam_step_then_forward_relu(in, B, out, x, dy, weights.data(), weight_velocity.data(),
+                                                          weight_second.data(), weight_rule, next_forward->batch,
+                                                          next_forward->x, bias.data(), next_forward->y)
+                   : f32_gemm_adam_step(in, B, out, x, dy, weights.data(), weight_velocity.data(), weight_second.data(),
+                                        weight_rule);
+  return weights_finite && bias_finite;
+}
+
+bool DenseLayer::sgd_step(int B, const float* x, const float* dy, const StepRule& rule, const uint8_t* inputs_read_next,
+                          const NextForward* next_forward) {
+  const float learning_rate = rule.learning_rate, momentum = rule.momentum, weight_decay = rule.weight_decay;
+  // Owed steps are caught up in closed form under this step's momentum, and with no decay (which moves a row
+  // whose input is zero): settle them first if those changed.
+  if (has_deferred_ && (momentum != deferred_momentum_ || weight_decay != 0.f)) catch_up_deferred_steps();
+  const bool may_defer = inputs_read_next && weight_decay == 0.f && lr_history_.size() + 1 < kMaxPendingSteps;
+  DeferredSteps deferral{nullptr, may_defer ? inputs_read_next : nullptr};
+  if (may_defer || has_deferred_) {
     deferred_steps.resize(in, 0u);
     deferral.pending = deferred_steps.data();
+  }
+  if (has_deferred_ && rates_changed_while_deferring(learning_rate)) {
+    fill_deferred_tables(learning_rate, momentum);
+    deferral.decay_by_pending = decay_table_.data();
+    deferral.catch_up_by_pending = catch_up_table_.data();
   }
   const DeferredSteps* deferred = deferral.pending ? &deferral : nullptr;
   const bool weights_finite =
       next_forward ? f32_gemm_momentum_step_then_forward_relu(in, B, out, x, dy, weights.data(), weight_velocity.data(),
                                                               learning_rate, momentum, deferred, next_forward->batch,
-                                                              next_forward->x, bias.data(), next_forward->y)
+                                                              next_forward->x, bias.data(), next_forward->y, weight_decay)
                    : f32_gemm_momentum_step(in, B, out, x, dy, weights.data(), weight_velocity.data(), learning_rate,
-                                            momentum, deferred);
-  has_deferred_ = inputs_read_next != nullptr;  // a step without it brought every row up to date
+                                            momentum, deferred, weight_decay);
+  has_deferred_ = may_defer;  // a step without deferral brought every row up to date
   deferred_lr_ = learning_rate;
   deferred_momentum_ = momentum;
-  return weights_finite && bias_finite;
+  if (may_defer)
+    lr_history_.insert(lr_history_.begin(), learning_rate);
+  else
+    lr_history_.clear();
+  return weights_finite;
 }
 
 }  // namespace scratchnet

@@ -2,10 +2,13 @@
 // W is stored input-major, W[in×out]: row k holds the weights leaving input k, so a zero input
 // skips a whole contiguous row in every product (see kernels.h).
 #pragma once
+#include <array>
 #include <cstdint>
 #include <vector>
 
 #include "aligned_buffer.h"
+#include "kernels.h"
+#include "optimizer.h"
 #include "rng.h"
 
 namespace scratchnet {
@@ -24,7 +27,9 @@ struct DenseLayer {
   // Training state, allocated when first needed: a model only used for inference does not carry it, and
   // training (backward_and_step) never needs weight_grad.
   FloatBuffer weight_grad, bias_grad;          // dL/dW, dL/db of the last backward pass
-  FloatBuffer weight_velocity, bias_velocity;  // momentum buffers
+  FloatBuffer weight_velocity, bias_velocity;  // SGD's momentum buffers, or Adam's first moments
+  FloatBuffer weight_second, bias_second;      // Adam's second moments
+  OptimizerKind state_kind = OptimizerKind::kSgd;  // whose state the buffers hold
   std::vector<uint32_t> deferred_steps;        // per input: momentum steps its row of W still owes
 
   DenseLayer(int in_size, int out_size);
@@ -53,6 +58,14 @@ struct DenseLayer {
   //
   // With next_forward, the step also runs that forward through the stepped parameters, as forward(…, relu=true)
   // after it would (f32_gemm_momentum_step_then_forward_relu).
+  //
+  // The rule's optimizer decides the step (StepRule): SGD with momentum as above (a weight decay, or a rate
+  // that changes from step to step, still exact: see DeferredSteps), or Adam / AdamW, which defer nothing.
+  // A change of optimizer starts its state afresh.
+  bool backward_and_step(int B, const float* x, const float* dy, float* dx, float* scratch, const StepRule& rule,
+                         bool x_through_relu = false, const uint8_t* inputs_read_next = nullptr,
+                         const NextForward* next_forward = nullptr);
+  // SGD with momentum at this rate (the rule's other fields at their defaults).
   bool backward_and_step(int B, const float* x, const float* dy, float* dx, float* scratch, float learning_rate,
                          float momentum, bool x_through_relu = false, const uint8_t* inputs_read_next = nullptr,
                          const NextForward* next_forward = nullptr);
@@ -60,19 +73,33 @@ struct DenseLayer {
   // Takes the deferred steps now (with the learning rate and momentum they were deferred under).
   void catch_up_deferred_steps();
 
-  // Zeroes the momentum buffers (if allocated).
+  // Zeroes the optimizer's state (if allocated).
   void reset_velocity();
+  // The optimizer's state buffers in a fixed order (SGD: velocities; Adam: first then second moments), for the
+  // model file; allocated (zeroed) for `kind` first.
+  std::vector<FloatBuffer*> optimizer_state(OptimizerKind kind);
+  // The same buffers to read, or nulls where this layer holds no such state (none for `kind`, or not allocated).
+  std::vector<const FloatBuffer*> optimizer_state_if_any(OptimizerKind kind) const;
   // Frees the gradients and momentum buffers; the next training step allocates them afresh.
   void release_training_buffers();
 
  private:
   void ensure_gradients();
-  void ensure_velocities();
+  void ensure_state(OptimizerKind kind);
+  bool sgd_step(int B, const float* x, const float* dy, const StepRule& rule, const uint8_t* inputs_read_next,
+                const NextForward* next_forward);
+  // The coefficients of owed steps taken at the rates of the last steps (lr_history_), into the tables.
+  void fill_deferred_tables(float learning_rate, float momentum);
+  bool rates_changed_while_deferring(float learning_rate) const;
   // dx[B×in] = dy[B×out] · Wᵀ (zero where relu_output ≤ 0, when given), through scratch.
   void input_gradient(int B, const float* dy, float* dx, float* scratch, const float* relu_output) const;
 
   bool has_deferred_ = false;
-  float deferred_lr_ = 0.f, deferred_momentum_ = 0.f;  // the step the deferred ones owe
+  float deferred_lr_ = 0.f, deferred_momentum_ = 0.f;  // the last step's, which the deferred ones owe
+  // The rates of the steps since the last one that brought every row up to date, the latest first: owed steps
+  // are caught up at the rates they were owed under. At most kMaxPendingSteps (a full step comes then).
+  std::vector<float> lr_history_;
+  std::array<float, kMaxPendingSteps + 1> decay_table_{}, catch_up_table_{};
 };
 
 }  // namespace scratchnet

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cmath>
 #include <cstddef>
 #include <optional>
 #include <vector>
@@ -46,10 +47,13 @@ struct MomentumStep {
   size_t N;
   float lr, momentum;
   const DeferredSteps* deferred;
+  float weight_decay;  // L2: the gradient is g + weight_decay·w (the caller defers no step then)
   float check = 0.f;
   float decay, catch_up;  // the current row's
-  MomentumStep(float* w, float* v, size_t n, float rate, float mu, const DeferredSteps* deferrals = nullptr)
-      : W(w), V(v), N(n), lr(rate), momentum(mu), deferred(deferrals), decay(mu), catch_up(0.f) {}
+  MomentumStep(float* w, float* v, size_t n, float rate, float mu, const DeferredSteps* deferrals = nullptr,
+               float decay_rate = 0.f)
+      : W(w), V(v), N(n), lr(rate), momentum(mu), deferred(deferrals), weight_decay(decay_rate), decay(mu),
+        catch_up(0.f) {}
   // Plans a row's step, given how many non-zero inputs its gradient sums: false if the step waits, else the
   // row's coefficients in *step. Touches only this row's count of deferred steps: threads may plan other rows.
   bool plan_row(int row, int nonzeros, RowStep* step) const {
@@ -60,7 +64,12 @@ struct MomentumStep {
       ++pending;
       return false;
     }
-    deferred_step_coefficients(pending, lr, momentum, &step->decay, &step->catch_up);
+    if (deferred->decay_by_pending) {
+      step->decay = deferred->decay_by_pending[pending];
+      step->catch_up = deferred->catch_up_by_pending[pending];
+    } else {
+      deferred_step_coefficients(pending, lr, momentum, &step->decay, &step->catch_up);
+    }
     pending = 0;
     return true;
   }
@@ -73,6 +82,7 @@ struct MomentumStep {
     float& v = V[row * N + col];
     float& w = W[row * N + col];
     const float before = v;
+    if (weight_decay != 0.f) gradient += weight_decay * w;
     v = decay * before + gradient;
     if (catch_up != 0.f) w -= catch_up * before;
     w -= lr * v;
@@ -80,6 +90,47 @@ struct MomentumStep {
   }
   bool finite() const { return check - check == 0.f; }
   void absorb(const MomentumStep& part) { check += part.check; }
+};
+
+// Applies a finished gradient element g of the fused Adam / AdamW step (kernels.h: AdamRule), with the bias
+// corrections folded into a step size and an epsilon once per call. `check` as in MomentumStep.
+struct AdamStep {
+  struct RowStep {};
+  float* W;
+  float* M1;  // first moments
+  float* M2;  // second moments
+  size_t N;
+  float beta1, beta2, one_minus_beta1, one_minus_beta2;
+  float step_size;   // lr·√(1−β2^t)/(1−β1^t)
+  float epsilon;     // ε·√(1−β2^t)
+  float shrink;      // AdamW: 1 − lr·weight_decay; else 1
+  float l2;          // Adam: weight_decay; else 0
+  float check = 0.f;
+  AdamStep(float* w, float* m1, float* m2, size_t n, const AdamRule& rule)
+      : W(w), M1(m1), M2(m2), N(n), beta1(rule.beta1), beta2(rule.beta2), one_minus_beta1(1.f - rule.beta1),
+        one_minus_beta2(1.f - rule.beta2) {
+    const double t = rule.t > 0 ? rule.t : 1;
+    const double correction2 = std::sqrt(1.0 - std::pow(static_cast<double>(rule.beta2), t));
+    step_size = static_cast<float>(rule.lr * correction2 / (1.0 - std::pow(static_cast<double>(rule.beta1), t)));
+    epsilon = static_cast<float>(rule.epsilon * correction2);
+    shrink = rule.decoupled ? 1.f - rule.lr * rule.weight_decay : 1.f;
+    l2 = rule.decoupled ? 0.f : rule.weight_decay;
+  }
+  bool plan_row(int, int, RowStep*) const { return true; }  // every row steps
+  void use_row(const RowStep&) {}
+  void scalar(int row, int col, float gradient) {
+    const size_t at = row * N + col;
+    float& w = W[at];
+    if (l2 != 0.f) gradient += l2 * w;
+    const float m = beta1 * M1[at] + one_minus_beta1 * gradient;
+    const float v = beta2 * M2[at] + one_minus_beta2 * (gradient * gradient);
+    M1[at] = m;
+    M2[at] = v;
+    w = w * shrink - step_size * m / (std::sqrt(v) + epsilon);
+    check += w;
+  }
+  bool finite() const { return check - check == 0.f; }
+  void absorb(const AdamStep& part) { check += part.check; }
 };
 
 // Columns [col, col + width) of C's row `row`, over that row's non-zeros; `start` holds the initial values

@@ -52,7 +52,13 @@ struct DeferredSteps {
   uint32_t* pending;      // per row of W: the zero-gradient steps it has not taken yet
   const uint8_t* needed;  // per row: non-zero if the next batch reads the row, so it must be current after
                           // this step; null: every row must be (the step brings them all up to date)
+  // When the learning rate changed while steps waited (a schedule), the coefficients by pending count,
+  // decay[p] and catch_up[p] for p up to kMaxPendingSteps (DeferredStepTable); null: this step's rate throughout.
+  const float* decay_by_pending = nullptr;
+  const float* catch_up_by_pending = nullptr;
 };
+// Steps a row may wait: the layer takes a full step (every row current) at least this often.
+constexpr uint32_t kMaxPendingSteps = 64;
 
 // A row's step after `pending` deferred ones, for gradient g:  v ← decay·v + g,  w ← w − catch_up·v_before − lr·v.
 // With nothing pending, decay = momentum and catch_up = 0: the plain step.
@@ -68,18 +74,30 @@ inline void deferred_step_coefficients(uint32_t pending, float lr, float momentu
   *catch_up = static_cast<float>(lr * (mu == 1.0 ? static_cast<double>(pending) : mu * (1.0 - mu_p) / (1.0 - mu)));
 }
 
+// One Adam step's constants (Kingma & Ba; epsilon and the bias corrections placed as PyTorch places them):
+//   m = β1·m + (1−β1)·g;  v = β2·v + (1−β2)·g²;  w −= lr·m̂ / (√v̂ + ε),  m̂ = m/(1−β1^t), v̂ = v/(1−β2^t).
+// weight_decay is an L2 term added to g (Adam), or with `decoupled` (AdamW) w ← w·(1 − lr·weight_decay) first.
+struct AdamRule {
+  float lr, beta1, beta2, epsilon, weight_decay;
+  bool decoupled;
+  uint32_t t;  // this step's number, from 1
+};
+
 // The weight-gradient step of a layer fused with SGD with momentum: G[K×N] = X[M×K]ᵀ · D[M×N] (X is the
 // layer's input, D the gradient of its output), then V = momentum·V + G and W -= lr·V, block by block,
 // without storing G or transposing X. Bit-identical to f32_gemm on the transposed X followed by
 // f32_momentum_step, of the same flavour. With `deferred` (may be null), rows of W may defer their step
-// (DeferredSteps above). Returns false when a W became non-finite.
+// (DeferredSteps above). weight_decay adds the L2 term weight_decay·w to G (no deferral then: every row has a
+// gradient). Returns false when a W became non-finite.
 bool f32_gemm_momentum_step_reference(int K, int M, int N, const float* X, const float* D, float* W, float* V,
-                                      float lr, float momentum, const DeferredSteps* deferred = nullptr);
+                                      float lr, float momentum, const DeferredSteps* deferred = nullptr,
+                                      float weight_decay = 0.f);
 bool f32_gemm_momentum_step_scalar(int K, int M, int N, const float* X, const float* D, float* W, float* V, float lr,
-                                   float momentum, const DeferredSteps* deferred = nullptr);
+                                   float momentum, const DeferredSteps* deferred = nullptr, float weight_decay = 0.f);
 #if defined(__wasm_simd128__)
 bool f32_gemm_momentum_step_wasmsimd(int K, int M, int N, const float* X, const float* D, float* W, float* V,
-                                     float lr, float momentum, const DeferredSteps* deferred = nullptr);
+                                     float lr, float momentum, const DeferredSteps* deferred = nullptr,
+                                     float weight_decay = 0.f);
 #endif
 
 // The fused step above, then the next batch's forward through the stepped weights: Y[Mn×N] = max(Xn[Mn×K]·W +
@@ -91,15 +109,42 @@ bool f32_gemm_momentum_step_wasmsimd(int K, int M, int N, const float* X, const 
 bool f32_gemm_momentum_step_then_forward_relu_reference(int K, int M, int N, const float* X, const float* D, float* W,
                                                         float* V, float lr, float momentum,
                                                         const DeferredSteps* deferred, int Mn, const float* Xn,
-                                                        const float* bias, float* Y);
+                                                        const float* bias, float* Y, float weight_decay = 0.f);
 bool f32_gemm_momentum_step_then_forward_relu_scalar(int K, int M, int N, const float* X, const float* D, float* W,
                                                      float* V, float lr, float momentum, const DeferredSteps* deferred,
-                                                     int Mn, const float* Xn, const float* bias, float* Y);
+                                                     int Mn, const float* Xn, const float* bias, float* Y,
+                                                     float weight_decay = 0.f);
 #if defined(__wasm_simd128__)
 bool f32_gemm_momentum_step_then_forward_relu_wasmsimd(int K, int M, int N, const float* X, const float* D, float* W,
                                                        float* V, float lr, float momentum,
                                                        const DeferredSteps* deferred, int Mn, const float* Xn,
-                                                       const float* bias, float* Y);
+                                                       const float* bias, float* Y, float weight_decay = 0.f);
+#endif
+
+// The fused weight step of Adam / AdamW (AdamRule): G[K×N] = X[M×K]ᵀ · D[M×N] applied to W with the moments M1
+// (first) and M2 (second), block by block, never stored; bit-identical to f32_gemm on the transposed X followed by
+// f32_adam_step of the same flavour. Every row steps (a zero gradient still moves w along m). False when a W
+// became non-finite.
+bool f32_gemm_adam_step_reference(int K, int M, int N, const float* X, const float* D, float* W, float* M1, float* M2,
+                                  const AdamRule& rule);
+bool f32_gemm_adam_step_scalar(int K, int M, int N, const float* X, const float* D, float* W, float* M1, float* M2,
+                               const AdamRule& rule);
+#if defined(__wasm_simd128__)
+bool f32_gemm_adam_step_wasmsimd(int K, int M, int N, const float* X, const float* D, float* W, float* M1, float* M2,
+                                 const AdamRule& rule);
+#endif
+// The Adam step above, then the next batch's forward Y[Mn×N] = max(Xn·W + bias, 0): the two in turn, fused
+// where it pays as f32_gemm_momentum_step_then_forward_relu is.
+bool f32_gemm_adam_step_then_forward_relu_reference(int K, int M, int N, const float* X, const float* D, float* W,
+                                                    float* M1, float* M2, const AdamRule& rule, int Mn, const float* Xn,
+                                                    const float* bias, float* Y);
+bool f32_gemm_adam_step_then_forward_relu_scalar(int K, int M, int N, const float* X, const float* D, float* W,
+                                                 float* M1, float* M2, const AdamRule& rule, int Mn, const float* Xn,
+                                                 const float* bias, float* Y);
+#if defined(__wasm_simd128__)
+bool f32_gemm_adam_step_then_forward_relu_wasmsimd(int K, int M, int N, const float* X, const float* D, float* W,
+                                                   float* M1, float* M2, const AdamRule& rule, int Mn, const float* Xn,
+                                                   const float* bias, float* Y);
 #endif
 
 // T[C×R] = S[R×C]^T
@@ -121,6 +166,13 @@ bool f32_momentum_step_scalar(size_t n, float* w, float* v, const float* g, floa
 bool f32_momentum_step_wasmsimd(size_t n, float* w, float* v, const float* g, float lr, float momentum);
 #endif
 
+// Adam / AdamW over n parameters (AdamRule) with gradient g; false when any updated w is not finite.
+bool f32_adam_step_reference(size_t n, float* w, float* m, float* v, const float* g, const AdamRule& rule);
+bool f32_adam_step_scalar(size_t n, float* w, float* m, float* v, const float* g, const AdamRule& rule);
+#if defined(__wasm_simd128__)
+bool f32_adam_step_wasmsimd(size_t n, float* w, float* m, float* v, const float* g, const AdamRule& rule);
+#endif
+
 // "wasm-simd128" or "scalar": which kernels the unsuffixed names use in this build.
 const char* kernel_backend();
 
@@ -140,14 +192,27 @@ inline void f32_gemm_relu_backward(int M, int K, int N, const float* A, const fl
   SCRATCHNET_FASTEST(f32_gemm_relu_backward)(M, K, N, A, B, relu_output, C);
 }
 inline bool f32_gemm_momentum_step(int K, int M, int N, const float* X, const float* D, float* W, float* V, float lr,
-                                   float momentum, const DeferredSteps* deferred = nullptr) {
-  return SCRATCHNET_FASTEST(f32_gemm_momentum_step)(K, M, N, X, D, W, V, lr, momentum, deferred);
+                                   float momentum, const DeferredSteps* deferred = nullptr, float weight_decay = 0.f) {
+  return SCRATCHNET_FASTEST(f32_gemm_momentum_step)(K, M, N, X, D, W, V, lr, momentum, deferred, weight_decay);
 }
 inline bool f32_gemm_momentum_step_then_forward_relu(int K, int M, int N, const float* X, const float* D, float* W,
                                                     float* V, float lr, float momentum, const DeferredSteps* deferred,
-                                                    int Mn, const float* Xn, const float* bias, float* Y) {
+                                                    int Mn, const float* Xn, const float* bias, float* Y,
+                                                    float weight_decay = 0.f) {
   return SCRATCHNET_FASTEST(f32_gemm_momentum_step_then_forward_relu)(K, M, N, X, D, W, V, lr, momentum, deferred, Mn,
-                                                                     Xn, bias, Y);
+                                                                     Xn, bias, Y, weight_decay);
+}
+inline bool f32_gemm_adam_step(int K, int M, int N, const float* X, const float* D, float* W, float* M1, float* M2,
+                               const AdamRule& rule) {
+  return SCRATCHNET_FASTEST(f32_gemm_adam_step)(K, M, N, X, D, W, M1, M2, rule);
+}
+inline bool f32_gemm_adam_step_then_forward_relu(int K, int M, int N, const float* X, const float* D, float* W,
+                                                float* M1, float* M2, const AdamRule& rule, int Mn, const float* Xn,
+                                                const float* bias, float* Y) {
+  return SCRATCHNET_FASTEST(f32_gemm_adam_step_then_forward_relu)(K, M, N, X, D, W, M1, M2, rule, Mn, Xn, bias, Y);
+}
+inline bool f32_adam_step(size_t n, float* w, float* m, float* v, const float* g, const AdamRule& rule) {
+  return SCRATCHNET_FASTEST(f32_adam_step)(n, w, m, v, g, rule);
 }
 inline void f32_column_sums(int M, int N, const float* A, float* sums) { SCRATCHNET_FASTEST(f32_column_sums)(M, N, A, sums); }
 inline bool f32_momentum_step(size_t n, float* w, float* v, const float* g, float lr, float momentum) {

@@ -17,11 +17,21 @@ void f32_gemm_reference(int M, int K, int N, const float* A, const float* B, con
   }
 }
 
-bool f32_gemm_momentum_step_reference(int K, int M, int N, const float* X, const float* D, float* W, float* V,
-                                      float lr, float momentum, const DeferredSteps* deferred) {
+namespace {
+// G[K×N] = X[M×K]ᵀ · D[M×N]
+std::vector<float> weight_gradient(int K, int M, int N, const float* X, const float* D) {
   std::vector<float> transposed(static_cast<size_t>(K) * M), gradient(static_cast<size_t>(K) * N);
   f32_transpose(M, K, X, transposed.data());
   f32_gemm_reference(K, M, N, transposed.data(), D, nullptr, gradient.data());
+  return gradient;
+}
+}  // namespace
+
+bool f32_gemm_momentum_step_reference(int K, int M, int N, const float* X, const float* D, float* W, float* V,
+                                      float lr, float momentum, const DeferredSteps* deferred, float weight_decay) {
+  std::vector<float> gradient = weight_gradient(K, M, N, X, D);
+  if (weight_decay != 0.f)
+    for (size_t i = 0; i < gradient.size(); ++i) gradient[i] += weight_decay * W[i];
   if (!deferred) return f32_momentum_step_reference(gradient.size(), W, V, gradient.data(), lr, momentum);
   bool finite = true;
   for (int k = 0; k < K; ++k) {
@@ -32,7 +42,12 @@ bool f32_gemm_momentum_step_reference(int K, int M, int N, const float* X, const
       continue;
     }
     float decay, catch_up;
-    deferred_step_coefficients(deferred->pending[k], lr, momentum, &decay, &catch_up);
+    if (deferred->decay_by_pending) {
+      decay = deferred->decay_by_pending[deferred->pending[k]];
+      catch_up = deferred->catch_up_by_pending[deferred->pending[k]];
+    } else {
+      deferred_step_coefficients(deferred->pending[k], lr, momentum, &decay, &catch_up);
+    }
     deferred->pending[k] = 0;
     for (int n = 0; n < N; ++n) {
       const size_t i = static_cast<size_t>(k) * N + n;
@@ -72,8 +87,8 @@ void f32_column_sums_reference(int M, int N, const float* A, float* sums) {
 
 bool f32_gemm_momentum_step_then_forward_relu_reference(int K, int M, int N, const float* X, const float* D, float* W,
                                                            float* V, float lr, float momentum, const DeferredSteps* deferred, int Mn,
-                                                           const float* Xn, const float* bias, float* Y) {
-  const bool finite = f32_gemm_momentum_step_reference(K, M, N, X, D, W, V, lr, momentum, deferred);
+                                                           const float* Xn, const float* bias, float* Y, float weight_decay) {
+  const bool finite = f32_gemm_momentum_step_reference(K, M, N, X, D, W, V, lr, momentum, deferred, weight_decay);
   f32_gemm_relu_reference(Mn, K, N, Xn, W, bias, Y);
   return finite;
 }
@@ -85,6 +100,42 @@ bool f32_momentum_step_reference(size_t n, float* w, float* v, const float* g, f
     w[i] -= lr * v[i];
     if (!std::isfinite(w[i])) finite = false;
   }
+  return finite;
+}
+
+bool f32_adam_step_reference(size_t n, float* w, float* m, float* v, const float* g, const AdamRule& rule) {
+  // The textbook form, in double, with the bias corrections applied to the moments.
+  const double t = rule.t > 0 ? rule.t : 1;
+  const double correction1 = 1.0 - std::pow(static_cast<double>(rule.beta1), t);
+  const double correction2 = 1.0 - std::pow(static_cast<double>(rule.beta2), t);
+  bool finite = true;
+  for (size_t i = 0; i < n; ++i) {
+    double gradient = g[i];
+    double weight = w[i];
+    if (rule.decoupled)
+      weight *= 1.0 - static_cast<double>(rule.lr) * rule.weight_decay;
+    else
+      gradient += static_cast<double>(rule.weight_decay) * w[i];
+    m[i] = static_cast<float>(rule.beta1 * static_cast<double>(m[i]) + (1.0 - rule.beta1) * gradient);
+    v[i] = static_cast<float>(rule.beta2 * static_cast<double>(v[i]) + (1.0 - rule.beta2) * gradient * gradient);
+    const double m_hat = m[i] / correction1, v_hat = v[i] / correction2;
+    w[i] = static_cast<float>(weight - rule.lr * m_hat / (std::sqrt(v_hat) + rule.epsilon));
+    if (!std::isfinite(w[i])) finite = false;
+  }
+  return finite;
+}
+
+bool f32_gemm_adam_step_reference(int K, int M, int N, const float* X, const float* D, float* W, float* M1, float* M2,
+                                  const AdamRule& rule) {
+  const std::vector<float> gradient = weight_gradient(K, M, N, X, D);
+  return f32_adam_step_reference(gradient.size(), W, M1, M2, gradient.data(), rule);
+}
+
+bool f32_gemm_adam_step_then_forward_relu_reference(int K, int M, int N, const float* X, const float* D, float* W,
+                                                    float* M1, float* M2, const AdamRule& rule, int Mn, const float* Xn,
+                                                    const float* bias, float* Y) {
+  const bool finite = f32_gemm_adam_step_reference(K, M, N, X, D, W, M1, M2, rule);
+  f32_gemm_relu_reference(Mn, K, N, Xn, W, bias, Y);
   return finite;
 }
 

@@ -58,8 +58,8 @@ void f32_gemm_relu_backward_scalar(int M, int K, int N, const float* A, const fl
 }
 
 bool f32_gemm_momentum_step_scalar(int K, int M, int N, const float* X, const float* D, float* W, float* V, float lr,
-                                   float momentum, const DeferredSteps* deferred) {
-  MomentumStep out{W, V, static_cast<size_t>(N), lr, momentum, deferred};
+                                   float momentum, const DeferredSteps* deferred, float weight_decay) {
+  MomentumStep out{W, V, static_cast<size_t>(N), lr, momentum, deferred, weight_decay};
   momentum_step_panels(K, M, N, X, D, out, 8, &row_block<8, MomentumStep>, kTailBlocks<MomentumStep>[N % 8]);
   return out.finite();
 }
@@ -74,14 +74,35 @@ void f32_column_sums_scalar(int M, int N, const float* A, float* sums) {
 
 bool f32_gemm_momentum_step_then_forward_relu_scalar(int K, int M, int N, const float* X, const float* D, float* W,
                                                         float* V, float lr, float momentum, const DeferredSteps* deferred, int Mn,
-                                                        const float* Xn, const float* bias, float* Y) {
-  const bool finite = f32_gemm_momentum_step_scalar(K, M, N, X, D, W, V, lr, momentum, deferred);
+                                                        const float* Xn, const float* bias, float* Y, float weight_decay) {
+  const bool finite = f32_gemm_momentum_step_scalar(K, M, N, X, D, W, V, lr, momentum, deferred, weight_decay);
   f32_gemm_relu_scalar(Mn, K, N, Xn, W, bias, Y);
   return finite;
 }
 
 bool f32_momentum_step_scalar(size_t n, float* w, float* v, const float* g, float lr, float momentum) {
   MomentumStep step{w, v, 0, lr, momentum};
+  for (size_t i = 0; i < n; ++i) step.scalar(0, static_cast<int>(i), g[i]);
+  return step.finite();
+}
+
+bool f32_gemm_adam_step_scalar(int K, int M, int N, const float* X, const float* D, float* W, float* M1, float* M2,
+                               const AdamRule& rule) {
+  AdamStep out{W, M1, M2, static_cast<size_t>(N), rule};
+  momentum_step_panels(K, M, N, X, D, out, 8, &row_block<8, AdamStep>, kTailBlocks<AdamStep>[N % 8]);
+  return out.finite();
+}
+
+bool f32_gemm_adam_step_then_forward_relu_scalar(int K, int M, int N, const float* X, const float* D, float* W,
+                                                 float* M1, float* M2, const AdamRule& rule, int Mn, const float* Xn,
+                                                 const float* bias, float* Y) {
+  const bool finite = f32_gemm_adam_step_scalar(K, M, N, X, D, W, M1, M2, rule);
+  f32_gemm_relu_scalar(Mn, K, N, Xn, W, bias, Y);
+  return finite;
+}
+
+bool f32_adam_step_scalar(size_t n, float* w, float* m, float* v, const float* g, const AdamRule& rule) {
+  AdamStep step{w, m, v, 0, rule};
   for (size_t i = 0; i < n; ++i) step.scalar(0, static_cast<int>(i), g[i]);
   return step.finite();
 }

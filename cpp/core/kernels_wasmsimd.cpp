@@ -39,12 +39,14 @@ struct StorePartialSums {
 };
 
 struct MomentumStepSimd : MomentumStep {
-  v128_t lr_v, decay_v, catch_up_v, check_v = wasm_f32x4_splat(0.f);
-  MomentumStepSimd(float* w, float* v, size_t n, float rate, float mu, const DeferredSteps* deferred = nullptr)
-      : MomentumStep{w, v, n, rate, mu, deferred},
+  v128_t lr_v, decay_v, catch_up_v, weight_decay_v, check_v = wasm_f32x4_splat(0.f);
+  MomentumStepSimd(float* w, float* v, size_t n, float rate, float mu, const DeferredSteps* deferred = nullptr,
+                   float decay_rate = 0.f)
+      : MomentumStep{w, v, n, rate, mu, deferred, decay_rate},
         lr_v(wasm_f32x4_splat(rate)),
         decay_v(wasm_f32x4_splat(mu)),
-        catch_up_v(wasm_f32x4_splat(0.f)) {}
+        catch_up_v(wasm_f32x4_splat(0.f)),
+        weight_decay_v(wasm_f32x4_splat(decay_rate)) {}
   void use_row(const RowStep& step) {
     MomentumStep::use_row(step);
     decay_v = wasm_f32x4_splat(decay);
@@ -54,9 +56,10 @@ struct MomentumStepSimd : MomentumStep {
     float* v = V + row * N + col;
     float* w = W + row * N + col;
     const v128_t before = wasm_v128_load(v);
+    v128_t weight = wasm_v128_load(w);
+    if (weight_decay != 0.f) gradient = wasm_f32x4_add(gradient, wasm_f32x4_mul(weight_decay_v, weight));
     const v128_t velocity = wasm_f32x4_add(wasm_f32x4_mul(decay_v, before), gradient);
     wasm_v128_store(v, velocity);
-    v128_t weight = wasm_v128_load(w);
     if (catch_up != 0.f) weight = wasm_f32x4_sub(weight, wasm_f32x4_mul(catch_up_v, before));
     weight = wasm_f32x4_sub(weight, wasm_f32x4_mul(lr_v, velocity));
     wasm_v128_store(w, weight);
@@ -68,6 +71,44 @@ struct MomentumStepSimd : MomentumStep {
   void absorb(const MomentumStepSimd& part) {
     check_v = wasm_f32x4_add(check_v, part.check_v);
     MomentumStep::absorb(part);
+  }
+};
+
+struct AdamStepSimd : AdamStep {
+  v128_t beta1_v, beta2_v, one_minus_beta1_v, one_minus_beta2_v, step_size_v, epsilon_v, shrink_v, l2_v,
+      check_v = wasm_f32x4_splat(0.f);
+  AdamStepSimd(float* w, float* m1, float* m2, size_t n, const AdamRule& rule)
+      : AdamStep{w, m1, m2, n, rule},
+        beta1_v(wasm_f32x4_splat(beta1)),
+        beta2_v(wasm_f32x4_splat(beta2)),
+        one_minus_beta1_v(wasm_f32x4_splat(one_minus_beta1)),
+        one_minus_beta2_v(wasm_f32x4_splat(one_minus_beta2)),
+        step_size_v(wasm_f32x4_splat(step_size)),
+        epsilon_v(wasm_f32x4_splat(epsilon)),
+        shrink_v(wasm_f32x4_splat(shrink)),
+        l2_v(wasm_f32x4_splat(l2)) {}
+  void vector(int row, int col, v128_t gradient) {
+    const size_t at = row * N + col;
+    v128_t weight = wasm_v128_load(W + at);
+    if (l2 != 0.f) gradient = wasm_f32x4_add(gradient, wasm_f32x4_mul(l2_v, weight));
+    const v128_t m = wasm_f32x4_add(wasm_f32x4_mul(beta1_v, wasm_v128_load(M1 + at)),
+                                    wasm_f32x4_mul(one_minus_beta1_v, gradient));
+    const v128_t v = wasm_f32x4_add(wasm_f32x4_mul(beta2_v, wasm_v128_load(M2 + at)),
+                                    wasm_f32x4_mul(one_minus_beta2_v, wasm_f32x4_mul(gradient, gradient)));
+    wasm_v128_store(M1 + at, m);
+    wasm_v128_store(M2 + at, v);
+    const v128_t denominator = wasm_f32x4_add(wasm_f32x4_sqrt(v), epsilon_v);
+    weight = wasm_f32x4_sub(wasm_f32x4_mul(weight, shrink_v),
+                            wasm_f32x4_div(wasm_f32x4_mul(step_size_v, m), denominator));
+    wasm_v128_store(W + at, weight);
+    check_v = wasm_f32x4_add(check_v, weight);
+  }
+  bool finite() const {
+    return wasm_i32x4_all_true(wasm_f32x4_eq(wasm_f32x4_sub(check_v, check_v), wasm_f32x4_splat(0.f))) && AdamStep::finite();
+  }
+  void absorb(const AdamStepSimd& part) {
+    check_v = wasm_f32x4_add(check_v, part.check_v);
+    AdamStep::absorb(part);
   }
 };
 
@@ -336,19 +377,36 @@ void f32_gemm_relu_backward_wasmsimd(int M, int K, int N, const float* A, const 
   gemm(M, K, N, A, B, nullptr, StoreCSimd{{C, static_cast<size_t>(N), false, relu_output}});
 }
 
-bool f32_gemm_momentum_step_wasmsimd(int K, int M, int N, const float* X, const float* D, float* W, float* V, float lr,
-                                     float momentum, const DeferredSteps* deferred) {
-  MomentumStepSimd out(W, V, static_cast<size_t>(N), lr, momentum, deferred);
-  if (N <= kNarrowMaxN && M >= kNarrowMinK && !deferred) {
+namespace {
+
+// A fused weight step (MomentumStepSimd or AdamStepSimd) of G = Xᵀ·D: dense and narrow for the output layer,
+// else through the sparse panels.
+template <class Step>
+bool weight_step(int K, int M, int N, const float* X, const float* D, Step& out, bool deferring) {
+  if (N <= kNarrowMaxN && M >= kNarrowMinK && !deferring) {
     with_narrow_shape(N, [&](auto vectors, auto rest) {
-      split_rows(K, out, [&](int begin, int end, MomentumStepSimd& part) {
+      split_rows(K, out, [&](int begin, int end, Step& part) {
         narrow_rows<decltype(vectors)::value, decltype(rest)::value>(begin, end, M, X, 1, K, D, nullptr, part);
       });
     });
     return out.finite();
   }
-  momentum_step_panels(K, M, N, X, D, out, 32, &row_block<8, 0, MomentumStepSimd>, kTailBlocks<MomentumStepSimd>[N % 32]);
+  momentum_step_panels(K, M, N, X, D, out, 32, &row_block<8, 0, Step>, kTailBlocks<Step>[N % 32]);
   return out.finite();
+}
+
+}  // namespace
+
+bool f32_gemm_momentum_step_wasmsimd(int K, int M, int N, const float* X, const float* D, float* W, float* V, float lr,
+                                     float momentum, const DeferredSteps* deferred, float weight_decay) {
+  MomentumStepSimd out(W, V, static_cast<size_t>(N), lr, momentum, deferred, weight_decay);
+  return weight_step(K, M, N, X, D, out, deferred != nullptr);
+}
+
+bool f32_gemm_adam_step_wasmsimd(int K, int M, int N, const float* X, const float* D, float* W, float* M1, float* M2,
+                                 const AdamRule& rule) {
+  AdamStepSimd out(W, M1, M2, static_cast<size_t>(N), rule);
+  return weight_step(K, M, N, X, D, out, false);
 }
 
 namespace {
@@ -360,19 +418,12 @@ bool fused_step_then_forward_pays(int K, int M, int N, int Mn) {
          Mn <= kGemmPanelRows && static_cast<size_t>(K) * (M > 0 ? M : 1) <= kStepPanelEntries;
 }
 
-}  // namespace
-
-bool f32_gemm_momentum_step_then_forward_relu_wasmsimd(int K, int M, int N, const float* X, const float* D, float* W,
-                                                       float* V, float lr, float momentum,
-                                                       const DeferredSteps* deferred, int Mn, const float* Xn,
-                                                       const float* bias, float* Y) {
-  if (!fused_step_then_forward_pays(K, M, N, Mn)) {
-    const bool finite = f32_gemm_momentum_step_wasmsimd(K, M, N, X, D, W, V, lr, momentum, deferred);
-    f32_gemm_relu_wasmsimd(Mn, K, N, Xn, W, bias, Y);
-    return finite;
-  }
+// The fused step (`step`, an epilogue over W) then the next batch's forward, chunk by chunk of W's rows.
+template <class Step>
+bool step_then_forward(int K, int M, int N, const float* X, const float* D, float* W, Step& step, int Mn,
+                       const float* Xn, const float* bias, float* Y) {
   thread_local SparseRowPanel gathered_rows_of_w, gathered_next;
-  thread_local std::vector<PlannedRow<MomentumStepSimd>> planned;
+  thread_local std::vector<PlannedRow<Step>> planned;
   // The caller's buffers, by name-free reference: inside the lambdas below, the names would be each worker's own.
   SparseRowPanel& step_panel = gathered_rows_of_w;  // row k: the batch's non-zero inputs k, as offsets into D
   SparseRowPanel& next_panel = gathered_next;       // row m: the next batch's sample m, as offsets into W
@@ -380,7 +431,6 @@ bool f32_gemm_momentum_step_then_forward_relu_wasmsimd(int K, int M, int N, cons
   step_panel.reserve(K, M);
   next_panel.reserve(Mn, K);
   plans.resize(K);
-  MomentumStepSimd step(W, V, static_cast<size_t>(N), lr, momentum, deferred);
   // Both gathers, and the steps' plans (plan_row), split by rows. The trainer drew the next batch split by
   // samples the same way, so each thread gathers samples it wrote.
   run_parts([&](int part, int parts) {
@@ -394,14 +444,14 @@ bool f32_gemm_momentum_step_then_forward_relu_wasmsimd(int K, int M, int N, cons
   // it steps the chunk's rows, then adds them into the next batch's partial sums while they are in its cache.
   // As in gemm_chunked, every sum runs over the rows in order, so Y is the same to the bit as the forward's.
   const int blocks = N / 32;
-  const MomentumStepSimd blank = step;  // the parts' epilogues start from this, their checks empty
-  std::array<std::optional<MomentumStepSimd>, kMaxThreadCount> parts_out;
+  const Step blank = step;  // the parts' epilogues start from this, their checks empty
+  std::array<std::optional<Step>, kMaxThreadCount> parts_out;
   run_parts([&](int part, int parts) {
     int first_block, end_block;
     part_range(blocks, part, parts, &first_block, &end_block);
     const int col_begin = 32 * first_block, col_end = 32 * end_block;
     const bool tail = part + 1 == parts && N % 32 != 0;
-    MomentumStepSimd local = blank;
+    Step local = blank;
     ChunkProgress progress;
     progress.reset(0, Mn);
     StoreCSimd final_sums{{Y, static_cast<size_t>(N), /*relu=*/true}};
@@ -418,6 +468,33 @@ bool f32_gemm_momentum_step_then_forward_relu_wasmsimd(int K, int M, int N, cons
   });
   for (int part = 0; part < thread_count(); ++part) step.absorb(*parts_out[part]);
   return step.finite();
+}
+
+}  // namespace
+
+bool f32_gemm_momentum_step_then_forward_relu_wasmsimd(int K, int M, int N, const float* X, const float* D, float* W,
+                                                       float* V, float lr, float momentum,
+                                                       const DeferredSteps* deferred, int Mn, const float* Xn,
+                                                       const float* bias, float* Y, float weight_decay) {
+  if (!fused_step_then_forward_pays(K, M, N, Mn)) {
+    const bool finite = f32_gemm_momentum_step_wasmsimd(K, M, N, X, D, W, V, lr, momentum, deferred, weight_decay);
+    f32_gemm_relu_wasmsimd(Mn, K, N, Xn, W, bias, Y);
+    return finite;
+  }
+  MomentumStepSimd step(W, V, static_cast<size_t>(N), lr, momentum, deferred, weight_decay);
+  return step_then_forward(K, M, N, X, D, W, step, Mn, Xn, bias, Y);
+}
+
+bool f32_gemm_adam_step_then_forward_relu_wasmsimd(int K, int M, int N, const float* X, const float* D, float* W,
+                                                   float* M1, float* M2, const AdamRule& rule, int Mn, const float* Xn,
+                                                   const float* bias, float* Y) {
+  if (!fused_step_then_forward_pays(K, M, N, Mn)) {
+    const bool finite = f32_gemm_adam_step_wasmsimd(K, M, N, X, D, W, M1, M2, rule);
+    f32_gemm_relu_wasmsimd(Mn, K, N, Xn, W, bias, Y);
+    return finite;
+  }
+  AdamStepSimd step(W, M1, M2, static_cast<size_t>(N), rule);
+  return step_then_forward(K, M, N, X, D, W, step, Mn, Xn, bias, Y);
 }
 
 namespace {
@@ -458,6 +535,14 @@ void f32_column_sums_wasmsimd(int M, int N, const float* A, float* sums) {
 
 bool f32_momentum_step_wasmsimd(size_t n, float* w, float* v, const float* g, float lr, float momentum) {
   MomentumStepSimd step(w, v, 0, lr, momentum);
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) step.vector(0, static_cast<int>(i), wasm_v128_load(g + i));
+  for (; i < n; ++i) step.scalar(0, static_cast<int>(i), g[i]);
+  return step.finite();
+}
+
+bool f32_adam_step_wasmsimd(size_t n, float* w, float* m, float* v, const float* g, const AdamRule& rule) {
+  AdamStepSimd step(w, m, v, 0, rule);
   size_t i = 0;
   for (; i + 4 <= n; i += 4) step.vector(0, static_cast<int>(i), wasm_v128_load(g + i));
   for (; i < n; ++i) step.scalar(0, static_cast<int>(i), g[i]);

@@ -41,30 +41,91 @@ uint32_t crc32(const uint8_t* data, size_t size) {
   return crc ^ 0xFFFFFFFFu;
 }
 
-std::vector<uint8_t> save_model(const Network& network) {
+namespace {
+
+void put_floats(std::vector<uint8_t>& out, const float* values, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    uint32_t bits;
+    std::memcpy(&bits, &values[i], 4);
+    put_u32(out, bits);
+  }
+}
+
+// Reads floats in order from a checked buffer.
+struct FloatReader {
+  const uint8_t* p;
+  bool finite = true;
+  void read(float* values, size_t n) {
+    for (size_t i = 0; i < n; ++i) {
+      const uint32_t bits = get_u32(p);
+      std::memcpy(&values[i], &bits, 4);
+      finite &= std::isfinite(values[i]);
+      p += 4;
+    }
+  }
+  void read(FloatBuffer& values) { read(values.data(), values.size()); }
+};
+
+size_t parameter_count(const std::vector<int>& sizes) {
+  size_t parameters = 0;
+  for (size_t i = 0; i + 1 < sizes.size(); ++i) parameters += static_cast<size_t>(sizes[i]) * sizes[i + 1] + sizes[i + 1];
+  return parameters;
+}
+
+// Floats of optimizer state per parameter.
+size_t state_floats_per_parameter(OptimizerKind kind) { return kind == OptimizerKind::kSgd ? 1 : 2; }
+
+}  // namespace
+
+std::vector<uint8_t> save_model(const Network& network, const OptimizerState& state) {
   const NetworkConfig& config = network.config();
+  const InputScaling& scaling = network.input_scaling();
+  const size_t parameters = network.parameter_count();
   std::vector<uint8_t> out;
-  out.reserve(24 + 4 * config.sizes.size() + 4 * network.parameter_count() + 4);
+  out.reserve(48 + 4 * config.sizes.size() + 8 * scaling.scale.size() +
+              4 * parameters * (1 + (state.present ? state_floats_per_parameter(state.kind) : 0)) + 4);
   out.insert(out.end(), kMagic, kMagic + 4);
   put_u32(out, kModelFormatVersion);
   put_u32(out, static_cast<uint32_t>(config.output));
   put_u32(out, 0);  // ReLU
   put_u32(out, static_cast<uint32_t>(network.layers().size()));
   for (int size : config.sizes) put_u32(out, static_cast<uint32_t>(size));
+  put_u32(out, static_cast<uint32_t>(network.input_rows()));
+  put_u32(out, static_cast<uint32_t>(network.input_cols()));
+  put_u32(out, static_cast<uint32_t>(scaling.kind));
+  put_floats(out, scaling.scale.data(), scaling.scale.size());
+  put_floats(out, scaling.offset.data(), scaling.offset.size());
   for (const auto& layer : network.layers()) {
     put_f32s(out, layer.weights);
     put_f32s(out, layer.bias);
+  }
+  put_u32(out, state.present ? 1 : 0);
+  if (state.present) {
+    put_u32(out, static_cast<uint32_t>(state.kind));
+    put_u32(out, static_cast<uint32_t>(state.batches));
+    put_u32(out, static_cast<uint32_t>(state.batches >> 32));
+    for (const auto& layer : network.layers()) {
+      const size_t sizes[] = {layer.weights.size(), layer.bias.size()};
+      int i = 0;
+      for (const FloatBuffer* buffer : layer.optimizer_state_if_any(state.kind)) {
+        if (buffer)
+          put_f32s(out, *buffer);
+        else
+          out.insert(out.end(), 4 * sizes[i % 2], 0);  // +0.0f
+        ++i;
+      }
+    }
   }
   put_u32(out, crc32(out.data(), out.size()));
   return out;
 }
 
-Status load_model(const uint8_t* data, size_t size, std::unique_ptr<Network>* out) {
+Status load_model(const uint8_t* data, size_t size, std::unique_ptr<Network>* out, OptimizerState* state_out) {
   if (size < 24) return Status::Error("model file: " + std::to_string(size) + " bytes is too short to be a model");
   if (std::memcmp(data, kMagic, 4) != 0) return Status::Error("model file: not a scratchnet model (bad magic)");
   const uint32_t version = get_u32(data + 4);
-  if (version != kModelFormatVersion)
-    return Status::Error("model file: format version " + std::to_string(version) + " is not supported (this build reads " +
+  if (version != 1 && version != 2)
+    return Status::Error("model file: format version " + std::to_string(version) + " is not supported (this build reads 1 and " +
                          std::to_string(kModelFormatVersion) + ")");
   const uint32_t output = get_u32(data + 8);
   if (output > 1) return Status::Error("model file: unknown output/loss kind " + std::to_string(output));
@@ -72,8 +133,8 @@ Status load_model(const uint8_t* data, size_t size, std::unique_ptr<Network>* ou
   const uint32_t layer_count = get_u32(data + 16);
   if (layer_count < 1 || layer_count > kMaxWeightLayers)
     return Status::Error("model file: " + std::to_string(layer_count) + " layers is out of range");
-  const size_t header = 20 + 4 * (static_cast<size_t>(layer_count) + 1);
-  if (size < header + 4) return Status::Error("model file: truncated inside its header");
+  const size_t sizes_end = 20 + 4 * (static_cast<size_t>(layer_count) + 1);
+  if (size < sizes_end + 4) return Status::Error("model file: truncated inside its header");
 
   NetworkConfig config;
   config.output = static_cast<OutputLoss>(output);
@@ -85,10 +146,52 @@ Status load_model(const uint8_t* data, size_t size, std::unique_ptr<Network>* ou
     config.sizes.push_back(static_cast<int>(layer_size));
   }
   if (Status s = validate(config); !s.ok()) return Status::Error("model file: " + s.error);
-  size_t parameters = 0;
-  for (size_t i = 0; i + 1 < config.sizes.size(); ++i)
-    parameters += static_cast<size_t>(config.sizes[i]) * config.sizes[i + 1] + config.sizes[i + 1];
-  const size_t expected = header + 4 * parameters + 4;
+  const size_t inputs = static_cast<size_t>(config.sizes.front());
+  const size_t parameters = parameter_count(config.sizes);
+  // v2: shape and scaling after the sizes.
+  size_t header = sizes_end;
+  config.scaling = ScalingKind::kUnit;
+  if (version == 2) {
+    header = sizes_end + 12 + 8 * inputs;
+    if (size < header + 4) return Status::Error("model file: truncated inside its header");
+    const uint32_t rows = get_u32(data + sizes_end), cols = get_u32(data + sizes_end + 4);
+    if (rows == 0 || cols == 0 || static_cast<uint64_t>(rows) * cols != inputs)
+      return Status::Error("model file: an input shape of " + std::to_string(rows) + "x" + std::to_string(cols) +
+                           " does not match " + std::to_string(inputs) + " inputs");
+    config.input_rows = static_cast<int>(rows);
+    config.input_cols = static_cast<int>(cols);
+    const uint32_t scaling = get_u32(data + sizes_end + 8);
+    if (scaling > static_cast<uint32_t>(ScalingKind::kStandard))
+      return Status::Error("model file: unknown input scaling " + std::to_string(scaling));
+    config.scaling = static_cast<ScalingKind>(scaling);
+  }
+  const size_t weights_end = header + 4 * parameters;
+  // v2: the optimizer-state flag and the state follow the weights.
+  OptimizerState state;
+  size_t expected = weights_end + 4;
+  if (version == 2) {
+    if (size < weights_end + 8)
+      return Status::Error("model file: truncated (" + std::to_string(size) + " of at least " +
+                           std::to_string(weights_end + 8) + " bytes)");
+    const uint32_t flag = get_u32(data + weights_end);
+    const bool sealed = crc32(data, size - 4) == get_u32(data + size - 4);
+    expected = weights_end + 8;
+    // A flag that does not fit the file's length: a corrupted byte, or sizes that declare too few parameters.
+    if ((flag > 1 && size == expected) || (flag == 1 && size == expected))
+      return Status::Error(!sealed ? "model file: checksum mismatch (the file is corrupted)"
+                                   : "model file: bad optimizer-state flag " + std::to_string(flag));
+    if (flag == 1) {
+      if (size < weights_end + 20) return Status::Error("model file: truncated inside its optimizer state");
+      const uint32_t kind = get_u32(data + weights_end + 4);
+      if (kind > static_cast<uint32_t>(OptimizerKind::kAdamW))
+        return Status::Error(!sealed ? "model file: checksum mismatch (the file is corrupted)"
+                                     : "model file: unknown optimizer " + std::to_string(kind));
+      state.present = true;
+      state.kind = static_cast<OptimizerKind>(kind);
+      state.batches = get_u32(data + weights_end + 8) | (static_cast<uint64_t>(get_u32(data + weights_end + 12)) << 32);
+      expected = weights_end + 20 + 4 * parameters * state_floats_per_parameter(state.kind);
+    }
+  }
   if (size < expected)
     return Status::Error("model file: truncated (" + std::to_string(size) + " of " + std::to_string(expected) + " bytes)");
   if (size > expected)
@@ -97,22 +200,32 @@ Status load_model(const uint8_t* data, size_t size, std::unique_ptr<Network>* ou
     return Status::Error("model file: checksum mismatch (the file is corrupted)");
 
   auto network = std::make_unique<Network>(config);
-  const uint8_t* p = data + header;
-  auto read_floats = [&p](FloatBuffer& values) {
-    for (float& f : values) {
-      const uint32_t bits = get_u32(p);
-      std::memcpy(&f, &bits, 4);
-      p += 4;
-    }
-  };
-  for (auto& layer : network->layers()) {
-    read_floats(layer.weights);
-    read_floats(layer.bias);
-    for (const FloatBuffer* values : {&layer.weights, &layer.bias})
-      for (float v : *values)
-        if (!std::isfinite(v)) return Status::Error("model file: holds a non-finite parameter");
+  if (version == 2) {
+    InputScaling scaling;
+    scaling.kind = config.scaling;
+    scaling.scale.resize(inputs);
+    scaling.offset.resize(inputs);
+    FloatReader reader{data + sizes_end + 12};
+    reader.read(scaling.scale.data(), inputs);
+    reader.read(scaling.offset.data(), inputs);
+    if (!reader.finite) return Status::Error("model file: holds a non-finite input scaling");
+    scaling.refresh();
+    network->set_input_scaling(std::move(scaling));
   }
+  FloatReader reader{data + header};
+  for (auto& layer : network->layers()) {
+    reader.read(layer.weights);
+    reader.read(layer.bias);
+  }
+  if (!reader.finite) return Status::Error("model file: holds a non-finite parameter");
   network->reset_velocities();
+  if (state.present) {
+    FloatReader state_reader{data + weights_end + 20};
+    for (auto& layer : network->layers())
+      for (FloatBuffer* buffer : layer.optimizer_state(state.kind)) state_reader.read(*buffer);
+    if (!state_reader.finite) return Status::Error("model file: holds a non-finite optimizer state");
+  }
+  if (state_out) *state_out = state;
   *out = std::move(network);
   return Status::Ok();
 }

@@ -33,7 +33,13 @@ Status validate(const NetworkConfig& config) {
   return Status::Ok();
 }
 
-Network::Network(const NetworkConfig& config) : config_(config) {
+namespace {
+constexpr uint64_t kDropoutStream = 0xd40900e7ULL;  // separates the dropout masks from the init stream
+}  // namespace
+
+Network::Network(const NetworkConfig& config)
+    : config_(config), input_scaling_(InputScaling::unit(config.sizes.front())), dropout_rng_(config.seed ^ kDropoutStream) {
+  input_scaling_.kind = config.scaling;
   Rng rng(config.seed);
   for (size_t i = 0; i + 1 < config.sizes.size(); ++i) {
     layers_.emplace_back(config.sizes[i], config.sizes[i + 1]);
@@ -45,6 +51,22 @@ Network::Network(const NetworkConfig& config) : config_(config) {
     const float prior_logit = -std::log(static_cast<float>(config.sizes.back() - 1));
     std::fill(layers_.back().bias.begin(), layers_.back().bias.end(), prior_logit);
   }
+}
+
+int Network::input_rows() const {
+  const int inputs = input_size();
+  if (config_.input_rows > 0 && config_.input_cols > 0 && config_.input_rows * config_.input_cols == inputs)
+    return config_.input_rows;
+  return inputs == 784 ? 28 : 1;
+}
+
+void Network::set_dropout(float rate) { dropout_ = rate; }
+
+void Network::drop_units(size_t n, float* activations) {
+  // keep with probability 1 − rate: a unit is kept when 32 random bits are at least rate·2^32
+  const uint32_t threshold = static_cast<uint32_t>(std::min(4294967295.0, static_cast<double>(dropout_) * 4294967296.0));
+  const float keep_scale = 1.f / (1.f - dropout_);
+  for (size_t i = 0; i < n; ++i) activations[i] = dropout_rng_.next_u32() >= threshold ? activations[i] * keep_scale : 0.f;
 }
 
 size_t Network::parameter_count() const {
@@ -93,7 +115,7 @@ void Network::catch_up_deferred_steps() {
   for (auto& layer : layers_) layer.catch_up_deferred_steps();
 }
 
-const float* Network::forward_pass(int B, const float* x) {
+const float* Network::forward_pass(int B, const float* x, bool training) {
   ensure_forward_workspace(B);
   const size_t L = layers_.size();
   input_ = x;  // read in place, not copied: the caller keeps x alive until backward is done
@@ -105,6 +127,7 @@ const float* Network::forward_pass(int B, const float* x) {
     if (l + 1 < L) {
       float* out = activations_[l + 1].data();
       if (l > 0 || !first_layer_ran) layer.forward(B, in, out, /*relu=*/true);
+      if (training && dropout_ > 0.f) drop_units(static_cast<size_t>(B) * layer.out, out);
     } else {
       layer.forward(B, in, logits_.data());
       float* probs = activations_[L].data();
@@ -122,23 +145,30 @@ double Network::loss(int B, const float* probs, const uint8_t* labels) const {
                                                   : cross_entropy_loss(B, output_size(), probs, labels);
 }
 
+BatchResult Network::train_batch(int B, const float* x, const uint8_t* labels, const StepRule& rule,
+                                 const NextBatch* next) {
+  return forward_and_backward(B, x, labels, &rule, next);
+}
+
 BatchResult Network::train_batch(int B, const float* x, const uint8_t* labels, float learning_rate, float momentum,
                                  const NextBatch* next) {
-  const SgdStep step{learning_rate, momentum};
-  return forward_and_backward(B, x, labels, &step, next);
+  StepRule rule;
+  rule.learning_rate = learning_rate;
+  rule.momentum = momentum;
+  return forward_and_backward(B, x, labels, &rule, next);
 }
 
 BatchResult Network::compute_gradients(int B, const float* x, const uint8_t* labels) {
   return forward_and_backward(B, x, labels, nullptr);
 }
 
-BatchResult Network::forward_and_backward(int B, const float* x, const uint8_t* labels, const SgdStep* step,
+BatchResult Network::forward_and_backward(int B, const float* x, const uint8_t* labels, const StepRule* step,
                                           const NextBatch* next) {
   BatchResult result;
   ensure_training_workspace(B);
   if (!step) catch_up_deferred_steps();  // gradients are taken at the weights as they stand
   // Deferred rows are ones this batch does not read: the forward pass is exact without their steps.
-  const float* probs = forward_pass(B, x);
+  const float* probs = forward_pass(B, x, /*training=*/step != nullptr);
   const int C = output_size();
   const size_t L = layers_.size();
   for (int b = 0; b < B; ++b) result.correct += argmax(probs + static_cast<size_t>(b) * C, C) == labels[b];
@@ -170,12 +200,17 @@ BatchResult Network::forward_and_backward(int B, const float* x, const uint8_t* 
     // Below every layer but the first is the ReLU that produced its input: the input gradient goes through it.
     float* input_grad = l > 0 ? grad_in : nullptr;
     if (step)
-      result.finite &= layer.backward_and_step(B, layer_input, grad_out, input_grad, scratch_.data(), step->learning_rate,
-                                               step->momentum, /*x_through_relu=*/true,
-                                               l == 0 && next ? next->inputs_used : nullptr,
+      result.finite &= layer.backward_and_step(B, layer_input, grad_out, input_grad, scratch_.data(), *step,
+                                               /*x_through_relu=*/true, l == 0 && next ? next->inputs_used : nullptr,
                                                l == 0 && next_forward ? &*next_forward : nullptr);
     else
       layer.backward(B, layer_input, grad_out, input_grad, scratch_.data(), /*x_through_relu=*/true);
+    // Through the dropout above this layer's input: the dropped units' gradients are zero already (their
+    // outputs are, and the ReLU's backward masks by them); the kept ones were scaled.
+    if (input_grad && step && dropout_ > 0.f) {
+      const float keep_scale = 1.f / (1.f - dropout_);
+      for (size_t i = 0, n = static_cast<size_t>(B) * layer.in; i < n; ++i) input_grad[i] *= keep_scale;
+    }
     if (input_grad) std::swap(grad_in, grad_out);
   }
   if (next_forward && result.finite) {

@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "dense_layer.h"
+#include "input_scaling.h"
+#include "optimizer.h"
 #include "status.h"
 
 namespace scratchnet {
@@ -20,6 +22,8 @@ struct NetworkConfig {
   std::vector<int> sizes{784, 2048, 10};  // input, hidden..., output
   OutputLoss output = OutputLoss::kSigmoidL2;
   uint32_t seed = 1;
+  ScalingKind scaling = ScalingKind::kRms;  // fitted by the trainer to the training set (Network::input_scaling)
+  int input_rows = 0, input_cols = 0;       // the images' shape, when known (rows·cols = sizes[0])
 };
 
 // Limits that keep a nonsense setting from exhausting memory.
@@ -65,8 +69,22 @@ class Network {
   // One step of mini-batch SGD with momentum on x[B×input] with labels[B] (each < output). With `next`, the step
   // may prepare the next one (NextBatch). A step without next->inputs_used, or forward(), brings every weight up
   // to date; the const readers below (copy_parameters_to, first_layer_weights, save_model) need one first.
+  BatchResult train_batch(int B, const float* x, const uint8_t* labels, const StepRule& rule,
+                          const NextBatch* next = nullptr);
+  // SGD with momentum at this rate.
   BatchResult train_batch(int B, const float* x, const uint8_t* labels, float learning_rate, float momentum,
                           const NextBatch* next = nullptr);
+  // Inverted dropout on the hidden layers' outputs in train_batch: each unit dropped with this probability,
+  // the rest scaled by 1/(1 − rate); forward() never drops. The masks come from a stream seeded by the config.
+  void set_dropout(float rate);
+  float dropout() const { return dropout_; }
+
+  // How the trainer turns pixels into this network's inputs (stored in the model file).
+  const InputScaling& input_scaling() const { return input_scaling_; }
+  void set_input_scaling(InputScaling scaling) { input_scaling_ = std::move(scaling); }
+  // The images' [rows, cols]: as configured, else 28×28 for 784 inputs, else one row.
+  int input_rows() const;
+  int input_cols() const { return input_size() / input_rows(); }
   bool has_deferred_steps() const;
   void catch_up_deferred_steps();
 
@@ -88,14 +106,13 @@ class Network {
   void release_training_state();
 
  private:
-  struct SgdStep {
-    float learning_rate, momentum;
-  };
   // Forward, loss and backward; with a step, each layer's parameters are updated as its backward pass
   // ends (so weight gradients are never stored), without one the gradients are kept.
-  BatchResult forward_and_backward(int B, const float* x, const uint8_t* labels, const SgdStep* step,
+  BatchResult forward_and_backward(int B, const float* x, const uint8_t* labels, const StepRule* step,
                                    const NextBatch* next = nullptr);
-  const float* forward_pass(int B, const float* x);
+  // With `training`, hidden outputs go through dropout.
+  const float* forward_pass(int B, const float* x, bool training = false);
+  void drop_units(size_t n, float* activations);
   void ensure_forward_workspace(int B);
   void ensure_training_workspace(int B);
 
@@ -112,6 +129,9 @@ class Network {
   FloatBuffer logits_;                    // [B×output] before the output activation
   FloatBuffer grad_a_, grad_b_;           // [B×max size]: dL/d(layer output), ping-pong
   FloatBuffer scratch_;                   // transposes
+  InputScaling input_scaling_;
+  float dropout_ = 0.f;
+  Rng dropout_rng_;
 };
 
 // Index of the largest of n scores.

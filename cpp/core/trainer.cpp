@@ -32,6 +32,33 @@ Status validate(const TrainOptions& options) {
     return Status::Error("learning rate " + format_double(options.learning_rate) + " is out of range (above 0, at most 1000)");
   if (!std::isfinite(options.momentum) || options.momentum < 0 || options.momentum >= 1)
     return Status::Error("momentum " + format_double(options.momentum) + " is out of range (0 to below 1)");
+  if (options.optimizer != OptimizerKind::kSgd && options.optimizer != OptimizerKind::kAdam &&
+      options.optimizer != OptimizerKind::kAdamW)
+    return Status::Error("unknown optimizer");
+  if (!std::isfinite(options.weight_decay) || options.weight_decay < 0 || options.weight_decay >= 1)
+    return Status::Error("weight decay " + format_double(options.weight_decay) + " is out of range (0 to below 1)");
+  if (!std::isfinite(options.dropout) || options.dropout < 0 || options.dropout > 0.9)
+    return Status::Error("dropout " + format_double(options.dropout) + " is out of range (0 to 0.9)");
+  if (!std::isfinite(options.beta1) || options.beta1 < 0 || options.beta1 >= 1)
+    return Status::Error("beta1 " + format_double(options.beta1) + " is out of range (0 to below 1)");
+  if (!std::isfinite(options.beta2) || options.beta2 < 0 || options.beta2 >= 1)
+    return Status::Error("beta2 " + format_double(options.beta2) + " is out of range (0 to below 1)");
+  if (!std::isfinite(options.epsilon) || options.epsilon <= 0 || options.epsilon > 1)
+    return Status::Error("epsilon " + format_double(options.epsilon) + " is out of range (above 0, at most 1)");
+  const Schedule& schedule = options.schedule;
+  if (schedule.warmup_batches < 0 || schedule.warmup_batches > 100000000)
+    return Status::Error("warm-up of " + std::to_string(schedule.warmup_batches) + " batches is out of range");
+  if (schedule.kind == ScheduleKind::kCosine &&
+      (schedule.total_batches < 1 || schedule.total_batches > 100000000))
+    return Status::Error("a cosine schedule needs the run's length in batches (1 to 100000000), not " +
+                         std::to_string(schedule.total_batches));
+  if (schedule.kind == ScheduleKind::kStep) {
+    if (schedule.step_batches < 1 || schedule.step_batches > 100000000)
+      return Status::Error("a step schedule needs its step in batches (1 to 100000000), not " +
+                           std::to_string(schedule.step_batches));
+    if (!std::isfinite(schedule.step_gamma) || schedule.step_gamma <= 0 || schedule.step_gamma > 1)
+      return Status::Error("step gamma " + format_double(schedule.step_gamma) + " is out of range (above 0, at most 1)");
+  }
   return Status::Ok();
 }
 
@@ -49,20 +76,69 @@ Status Trainer::check_model_fits(const Network& network, const Dataset& data, co
   return Status::Ok();
 }
 
-Status Trainer::set_data(Split split, Dataset data) {
-  (split == Split::kTrain ? train_ : test_) = std::move(data);
-  if (split == Split::kTrain) restart_epochs();
+namespace {
+// Whether `test` fits a model trained on `train`: its image size, and labels the training set's classes cover.
+Status check_test_fits(const Dataset& train, const Dataset& test) {
+  if (train.empty() || test.empty()) return Status::Ok();
+  if (test.features() != train.features())
+    return Status::Error("the test images are " + std::to_string(test.rows()) + "x" + std::to_string(test.cols()) +
+                         " but the training images are " + std::to_string(train.rows()) + "x" +
+                         std::to_string(train.cols()));
+  if (test.classes() > train.classes())
+    return Status::Error("the test labels go up to " + std::to_string(test.max_label()) +
+                         " but the training labels only up to " + std::to_string(train.max_label()));
   return Status::Ok();
+}
+}  // namespace
+
+Status Trainer::set_data(Split split, Dataset data) {
+  if (split == Split::kTest) {
+    if (Status s = check_test_fits(train_, data); !s.ok()) return s;
+    test_ = std::move(data);
+    return Status::Ok();
+  }
+  train_ = std::move(data);
+  if (!check_test_fits(train_, test_).ok()) test_ = Dataset();
+  restart_epochs();
+  if (!model_trained_) fit_input_scaling();
+  return Status::Ok();
+}
+
+void Trainer::fit_input_scaling() {
+  const ScalingKind kind = network_->config().scaling;
+  if (!train_.empty() && train_.features() == network_->input_size())
+    network_->set_input_scaling(InputScaling::fit(kind, train_));
+  else {
+    InputScaling unfitted = InputScaling::unit(network_->input_size());
+    unfitted.kind = kind;
+    network_->set_input_scaling(std::move(unfitted));
+  }
 }
 
 Status Trainer::create_model(const NetworkConfig& config) {
   if (Status s = validate(config); !s.ok()) return s;
   network_.reset();  // free the old model first: never two in memory at once
   network_ = std::make_unique<Network>(config);
+  model_trained_ = false;
+  step_ = 0;
+  fit_input_scaling();
   order_rng_.reseed(config.seed ^ kOrderStream);
   restart_epochs();
   take_checkpoint();
   return Status::Ok();
+}
+
+StepRule Trainer::step_rule() const {
+  StepRule rule;
+  rule.optimizer = options_.optimizer;
+  rule.learning_rate = scheduled_rate(options_.schedule, options_.learning_rate, step_);
+  rule.momentum = options_.momentum;
+  rule.weight_decay = options_.weight_decay;
+  rule.beta1 = options_.beta1;
+  rule.beta2 = options_.beta2;
+  rule.epsilon = options_.epsilon;
+  rule.t = static_cast<uint32_t>(std::min<uint64_t>(step_ + 1, 0xffffffffu));
+  return rule;
 }
 
 Status Trainer::set_options(const TrainOptions& options) {
@@ -85,6 +161,7 @@ void Trainer::restart_epochs() {
 void Trainer::take_checkpoint() {
   network_->catch_up_deferred_steps();  // none are owed here (see train()); this keeps it so
   network_->copy_parameters_to(checkpoint_);
+  checkpoint_step_ = step_;
   batches_since_checkpoint_ = 0;
 }
 
@@ -105,6 +182,7 @@ TrainSummary Trainer::train(int batches) {
     summary.error = s.error;
     return summary;
   }
+  network_->set_dropout(options_.dropout);
   for (Batch& batch : batches_) {
     batch.x.resize(static_cast<size_t>(B) * train_.features());
     batch.labels.resize(B);
@@ -143,11 +221,13 @@ TrainSummary Trainer::train(int batches) {
       next.x = drawn.x.data();
       if (batches_since_checkpoint_ + 1 < kCheckpointInterval) next.inputs_used = drawn.used.data();
     }
-    const BatchResult result = network_->train_batch(size, batch.x.data(), batch.labels.data(), options_.learning_rate,
-                                                     options_.momentum, next_drawn ? &next : nullptr);
+    const StepRule rule = step_rule();
+    const BatchResult result =
+        network_->train_batch(size, batch.x.data(), batch.labels.data(), rule, next_drawn ? &next : nullptr);
     if (!result.finite || result.loss > kExplodedLoss) {
       network_->copy_parameters_from(checkpoint_);
       network_->reset_velocities();
+      step_ = checkpoint_step_;
       summary.diverged = true;
       summary.error = "training diverged at epoch " + std::to_string(epoch_ + 1) + ", batch " +
                       std::to_string(batch_in_epoch_ + 1) + " (loss " + format_double(result.loss) +
@@ -157,6 +237,9 @@ TrainSummary Trainer::train(int batches) {
       batches_since_checkpoint_ = 0;
       break;
     }
+    ++step_;
+    model_trained_ = true;
+    summary.learning_rate = rule.learning_rate;
     summary.batch_losses.push_back(static_cast<float>(result.loss));
     loss_sum += result.loss * size;
     correct += result.correct;
@@ -180,21 +263,23 @@ TrainSummary Trainer::train(int batches) {
   summary.samples_per_second = summary.seconds > 0 ? summary.samples / summary.seconds : 0;
   summary.epoch = epoch_;
   summary.batch_in_epoch = batch_in_epoch_;
+  summary.step = step_;
   return summary;
 }
 
 void Trainer::draw_batch(size_t first, int size, Batch* batch) {
   const int F = train_.features();
   const uint32_t* indices = order_.data() + first;
+  const InputScaling& scaling = network_->input_scaling();
   if (thread_count() == 1) {
-    train_.fill_batch(indices, size, batch->x.data(), batch->labels.data(), batch->used.data());
+    train_.fill_batch(indices, size, scaling, batch->x.data(), batch->labels.data(), batch->used.data());
     return;
   }
   used_by_part_.resize(static_cast<size_t>(thread_count()) * F);
   run_parts([&](int part, int parts) {
     int begin, end;
     part_range(size, part, parts, &begin, &end);
-    train_.fill_batch(indices + begin, end - begin, batch->x.data() + static_cast<size_t>(begin) * F,
+    train_.fill_batch(indices + begin, end - begin, scaling, batch->x.data() + static_cast<size_t>(begin) * F,
                       batch->labels.data() + begin, used_by_part_.data() + static_cast<size_t>(part) * F);
   });
   for (int p = 0; p < F; ++p) {
@@ -217,19 +302,21 @@ Evaluation Trainer::evaluate(Split split, size_t limit) {
   }
   const size_t count = limit > 0 && limit < data.size() ? limit : data.size();
   const int C = network_->output_size();
+  result.classes = C;
+  result.confusion.assign(static_cast<size_t>(C) * C, 0);
   FloatBuffer x(static_cast<size_t>(kEvalChunk) * data.features());
   std::vector<uint8_t> labels(kEvalChunk);
   double loss_sum = 0;
   long correct = 0;
   for (size_t first = 0; first < count; first += kEvalChunk) {
     const int n = static_cast<int>(std::min<size_t>(kEvalChunk, count - first));
-    data.fill_range(first, n, x.data(), labels.data());
+    data.fill_range(first, n, network_->input_scaling(), x.data(), labels.data());
     const float* probs = network_->forward(n, x.data());
     loss_sum += network_->loss(n, probs, labels.data()) * n;
     for (int b = 0; b < n; ++b) {
       const int predicted = argmax(probs + static_cast<size_t>(b) * C, C);
       correct += predicted == labels[b];
-      if (labels[b] < 10 && predicted < 10) ++result.confusion[labels[b] * 10 + predicted];
+      ++result.confusion[static_cast<size_t>(labels[b]) * C + predicted];  // labels < C: check_model_fits
     }
   }
   result.count = static_cast<int>(count);
@@ -245,23 +332,33 @@ Status Trainer::predict(const uint8_t* pixels, size_t count, std::vector<float>*
   FloatBuffer x(static_cast<size_t>(kEvalChunk) * F);
   for (size_t first = 0; first < count; first += kEvalChunk) {
     const int n = static_cast<int>(std::min<size_t>(kEvalChunk, count - first));
-    for (size_t i = 0; i < static_cast<size_t>(n) * F; ++i) x[i] = pixels[first * F + i] * (1.f / 255.f);
+    for (int b = 0; b < n; ++b)
+      network_->input_scaling().apply(pixels + (first + b) * F, x.data() + static_cast<size_t>(b) * F, nullptr);
     const float* probs = network_->forward(n, x.data());
     std::copy(probs, probs + static_cast<size_t>(n) * C, scores->begin() + first * C);
   }
   return Status::Ok();
 }
 
-std::vector<uint8_t> Trainer::save() const { return save_model(*network_); }
+std::vector<uint8_t> Trainer::save(bool with_state) const {
+  OptimizerState state;
+  state.present = with_state;
+  state.kind = options_.optimizer;
+  state.batches = step_;
+  return save_model(*network_, state);
+}
 
 Status Trainer::load(const uint8_t* bytes, size_t size) {
   // Momentum restarts with a loaded model anyway: free it first, so two full training states never coexist.
   network_->release_training_state();
   std::unique_ptr<Network> loaded;
-  if (Status s = load_model(bytes, size, &loaded); !s.ok()) return s;
+  OptimizerState state;
+  if (Status s = load_model(bytes, size, &loaded, &state); !s.ok()) return s;
   if (Status s = check_model_fits(*loaded, train_, "training"); !s.ok()) return Status::Error("cannot load this model: " + s.error);
   if (Status s = check_model_fits(*loaded, test_, "test"); !s.ok()) return Status::Error("cannot load this model: " + s.error);
   network_ = std::move(loaded);
+  model_trained_ = true;
+  step_ = state.present ? state.batches : 0;
   restart_epochs();
   take_checkpoint();
   return Status::Ok();

@@ -10,6 +10,7 @@
 
 #include "dataset.h"
 #include "network.h"
+#include "optimizer.h"
 #include "rng.h"
 #include "status.h"
 
@@ -17,8 +18,13 @@ namespace scratchnet {
 
 struct TrainOptions {
   int batch_size = 64;
-  float learning_rate = 1.0f;
-  float momentum = 0.9f;
+  float learning_rate = 1.0f;  // the base rate, before the schedule
+  float momentum = 0.9f;       // SGD
+  OptimizerKind optimizer = OptimizerKind::kSgd;
+  float weight_decay = 0.f;
+  float dropout = 0.f;  // on the hidden layers
+  float beta1 = 0.9f, beta2 = 0.999f, epsilon = 1e-8f;  // Adam
+  Schedule schedule;
 };
 Status validate(const TrainOptions& options);
 
@@ -30,6 +36,8 @@ struct TrainSummary {
   double accuracy = 0;        // fraction of this call's samples classified right (before each update)
   double seconds = 0;
   double samples_per_second = 0;
+  float learning_rate = 0;    // the last batch's, after the schedule
+  uint64_t step = 0;          // batches trained on this model in all
   int epoch = 0;              // completed epochs after this call
   int batch_in_epoch = 0;     // batches done in the current epoch
   int batches_per_epoch = 0;
@@ -41,7 +49,8 @@ struct Evaluation {
   double loss = 0;
   double accuracy = 0;
   int count = 0;
-  std::array<int, 100> confusion{};  // [true label × predicted label], labels 0..9
+  int classes = 0;
+  std::vector<int> confusion;  // [true label × predicted label], classes × classes
   std::string error;
 };
 
@@ -51,13 +60,18 @@ class Trainer {
  public:
   Trainer();
 
-  // Replaces a set. The other set and the model are kept.
+  // Replaces a set. A test set must fit the training set (its image size, labels below its class count); a
+  // training set that the test set does not fit unloads the test set. A model not trained yet refits its input
+  // scaling to a new training set.
   Status set_data(Split split, Dataset data);
   const Dataset& data(Split split) const { return split == Split::kTrain ? train_ : test_; }
 
-  // A new model (He-initialised from config.seed); the epoch order restarts from the same seed.
+  // A new model (He-initialised from config.seed), its input scaling fitted to the training set when one is
+  // loaded; the epoch order restarts from the same seed.
   Status create_model(const NetworkConfig& config);
   const Network& network() const { return *network_; }
+  // Batches trained on this model in all (kept in a model file saved with its optimizer state).
+  uint64_t step() const { return step_; }
 
   // Takes effect from the next batch; a divergence after it rolls back to the model as it is at this call.
   Status set_options(const TrainOptions& options);
@@ -73,15 +87,18 @@ class Trainer {
   // Output probabilities [count × outputs] for count images given as pixels [count × inputs] (0..255).
   Status predict(const uint8_t* pixels, size_t count, std::vector<float>* scores);
 
-  std::vector<uint8_t> save() const;
-  // Replaces the model with a saved one; on any error the current weights stay as they were (its momentum
-  // is reset either way).
+  // The model file; with_state adds the optimizer's state and the step count, to train on from here.
+  std::vector<uint8_t> save(bool with_state = false) const;
+  // Replaces the model with a saved one (with its optimizer state and step count, if the file has them); on any
+  // error the current weights stay as they were (its optimizer state is reset either way).
   Status load(const uint8_t* bytes, size_t size);
 
  private:
   Status check_model_fits(const Network& network, const Dataset& data, const char* which) const;
   void restart_epochs();
   void take_checkpoint();
+  void fit_input_scaling();
+  StepRule step_rule() const;
 
   std::unique_ptr<Network> network_;
   Dataset train_, test_;
@@ -93,6 +110,8 @@ class Trainer {
   int epoch_ = 0;
   int batch_in_epoch_ = 0;
   std::vector<float> checkpoint_;  // parameters at the last good point, restored on divergence
+  uint64_t step_ = 0, checkpoint_step_ = 0;
+  bool model_trained_ = false;  // by train() or a load: its input scaling stays as it is
   int batches_since_checkpoint_ = 0;
   // Training samples drawn for a step: inputs, labels, and per pixel whether any of them uses it.
   struct Batch {

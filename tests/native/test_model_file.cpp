@@ -38,7 +38,10 @@ Network make_network(std::vector<int> sizes, OutputLoss output, uint64_t seed) {
   return net;
 }
 
-size_t header_bytes(const Network& net) { return 20 + 4 * (net.layers().size() + 1); }
+// Through the sizes, the input shape and scaling kind (12 bytes), and the scale and offset per input.
+size_t header_bytes(const Network& net) {
+  return 20 + 4 * (net.layers().size() + 1) + 12 + 8 * static_cast<size_t>(net.input_size());
+}
 
 void put_u32(std::vector<uint8_t>& bytes, size_t at, uint32_t v) {
   for (int i = 0; i < 4; ++i) bytes[at + i] = static_cast<uint8_t>(v >> (8 * i));
@@ -128,7 +131,7 @@ TEST(ModelFile, HasTheDocumentedLayout) {
   const Network net = make_network({6, 5, 3}, OutputLoss::kSoftmaxCrossEntropy, 4);
   const std::vector<uint8_t> bytes = save_model(net);
   const size_t header = header_bytes(net);
-  ASSERT_EQ(bytes.size(), header + 4 * net.parameter_count() + 4);
+  ASSERT_EQ(bytes.size(), header + 4 * net.parameter_count() + 4 + 4);  // weights, no optimizer state, CRC
   EXPECT_EQ(std::string(bytes.begin(), bytes.begin() + 4), "SNET");
   EXPECT_EQ(get_u32(bytes, 4), kModelFormatVersion);
   EXPECT_EQ(get_u32(bytes, 8), 1u);   // softmax + cross-entropy
@@ -137,12 +140,20 @@ TEST(ModelFile, HasTheDocumentedLayout) {
   EXPECT_EQ(get_u32(bytes, 20), 6u);
   EXPECT_EQ(get_u32(bytes, 24), 5u);
   EXPECT_EQ(get_u32(bytes, 28), 3u);
-  // Little-endian f32s, layer by layer, weights (input-major) then bias.
+  EXPECT_EQ(get_u32(bytes, 32), 1u);  // input shape: one row
+  EXPECT_EQ(get_u32(bytes, 36), 6u);  // of 6
+  EXPECT_EQ(get_u32(bytes, 40), static_cast<uint32_t>(net.input_scaling().kind));
   uint32_t bits;
+  std::memcpy(&bits, &net.input_scaling().scale[5], 4);
+  EXPECT_EQ(get_u32(bytes, 44 + 4 * 5), bits);   // scale per input
+  std::memcpy(&bits, &net.input_scaling().offset[0], 4);
+  EXPECT_EQ(get_u32(bytes, 44 + 4 * 6), bits);   // then offset per input
+  // Little-endian f32s, layer by layer, weights (input-major) then bias.
   std::memcpy(&bits, &net.layers()[0].weights[7], 4);
   EXPECT_EQ(get_u32(bytes, header + 4 * 7), bits);
   std::memcpy(&bits, &net.layers()[1].bias[2], 4);
-  EXPECT_EQ(get_u32(bytes, bytes.size() - 8), bits);
+  EXPECT_EQ(get_u32(bytes, bytes.size() - 12), bits);
+  EXPECT_EQ(get_u32(bytes, bytes.size() - 8), 0u);  // no optimizer state
   EXPECT_EQ(get_u32(bytes, bytes.size() - 4), crc32(bytes.data(), bytes.size() - 4));
 }
 
@@ -195,7 +206,7 @@ TEST(ModelFile, RejectsBadMagic) {
 }
 
 TEST(ModelFile, RejectsAnUnsupportedVersion) {
-  for (uint32_t version : {0u, 2u, 0x01000000u}) {
+  for (uint32_t version : {0u, 3u, 0x01000000u}) {
     std::vector<uint8_t> bytes = save_model(make_network({6, 5, 3}, OutputLoss::kSigmoidL2, 8));
     put_u32(bytes, 4, version);
     reseal(bytes);
@@ -276,7 +287,7 @@ TEST(ModelFile, RejectsNonFiniteBiases) {
   // A NaN bias makes its output NaN for every input, exactly as a NaN weight does: both must be refused.
   const Network net = make_network({6, 5, 3}, OutputLoss::kSigmoidL2, 12);
   const size_t layer0_bias = header_bytes(net) + 4 * (6 * 5);
-  for (size_t at : {layer0_bias, save_model(net).size() - 8}) {  // layer 0's first bias, the last layer's last
+  for (size_t at : {layer0_bias, save_model(net).size() - 12}) {  // layer 0's first bias, the last layer's last
     for (float bad : {std::numeric_limits<float>::quiet_NaN(), -std::numeric_limits<float>::infinity()}) {
       std::vector<uint8_t> bytes = save_model(net);
       put_f32(bytes, at, bad);

@@ -6,6 +6,8 @@ export type { DataInfo, Evaluation, FirstLayerWeights, ModelConfig, ModelInfo, O
 export type Flavor = 'simd' | 'scalar' | 'simd-threads';
 
 export declare const DEFAULT_MODEL: Readonly<Required<ModelConfig>>;
+export declare const DEFAULT_HIDDEN: readonly number[];
+export declare const ADAM_LEARNING_RATE: number;
 /** The training defaults for sigmoid + L2 (the default output). */
 export declare const DEFAULT_OPTIONS: Readonly<Required<TrainOptions>>;
 /** The training defaults that learn with this output and loss: the learning rate differs between them. */
@@ -39,7 +41,7 @@ export declare class Engine {
   evaluate(split: Split, options?: { limit?: number }): Evaluation;
   predict(pixels: Uint8Array): Float32Array;
   firstLayerWeights(units: number): FirstLayerWeights;
-  saveModel(): Uint8Array;
+  saveModel(options?: { optimizerState?: boolean }): Uint8Array;
   loadModel(bytes: Uint8Array): ModelInfo;
   info(): ModelInfo;
   dispose(): void;

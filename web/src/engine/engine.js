@@ -3,10 +3,29 @@
 // callers cannot miss a failure. It never touches the file system or the network by itself: Node passes
 // `wasmBinary`, the browser passes `locateFile`.
 
-/** The default network: the original numpy model, 784 -> 2048 -> ReLU -> 10 -> sigmoid, L2 loss. */
-export const DEFAULT_MODEL = Object.freeze({ sizes: Object.freeze([784, 2048, 10]), output: 'sigmoid-l2', seed: 1 });
-/** Defaults that reach >= 98% test accuracy on MNIST in 5 epochs (see README). */
-export const DEFAULT_OPTIONS = Object.freeze({ batchSize: 64, learningRate: 1, momentum: 0.9 });
+/**
+ * The default network: the original numpy model, 784 -> 2048 -> ReLU -> 10 -> sigmoid, L2 loss, for MNIST; for
+ * another set the input and output sizes are its own (createModel). Inputs scaled to MNIST's root mean square ('rms').
+ */
+export const DEFAULT_MODEL = Object.freeze({ sizes: Object.freeze([784, 2048, 10]), output: 'sigmoid-l2', seed: 1, scaling: 'rms' });
+export const DEFAULT_HIDDEN = Object.freeze([2048]);
+
+const COMMON_OPTIONS = Object.freeze({
+  batchSize: 64, momentum: 0.9, optimizer: 'sgd', weightDecay: 0, dropout: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8,
+  schedule: 'constant', warmupBatches: 0, scheduleBatches: 0, stepBatches: 0, stepGamma: 0.1,
+});
+/** Per output and loss, the learning rates that learn with the default network and 'rms' inputs (README). */
+const DEFAULT_RATES = Object.freeze({ 'sigmoid-l2': 1, 'softmax-xent': 0.1 });
+/** Adam's rate is the same for both losses: it follows the gradient's sign and scale, not its size. */
+export const ADAM_LEARNING_RATE = 0.001;
+
+/** The training defaults that learn with this output and loss (the learning rate differs between them). */
+export function defaultOptionsFor(output = 'sigmoid-l2') {
+  if (!(output in DEFAULT_RATES)) throw new EngineError(`unknown output '${output}' (${Object.keys(DEFAULT_RATES).join(', ')})`);
+  return Object.freeze({ ...COMMON_OPTIONS, learningRate: DEFAULT_RATES[output] });
+}
+/** The training defaults for the default output, sigmoid + L2. */
+export const DEFAULT_OPTIONS = defaultOptionsFor('sigmoid-l2');
 
 export class EngineError extends Error {
   constructor(message) {
@@ -63,13 +82,19 @@ export class Engine {
     return check(this.#raw.loadData(split, images, labels, limit));
   }
 
-  /** A fresh model; unspecified fields take DEFAULT_MODEL's values. */
-  createModel(config = {}) {
-    check(this.#raw.createModel({ ...DEFAULT_MODEL, sizes: [...DEFAULT_MODEL.sizes], ...config }));
+  /**
+   * A fresh model; unspecified fields take DEFAULT_MODEL's values. Without `sizes`, the sizes are the loaded
+   * training set's features, `hidden` (default [2048]) and the set's classes.
+   */
+  createModel({ hidden = DEFAULT_HIDDEN, ...config } = {}) {
+    const info = this.#raw.info();
+    const [rows, cols] = info.trainShape;
+    const sizes = config.sizes ?? (info.trainCount > 0 ? [rows * cols, ...hidden, Math.max(2, info.trainClasses)] : [784, ...hidden, 10]);
+    check(this.#raw.createModel({ ...DEFAULT_MODEL, ...config, sizes: [...sizes] }));
     return this.info();
   }
 
-  /** Changes batch size, learning rate and/or momentum; takes effect at the next batch. */
+  /** Changes any training option (TrainOptions); takes effect at the next batch. */
   setOptions(options) {
     check(this.#raw.setOptions(options));
     return this.info();
@@ -90,7 +115,7 @@ export class Engine {
     return summary;
   }
 
-  /** Loss, accuracy and 10×10 confusion matrix on the first `limit` samples of a split (0: all). */
+  /** Loss, accuracy and classes × classes confusion matrix on the first `limit` samples of a split (0: all). */
   evaluate(split, { limit = 0 } = {}) {
     return check(this.#raw.evaluate(split, limit));
   }
@@ -105,9 +130,12 @@ export class Engine {
     return check(this.#raw.firstLayerWeights(units));
   }
 
-  /** The model in scratchnet's file format (README: "Model file format"). */
-  saveModel() {
-    return this.#raw.saveModel();
+  /**
+   * The model in scratchnet's file format (README: "Model file format"); with `optimizerState`, also the
+   * optimizer's state and step count, so that training on from the file goes as if it had never stopped.
+   */
+  saveModel({ optimizerState = false } = {}) {
+    return this.#raw.saveModel({ optimizerState: Boolean(optimizerState) });
   }
 
   /** Replaces the model with a saved one; a bad file throws and leaves the current model as it was. */

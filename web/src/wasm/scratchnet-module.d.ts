@@ -6,8 +6,9 @@ export type Split = 'train' | 'test';
 export type OutputLoss = 'sigmoid-l2' | 'softmax-xent';
 /**
  * How pixels (0..255) become inputs, fitted to the training set when the model is created:
- * 'unit' x/255 (the original); 'rms' x·s, one s for all pixels so that the inputs' mean square is 1
- * (zeros stay zero: the sparse kernels keep their speed); 'standard' (x − mean)/std per pixel (dense).
+ * 'unit' x/255 (the original); 'rms' x·s, one s for all pixels so that the inputs' root mean square is MNIST's
+ * (zeros stay zero: the sparse kernels keep their speed); 'standard' (x − mean)/std per pixel, to the same
+ * root mean square (dense).
  */
 export type Scaling = 'unit' | 'rms' | 'standard';
 export type Optimizer = 'sgd' | 'adam' | 'adamw';
@@ -73,6 +74,10 @@ export interface TrainSummary extends Failure {
   accuracy: number;
   seconds: number;
   samplesPerSecond: number;
+  /** the last batch's learning rate, after the schedule */
+  learningRate: number;
+  /** batches trained on this model in all */
+  step: number;
   epoch: number;
   batchInEpoch: number;
   batchesPerEpoch: number;
@@ -110,6 +115,9 @@ export interface ModelInfo extends Required<TrainOptions> {
   parameters: number;
   /** batches trained since the model was created (the schedule's clock; kept in the model file) */
   step: number;
+  /** the loaded training set's [rows, cols] and classes ([0, 0] and 0 when none) */
+  trainShape: [number, number];
+  trainClasses: number;
   trainCount: number;
   testCount: number;
 }
@@ -122,7 +130,7 @@ export interface RawEngine {
   evaluate(split: Split, limit: number): Evaluation;
   predict(pixels: Uint8Array): Prediction;
   firstLayerWeights(units: number): FirstLayerWeights;
-  saveModel(): Uint8Array;
+  saveModel(options?: { optimizerState?: boolean }): Uint8Array;
   loadModel(bytes: Uint8Array): string;
   info(): ModelInfo;
   delete(): void;

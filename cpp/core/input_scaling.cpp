@@ -1,0 +1,97 @@
+#include "input_scaling.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "dataset.h"
+
+namespace scratchnet {
+
+const char* scaling_name(ScalingKind kind) {
+  switch (kind) {
+    case ScalingKind::kRms: return "rms";
+    case ScalingKind::kStandard: return "standard";
+    default: return "unit";
+  }
+}
+
+bool parse_scaling(const std::string& name, ScalingKind* kind) {
+  if (name == "unit") *kind = ScalingKind::kUnit;
+  else if (name == "rms") *kind = ScalingKind::kRms;
+  else if (name == "standard") *kind = ScalingKind::kStandard;
+  else return false;
+  return true;
+}
+
+InputScaling InputScaling::unit(int inputs) {
+  InputScaling scaling;
+  scaling.scale.assign(inputs, 1.f / 255.f);
+  scaling.offset.assign(inputs, 0.f);
+  scaling.refresh();
+  return scaling;
+}
+
+InputScaling InputScaling::fit(ScalingKind kind, const Dataset& data) {
+  const int F = data.features();
+  InputScaling scaling = unit(F);
+  scaling.kind = kind;
+  if (kind == ScalingKind::kUnit || data.empty()) return scaling;
+  // Sums in 64-bit integers: exact for any set that fits in memory.
+  std::vector<uint64_t> sum(F, 0), sum_squares(F, 0);
+  for (size_t i = 0; i < data.size(); ++i) {
+    const uint8_t* pixels = data.image(i);
+    for (int k = 0; k < F; ++k) {
+      sum[k] += pixels[k];
+      sum_squares[k] += static_cast<uint32_t>(pixels[k]) * pixels[k];
+    }
+  }
+  const double n = static_cast<double>(data.size());
+  double all_sum = 0, all_squares = 0;
+  for (int k = 0; k < F; ++k) all_sum += static_cast<double>(sum[k]), all_squares += static_cast<double>(sum_squares[k]);
+  const double count = n * F;
+  if (kind == ScalingKind::kRms) {
+    const double rms = std::sqrt(all_squares / count);
+    const float s = rms > 0 ? static_cast<float>(kTargetRms / rms) : 1.f / 255.f;  // an all-black set stays as it is
+    std::fill(scaling.scale.begin(), scaling.scale.end(), s);
+  } else {
+    // A pixel almost always blank has a tiny std: floored at a tenth of the whole set's, so that a rare stroke
+    // there does not become a huge input.
+    const double mean_all = all_sum / count;
+    const double std_all = std::sqrt(std::max(0.0, all_squares / count - mean_all * mean_all));
+    const double floor = std::max(1.0, 0.1 * std_all);
+    for (int k = 0; k < F; ++k) {
+      const double mean = static_cast<double>(sum[k]) / n;
+      const double std = std::max(floor, std::sqrt(std::max(0.0, static_cast<double>(sum_squares[k]) / n - mean * mean)));
+      scaling.scale[k] = static_cast<float>(kTargetRms / std);
+      scaling.offset[k] = static_cast<float>(-mean * kTargetRms / std);
+    }
+  }
+  scaling.refresh();
+  return scaling;
+}
+
+void InputScaling::refresh() {
+  keeps_zeros_ = std::all_of(offset.begin(), offset.end(), [](float o) { return o == 0.f; });
+  uniform_ = keeps_zeros_ && std::all_of(scale.begin(), scale.end(), [&](float s) { return s == scale.front(); });
+}
+
+void InputScaling::apply(const uint8_t* pixels, float* x, uint8_t* used) const {
+  const int n = inputs();
+  if (uniform_) {
+    const float s = n > 0 ? scale.front() : 0.f;
+    if (!used) {
+      for (int k = 0; k < n; ++k) x[k] = pixels[k] * s;
+      return;
+    }
+    for (int k = 0; k < n; ++k) {
+      x[k] = pixels[k] * s;
+      used[k] |= pixels[k];
+    }
+    return;
+  }
+  for (int k = 0; k < n; ++k) x[k] = pixels[k] * scale[k] + offset[k];
+  if (used)
+    for (int k = 0; k < n; ++k) used[k] |= x[k] != 0.f;
+}
+
+}  // namespace scratchnet
