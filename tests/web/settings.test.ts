@@ -5,11 +5,14 @@ import {
   DEFAULT_SETTINGS,
   LIMITS,
   SETTING_NAMES,
+  followsSuggestion,
   formatSetting,
   outputFromLossName,
   parseSettings,
   settingsFromQuery,
+  suggestedRate,
   type SettingName,
+  type Suggestions,
 } from '../../web/src/app/settings';
 
 type Raw = Partial<Record<SettingName, string>>;
@@ -57,14 +60,34 @@ describe('parseSettings', () => {
         output: 'softmax-xent',
         seed: '4294967295',
         trainLimit: '100',
+        optimizer: 'adamw',
+        weightDecay: '0.01',
+        dropout: '0.5',
+        schedule: 'cosine',
+        warmupEpochs: '0.5',
+        stepEpochs: '2',
+        stepGamma: '0.1',
+        scaling: 'standard',
       }),
-    ).toEqual({ hidden: [512, 256], learningRate: 0.05, momentum: 0, batchSize: 1, epochs: 100, output: 'softmax-xent', seed: 4294967295, trainLimit: 100 });
+    ).toEqual({
+      hidden: [512, 256], learningRate: 0.05, momentum: 0, batchSize: 1, epochs: 100, output: 'softmax-xent', seed: 4294967295, trainLimit: 100,
+      optimizer: 'adamw', weightDecay: 0.01, dropout: 0.5, schedule: 'cosine', warmupEpochs: 0.5, stepEpochs: 2, stepGamma: 0.1, scaling: 'standard',
+    });
     expect(accepted({ learningRate: '1e-3' }).learningRate).toBe(0.001);
     expect(accepted({ learningRate: '.5' }).learningRate).toBe(0.5);
     expect(accepted({ learningRate: String(LIMITS.learningRate) }).learningRate).toBe(LIMITS.learningRate);
     expect(accepted({ momentum: '0.999' }).momentum).toBe(0.999);
     expect(accepted({ batchSize: String(LIMITS.batchSize) }).batchSize).toBe(LIMITS.batchSize);
     expect(accepted({ trainLimit: '60000' }).trainLimit).toBe(60000);
+    expect(accepted({ trainLimit: '112800' }).trainLimit).toBe(112800); // an own set may be larger than MNIST
+    expect(accepted({ trainLimit: ' All ' }).trainLimit).toBe(0);
+    expect(formatSetting(accepted({ trainLimit: 'all' }), 'trainLimit')).toBe('all');
+    for (const optimizer of ['sgd', 'adam', 'adamw']) expect(accepted({ optimizer }).optimizer).toBe(optimizer);
+    for (const schedule of ['constant', 'cosine', 'step']) expect(accepted({ schedule }).schedule).toBe(schedule);
+    for (const scaling of ['rms', 'unit', 'standard']) expect(accepted({ scaling }).scaling).toBe(scaling);
+    expect(accepted({ dropout: '0.9' }).dropout).toBe(0.9);
+    expect(accepted({ warmupEpochs: '0' }).warmupEpochs).toBe(0);
+    expect(accepted({ stepGamma: '1' }).stepGamma).toBe(1);
     expect(accepted({ output: 'sigmoid-l2' }).output).toBe('sigmoid-l2');
     expect(accepted({ hidden: '4096' }).hidden).toEqual([4096]);
     expect(accepted({ hidden: '1,2,3,4,5,6,7' }).hidden).toEqual([1, 2, 3, 4, 5, 6, 7]);
@@ -106,9 +129,22 @@ describe('parseSettings', () => {
     ['seed', '-1', /whole number from 0 to 4294967295/],
     ['seed', '4294967296', /4294967295/],
     ['seed', '1.5', /whole number/],
-    ['trainLimit', '99', /from 100 to 60000/],
+    ['trainLimit', '99', /"all", or a whole number from 100 to 10000000/],
     ['trainLimit', '0', /from 100/],
-    ['trainLimit', '60001', /60000/],
+    ['trainLimit', '10000001', /10000000/],
+    ['trainLimit', 'most', /"all"/],
+    ['optimizer', 'rmsprop', /sgd, adam, adamw/],
+    ['weightDecay', '-0.1', /0 to 0.999/],
+    ['weightDecay', '1', /0 to 0.999/],
+    ['dropout', '0.95', /0 to 0.9/],
+    ['dropout', 'half', /0 to 0.9/],
+    ['schedule', 'linear', /constant, cosine, step/],
+    ['warmupEpochs', '-1', /epochs from 0/],
+    ['warmupEpochs', '101', /to 100/],
+    ['stepEpochs', '0', /epochs from 0.01/],
+    ['stepGamma', '0', /above 0, at most 1/],
+    ['stepGamma', '1.5', /above 0, at most 1/],
+    ['scaling', 'minmax', /rms, unit, standard/],
     ['output', 'relu', /sigmoid-l2, softmax-xent/],
     ['output', '', /sigmoid-l2, softmax-xent/],
   ];
@@ -120,9 +156,49 @@ describe('parseSettings', () => {
   });
 
   it('reports every bad field at once', () => {
-    const result = parseSettings({ hidden: 'x', learningRate: '0', momentum: '2', batchSize: '0', epochs: '0', output: 'x', seed: '-1', trainLimit: '1' });
+    const result = parseSettings({
+      hidden: 'x', learningRate: '0', momentum: '2', batchSize: '0', epochs: '0', output: 'x', seed: '-1', trainLimit: '1',
+      optimizer: 'x', weightDecay: '2', dropout: '1', schedule: 'x', warmupEpochs: '-1', stepEpochs: '0', stepGamma: '0', scaling: 'x',
+    });
     expect(result.ok).toBe(false);
     if (!result.ok) expect(Object.keys(result.errors).sort()).toEqual([...SETTING_NAMES].sort());
+  });
+});
+
+describe('suggested settings for an output, loss and optimizer', () => {
+  const suggestions: Suggestions = {
+    byOutput: { 'sigmoid-l2': { learningRate: 1, momentum: 0.9 }, 'softmax-xent': { learningRate: 0.1, momentum: 0.8 } },
+    adamLearningRate: 0.001,
+  };
+
+  it('give the learning rate and momentum of the chosen loss when the raw settings leave them out', () => {
+    const settings = parseSettings({ output: 'softmax-xent' }, suggestions).settings;
+    expect(settings.learningRate).toBe(0.1);
+    expect(settings.momentum).toBe(0.8);
+    expect(parseSettings({}, suggestions).settings.learningRate).toBe(1);
+  });
+
+  it('give Adam and AdamW their own rate, whichever the loss', () => {
+    expect(parseSettings({ optimizer: 'adam' }, suggestions).settings.learningRate).toBe(0.001);
+    expect(parseSettings({ optimizer: 'adamw', output: 'softmax-xent' }, suggestions).settings.learningRate).toBe(0.001);
+    expect(suggestedRate(suggestions, 'softmax-xent', 'sgd')).toBe(0.1);
+    expect(suggestedRate(suggestions, 'sigmoid-l2', 'adam')).toBe(0.001);
+  });
+
+  it('never override a rate or momentum that was given', () => {
+    const settings = parseSettings({ output: 'softmax-xent', learningRate: '0.5', momentum: '0' }, suggestions).settings;
+    expect(settings.learningRate).toBe(0.5);
+    expect(settings.momentum).toBe(0);
+  });
+
+  it('follow a field only while it holds the suggestion, however it is written', () => {
+    expect(followsSuggestion('1', 1)).toBe(true);
+    expect(followsSuggestion(' 1.0 ', 1)).toBe(true);
+    expect(followsSuggestion('1e-1', 0.1)).toBe(true);
+    expect(followsSuggestion('0.5', 1)).toBe(false);
+    expect(followsSuggestion('', 1)).toBe(false);
+    expect(followsSuggestion('sgd', 'sgd')).toBe(true);
+    expect(followsSuggestion('adam', 'sgd')).toBe(false);
   });
 });
 
@@ -142,8 +218,14 @@ describe('settingsFromQuery', () => {
     expect(outputFromLossName('hinge')).toBe('hinge'); // refused later, by parseSettings
   });
 
+  it('reads the optimizer, regularisation, schedule and scaling under their URL names', () => {
+    expect(settingsFromQuery(new URLSearchParams('optimizer=adam&wd=0.01&dropout=0.2&schedule=step&warmup=1&step-epochs=2&step-gamma=0.3&scaling=unit')))
+      .toEqual({ optimizer: 'adam', weightDecay: '0.01', dropout: '0.2', schedule: 'step', warmupEpochs: '1', stepEpochs: '2', stepGamma: '0.3', scaling: 'unit' });
+    expect(settingsFromQuery(new URLSearchParams('weight-decay=0.1&weightDecay=0.2')).weightDecay).toBe('0.2');
+  });
+
   it('ignores unknown parameters', () => {
-    expect(settingsFromQuery(new URLSearchParams('engine=scalar&autostart&data=./x/'))).toEqual({});
+    expect(settingsFromQuery(new URLSearchParams('engine=scalar&autostart&data=./x/&dataset=own'))).toEqual({});
   });
 
   it('leaves bad values for parseSettings to refuse', () => {

@@ -3,8 +3,16 @@ import './styles.css';
 import { App } from './app/app';
 import { settingsFromQuery } from './app/settings';
 import { trainerMarkup } from './app/template';
+import { DEFAULT_DATASET, parseDatasetChoice } from './data/datasets';
 
 const query = new URLSearchParams(location.search);
+function datasetFromQuery() {
+  const text = query.get('dataset');
+  const choice = parseDatasetChoice(text);
+  if (text !== null && !choice) console.warn(`scratchnet: ignoring dataset="${text}" (must be mnist, fashion-mnist or own); using ${DEFAULT_DATASET}`);
+  return choice ?? DEFAULT_DATASET;
+}
+
 const main = document.createElement('main');
 main.innerHTML = trainerMarkup();
 document.body.prepend(main);
@@ -13,7 +21,9 @@ void new App({
   root: document,
   stateTarget: document.body,
   settings: settingsFromQuery(query),
-  dataUrl: new URL(query.get('data') ?? './data/mnist/', document.baseURI).href,
+  dataset: datasetFromQuery(),
+  dataBase: document.baseURI,
+  dataUrl: query.has('data') ? new URL(query.get('data')!, document.baseURI).href : undefined,
   engine: (['simd', 'scalar', 'threads'] as const).find((choice) => choice === query.get('engine')) ?? 'auto',
   autostart: query.has('autostart'),
 }).run();

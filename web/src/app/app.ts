@@ -1,5 +1,5 @@
-// The page's controller: wires the form and buttons to the training worker, and the worker's events to
-// the views. It holds no training logic; the worker does the work and the views draw.
+// The page's controller: wires the data choice, the form and the buttons to the training worker, and the
+// worker's events to the views. It holds no training logic; the worker does the work and the views draw.
 import { ConfusionView } from '../ui/confusion-view';
 import { DigitGrid } from '../ui/digit-grid';
 import { DrawPad } from '../ui/draw-pad';
@@ -7,28 +7,41 @@ import { ProgressView } from '../ui/progress-view';
 import { ScoreBars } from '../ui/score-bars';
 import { TrainingCharts } from '../ui/training-charts';
 import { WeightTiles } from '../ui/weight-tiles';
-import type { DataProgress, EngineChoice, EpochReport, TrainingEvent, TrainingSettings, TrainingState } from '../worker/protocol';
+import { DATASETS, canDraw, classNames, parseDatasetChoice, type DatasetChoice } from '../data/datasets';
+import type {
+  DataInfo, DataProgress, EngineChoice, EpochReport, ModelSummary, OwnFilesStatus, TrainingEvent, TrainingSettings, TrainingState,
+} from '../worker/protocol';
+import type { Optimizer, OutputLoss } from '../wasm/scratchnet-module';
 import { downloadFile, loadFromBrowser, readFile, saveToBrowser } from './model-store';
 import { errorMessage } from '../lib/error-message';
-import { SETTING_NAMES, formatSetting, parseSettings, type SettingName } from './settings';
-import { callback, startTrainer, type Trainer } from './trainer-client';
+import { OwnFilesPanel } from './own-files-panel';
+import {
+  MODEL_SETTING_NAMES, SETTING_NAMES, followsSuggestion, formatSetting, parseSettings, suggestedRate, type SettingName, type Suggestions,
+} from './settings';
+import { callback, startTrainer, transfer, type Trainer } from './trainer-client';
 
 /** Where the trainer lives and how it starts: the whole page, or one embedded element's shadow root. */
 export interface AppOptions {
   /** holds the markup of template.ts */
   root: Document | ShadowRoot;
-  /** gets data-state, data-batches, data-test-accuracy and data-engine, for tests and styling */
+  /** gets data-state, data-batches, data-test-accuracy, data-engine and data-classes, for tests and styling */
   stateTarget: HTMLElement;
   /** raw settings (from the URL or the element's attributes), validated like the form */
   settings: Partial<Record<SettingName, string>>;
-  /** absolute URL of the folder holding the four .gz files */
-  dataUrl: string;
+  /** the data set to start with */
+  dataset: DatasetChoice;
+  /** absolute URL the served sets' folders (data/mnist/, data/fashion-mnist/) are relative to */
+  dataBase: string;
+  /** absolute URL of a folder that replaces the served set `dataset`'s own (the `data` parameter) */
+  dataUrl?: string;
   engine: EngineChoice;
   autostart: boolean;
 }
 
 const percent = (fraction: number) => `${(100 * fraction).toFixed(2)}%`;
 const errorText = (error: unknown) => errorMessage(error).replace(/^Error: /, '');
+const OUTPUT_TITLES: Record<OutputLoss, string> = { 'sigmoid-l2': 'sigmoid + L2', 'softmax-xent': 'softmax + cross-entropy' };
+const OPTIMIZER_TITLES: Record<Optimizer, string> = { sgd: 'SGD', adam: 'Adam', adamw: 'AdamW' };
 
 export class App {
   readonly #root: Document | ShadowRoot;
@@ -38,6 +51,8 @@ export class App {
   readonly #form: HTMLFormElement;
   readonly #buttons: Record<'start' | 'pause' | 'resume' | 'step' | 'reset', HTMLButtonElement>;
   readonly #modelButtons: [HTMLButtonElement, HTMLButtonElement, HTMLButtonElement, HTMLInputElement];
+  readonly #datasetSelect: HTMLSelectElement;
+  readonly #ownFiles: OwnFilesPanel;
   readonly #charts: TrainingCharts;
   readonly #progress: ProgressView;
   readonly #digits: DigitGrid;
@@ -45,10 +60,25 @@ export class App {
   readonly #weights: WeightTiles;
   readonly #scores: ScoreBars;
   readonly #options: AppOptions;
+  /** the panels the page or the embed chose to show; a panel that does not suit the data set hides too */
+  readonly #drawPanelChosen: boolean;
   #state: TrainingState = 'idle';
   #configured = false;
   #lastDrawing: Uint8Array | null = null;
   #lastEpoch: EpochReport | null = null;
+
+  #dataset: DatasetChoice;
+  /** the set the engine holds, once it is ready; null while one loads or is being chosen */
+  #data: DataInfo | null = null;
+  /** counts data loads, so that a slower, older one cannot overwrite a newer one's messages */
+  #dataGeneration = 0;
+  #drawable = true;
+  /** a model loaded from the browser or a file: Start trains it further until Reset or another data set */
+  #loadedModel: ModelSummary | null = null;
+  /** the engine's suggested learning rates and momentum for each output, loss and optimizer */
+  #suggestions: Suggestions | null = null;
+  /** the output and optimizer the learning-rate field's suggestion is for */
+  #suggestedFor: { output: OutputLoss; optimizer: Optimizer } = { output: 'sigmoid-l2', optimizer: 'sgd' };
 
   // Views whose latest update waits while the trainer is off screen (see setOnScreen).
   #onScreen = true;
@@ -58,18 +88,25 @@ export class App {
     this.#options = options;
     this.#root = options.root;
     this.#stateTarget = options.stateTarget;
+    this.#dataset = options.dataset;
     const element = this.#element.bind(this);
     this.#form = element<HTMLFormElement>('settings');
     this.#buttons = {
       start: element('start'), pause: element('pause'), resume: element('resume'), step: element('step'), reset: element('reset'),
     };
     this.#modelButtons = [element('save-browser'), element('load-browser'), element('download-model'), element('load-file')];
+    this.#datasetSelect = element<HTMLSelectElement>('dataset');
+    this.#ownFiles = new OwnFilesPanel(element, {
+      onFiles: (files) => void this.#addOwnFiles(files),
+      onForget: () => void this.#forgetOwnFiles(),
+    });
     this.#charts = new TrainingCharts(element('loss-chart'), element('accuracy-chart'));
     this.#progress = new ProgressView(element('progress'));
     this.#digits = new DigitGrid(element('digit-grid'));
     this.#confusion = new ConfusionView(element('confusion'));
     this.#weights = new WeightTiles(element('weight-tiles'));
     this.#scores = new ScoreBars(element('draw-pad-scores'));
+    this.#drawPanelChosen = !element('draw-panel').hidden;
     ({ trainer: this.#trainer, terminate: this.#terminate } = startTrainer());
     this.#fillForm(options.settings);
     new DrawPad(element('draw-pad-canvas'), (pixels) => void this.#predictDrawing(pixels));
@@ -127,23 +164,39 @@ export class App {
   async run(): Promise<void> {
     try {
       await this.#trainer.subscribe(callback((event: TrainingEvent) => this.#onEvent(event)));
-      await this.#loadData();
+      const engine = await this.#trainer.init({ engine: this.#options.engine });
+      this.#element('engine-status').textContent = engine.backend === 'wasm-simd128'
+        ? `Engine: WebAssembly with SIMD (wasm-simd128), ${engine.threads > 1 ? `on ${engine.threads} threads (this page is cross-origin isolated)` : 'one thread'}, in a Web Worker.`
+        : `Engine: plain WebAssembly (${this.#options.engine === 'scalar' ? 'asked for with engine=scalar' : 'this browser has no wasm SIMD'}), in a Web Worker.`;
+      this.#stateTarget.dataset.engine = engine.backend;
+      this.#stateTarget.dataset.threads = String(engine.threads);
+      // The learning rate and momentum that suit the chosen loss, unless the URL or attributes set them.
+      this.#suggestions = await this.#trainer.suggestedSettings();
+      this.#fillForm(this.#options.settings);
     } catch (error) {
       const status = this.#root.getElementById('engine-status');
       if (status) status.textContent = `scratchnet could not start: ${errorMessage(error)}`;
+      return;
     }
+    await this.#useDataset(this.#dataset, true);
   }
 
   /** Fills the form from raw settings; each invalid one falls back to its default, with a console warning. */
   #fillForm(raw: Partial<Record<SettingName, string>>): void {
-    const parsed = parseSettings(raw);
+    const parsed = this.#parse(raw);
     const { settings } = parsed;
-    if (!parsed.ok) {
+    if (!parsed.ok && this.#suggestions) { // warned once, on the second fill (the first has no suggestions yet)
       for (const [name, error] of Object.entries(parsed.errors)) {
         console.warn(`scratchnet: ignoring ${name}="${raw[name as SettingName]}" (must be ${error}); using ${formatSetting(settings, name as SettingName)}`);
       }
     }
     for (const name of SETTING_NAMES) this.#field(name).value = formatSetting(settings, name);
+    this.#suggestedFor = { output: settings.output, optimizer: settings.optimizer };
+    this.#showStepFields();
+  }
+
+  #parse(raw: Partial<Record<SettingName, string>>) {
+    return parseSettings(raw, this.#suggestions ?? undefined);
   }
 
   #field(name: SettingName): HTMLInputElement | HTMLSelectElement {
@@ -167,21 +220,36 @@ export class App {
 
   #wire(): void {
     this.#form.addEventListener('input', () => this.#updateButtons());
+    this.#field('output').addEventListener('change', () => this.#followSuggestions());
+    this.#field('optimizer').addEventListener('change', () => this.#followSuggestions());
+    this.#field('schedule').addEventListener('change', () => this.#showStepFields());
+    this.#element('use-suggested-rate').addEventListener('click', () => {
+      if (!this.#suggestions) return;
+      const { output, optimizer } = this.#suggestedFor;
+      this.#field('learningRate').value = String(suggestedRate(this.#suggestions, output, optimizer));
+      this.#showSuggestion(`Learning rate set to the suggestion for ${this.#suggestionTitle()}.`, null);
+      this.#updateButtons();
+    });
     this.#form.addEventListener('submit', (event) => {
       event.preventDefault();
       void this.#act(async () => {
-        if (await this.#newNetwork()) await this.#trainer.start();
+        if (await this.#prepareRun()) await this.#trainer.start();
       });
     });
     this.#buttons.pause.addEventListener('click', () => void this.#act(() => this.#trainer.pause()));
     this.#buttons.resume.addEventListener('click', () => void this.#act(() => this.#trainer.resume()));
     this.#buttons.step.addEventListener('click', () => void this.#act(async () => {
-      if (this.#configured || (await this.#newNetwork())) await this.#trainer.step();
+      if (this.#configured || (await this.#prepareRun())) await this.#trainer.step();
     }));
     this.#buttons.reset.addEventListener('click', () => void this.#act(async () => {
+      this.#keepLoadedModel(null);
       if (await this.#newNetwork()) this.#summary('The network was reset to fresh random weights.');
     }));
-    this.#element('data-retry').addEventListener('click', () => void this.#loadData());
+    this.#element('data-retry').addEventListener('click', () => void this.#useDataset(this.#dataset));
+    this.#datasetSelect.addEventListener('change', () => {
+      const choice = parseDatasetChoice(this.#datasetSelect.value);
+      if (choice) void this.#useDataset(choice);
+    });
 
     const [saveBrowser, loadBrowser, download, loadFile] = this.#modelButtons;
     saveBrowser.addEventListener('click', () => void this.#modelAction(async () => {
@@ -191,9 +259,9 @@ export class App {
     loadBrowser.addEventListener('click', () => void this.#modelAction(async () => {
       const stored = await loadFromBrowser();
       if (!stored) return 'No model is saved in this browser yet.';
-      const info = await this.#trainer.loadModel(stored.bytes);
-      this.#configured = true;
-      return `Loaded the ${info.sizes.join('-')} model saved on ${new Date(stored.savedAt).toLocaleString()}.`;
+      const model = await this.#trainer.loadModel(stored.bytes);
+      this.#keepLoadedModel(model);
+      return `Loaded the ${model.sizes.join('-')} model saved on ${new Date(stored.savedAt).toLocaleString()}.`;
     }));
     download.addEventListener('click', () => void this.#modelAction(async () => {
       downloadFile(await this.#trainer.saveModel(), 'scratchnet-model.bin');
@@ -204,13 +272,105 @@ export class App {
       loadFile.value = '';
       if (!file) return '';
       try {
-        const info = await this.#trainer.loadModel(await readFile(file));
-        this.#configured = true;
-        return `Loaded ${file.name}: a ${info.sizes.join('-')} ${info.output} model.`;
+        const model = await this.#trainer.loadModel(await readFile(file));
+        this.#keepLoadedModel(model);
+        return `Loaded ${file.name}: a ${model.sizes.join('-')} ${model.output} model.`;
       } catch (error) {
         throw new Error(`${file.name} was not loaded: ${errorText(error)}. The current model is kept.`);
       }
     }));
+  }
+
+  /** The step schedule's two fields show only with that schedule. */
+  #showStepFields(): void {
+    const step = this.#field('schedule').value === 'step';
+    for (const label of this.#form.querySelectorAll<HTMLElement>('[data-schedule="step"]')) label.hidden = !step;
+  }
+
+  /**
+   * A new output and loss, or optimizer, brings its suggested learning rate (and momentum). A rate the reader
+   * typed is kept, with the suggestion beside it to take or leave.
+   */
+  #followSuggestions(): void {
+    const suggestions = this.#suggestions;
+    const output = this.#field('output').value as OutputLoss;
+    const optimizer = this.#field('optimizer').value as Optimizer;
+    if (!suggestions || !(output in suggestions.byOutput)) return;
+    const previous = this.#suggestedFor;
+    if (output === previous.output && optimizer === previous.optimizer) return;
+    this.#suggestedFor = { output, optimizer };
+    const momentum = this.#field('momentum');
+    if (followsSuggestion(momentum.value, suggestions.byOutput[previous.output].momentum)) {
+      momentum.value = String(suggestions.byOutput[output].momentum);
+    }
+    const rate = this.#field('learningRate');
+    const next = suggestedRate(suggestions, output, optimizer);
+    const title = this.#suggestionTitle();
+    if (followsSuggestion(rate.value, next)) {
+      this.#showSuggestion('', null);
+    } else if (followsSuggestion(rate.value, suggestedRate(suggestions, previous.output, previous.optimizer))) {
+      rate.value = String(next);
+      this.#showSuggestion(`Learning rate set to ${next}, the suggestion for ${title}.`, null);
+    } else {
+      this.#showSuggestion(`Suggested for ${title}: ${next} (your ${rate.value.trim()} is kept).`, `Use ${next}`);
+    }
+    this.#updateButtons();
+  }
+
+  #suggestionTitle(): string {
+    const { output, optimizer } = this.#suggestedFor;
+    return optimizer === 'sgd' ? OUTPUT_TITLES[output] : OPTIMIZER_TITLES[optimizer];
+  }
+
+  #showSuggestion(text: string, action: string | null): void {
+    const note = this.#element('learningRate-suggestion');
+    note.hidden = !text;
+    note.querySelector('span')!.textContent = text;
+    const button = this.#element<HTMLButtonElement>('use-suggested-rate');
+    button.hidden = !action;
+    button.textContent = action ?? '';
+  }
+
+  /**
+   * Keeps a loaded model for the next run (or, with null, lets it go): the form shows its layer sizes, output
+   * and scaling, which it fixes, and Start says it continues training it.
+   */
+  #keepLoadedModel(model: ModelSummary | null): void {
+    this.#loadedModel = model;
+    this.#configured = false;
+    const note = this.#element('model-note');
+    if (model) {
+      const hidden = this.#field('hidden') as HTMLInputElement;
+      hidden.value = model.sizes.slice(1, -1).join(',') || '0';
+      this.#field('output').value = model.output;
+      this.#field('scaling').value = model.scaling;
+      this.#suggestedFor = { ...this.#suggestedFor, output: model.output };
+      note.textContent = `Loaded model ${model.sizes.join('-')} (${OUTPUT_TITLES[model.output]}, ${model.scaling} scaling, ` +
+        `${model.step.toLocaleString('en-US')} batches trained): Continue training trains it further with the settings below; ` +
+        'Reset starts a fresh network instead.';
+    }
+    for (const name of MODEL_SETTING_NAMES) {
+      const field = this.#field(name);
+      if (field instanceof HTMLInputElement) field.readOnly = Boolean(model);
+      else field.disabled = Boolean(model);
+    }
+    note.hidden = !model;
+    this.#buttons.start.textContent = model ? 'Continue training' : 'Start';
+    this.#stateTarget.toggleAttribute('data-loaded-model', Boolean(model));
+    this.#updateButtons();
+  }
+
+  /** Readies the next run: the loaded model trained further, or a fresh network. */
+  async #prepareRun(): Promise<boolean> {
+    if (!this.#loadedModel) return this.#newNetwork();
+    const settings = this.#readForm();
+    if (!settings) return false;
+    this.#charts.reset();
+    this.#progress.reset();
+    await this.#trainer.configure(settings, { keepModel: true });
+    this.#configured = true;
+    this.#summary(`Continuing the loaded ${this.#loadedModel.sizes.join('-')} model for ${settings.epochs} epoch${settings.epochs === 1 ? '' : 's'}.`);
+    return true;
   }
 
   /** A freshly initialised network with the form's settings; false (and the fields marked) if one is invalid. */
@@ -224,49 +384,156 @@ export class App {
     return true;
   }
 
-  async #loadData(): Promise<void> {
+  /** Switches to a data set: the views and any model go, and the set loads (or waits for the reader's files). */
+  async #useDataset(choice: DatasetChoice, first = false): Promise<void> {
+    const generation = ++this.#dataGeneration;
+    this.#dataset = choice;
+    this.#datasetSelect.value = choice;
+    this.#data = null;
+    this.#keepLoadedModel(null);
+    this.#lastEpoch = null;
+    this.#charts.reset();
+    this.#progress.reset();
+    this.#digits.clear();
+    this.#weights.clear();
+    this.#confusion.setClassNames([]);
+    this.#scores.show(null);
+    this.#summary('Not trained yet.');
+    this.#message('run-message', '');
+    const status = this.#element('data-status');
+    delete status.dataset.ready;
+    delete this.#stateTarget.dataset.classes;
+    delete this.#stateTarget.dataset.testAccuracy;
+    delete this.#stateTarget.dataset.batches;
+    this.#element('data-retry').hidden = true;
+    this.#ownFiles.visible = choice === 'own';
+    this.#stateTarget.dataset.dataset = choice;
+    this.#updateButtons();
+    if (choice === 'own') {
+      this.#element('data-progress').hidden = true;
+      status.textContent = 'Looking for files kept in this browser…';
+      this.#ownFiles.busy = true;
+      try {
+        const stored = await this.#trainer.loadStoredOwnFiles();
+        if (generation !== this.#dataGeneration) return;
+        this.#showOwnFiles(stored, generation);
+      } catch (error) {
+        if (generation !== this.#dataGeneration) return;
+        this.#ownFiles.show(null, [errorText(error)]);
+        status.textContent = 'Choose or drop your four IDX files.';
+      } finally {
+        if (generation === this.#dataGeneration) this.#ownFiles.busy = false;
+      }
+      return;
+    }
+    const description = DATASETS[choice];
+    // the `data` parameter names the folder of the set chosen with it
+    const folder = this.#options.dataUrl && choice === this.#options.dataset
+      ? this.#options.dataUrl : new URL(description.folder!, this.#options.dataBase).href;
+    await this.#loadServed(folder, description.title, generation, first);
+  }
+
+  async #loadServed(folder: string, title: string, generation: number, first: boolean): Promise<void> {
     const status = this.#element('data-status');
     const bar = this.#element<HTMLProgressElement>('data-progress');
     const retry = this.#element('data-retry');
-    retry.hidden = true;
     bar.hidden = false;
+    bar.value = 0;
     const files = new Map<string, DataProgress>();
-    // Progress reports come through their own message port, so one can arrive after init() has settled:
+    // Progress reports come through their own message port, so one can arrive after the load has settled:
     // it must not overwrite the final message ("MNIST ready" or the failure).
     let settled = false;
     const onProgress = (progress: DataProgress) => {
-      if (settled) return;
+      if (settled || generation !== this.#dataGeneration) return;
       files.set(progress.file, progress);
       const loaded = [...files.values()].reduce((sum, p) => sum + p.loadedBytes, 0);
       const total = [...files.values()].reduce((sum, p) => sum + (p.totalBytes || p.loadedBytes), 0);
       bar.value = total ? loaded / total : 0;
       const cached = [...files.values()].every((p) => p.cached);
-      status.textContent = cached ? 'Reading MNIST from this browser’s cache…' : `Downloading MNIST: ${(loaded / 1e6).toFixed(1)} of ${(total / 1e6).toFixed(1)} MB`;
+      status.textContent = cached ? `Reading ${title} from this browser’s cache…` : `Downloading ${title}: ${(loaded / 1e6).toFixed(1)} of ${(total / 1e6).toFixed(1)} MB`;
     };
-    status.textContent = 'Downloading MNIST…';
+    status.textContent = `Downloading ${title}…`;
     try {
-      const info = await this.#trainer.init({ engine: this.#options.engine, dataUrl: this.#options.dataUrl }, callback(onProgress));
+      const info = await this.#trainer.loadServedData(folder, title, callback(onProgress));
       settled = true;
-      const cached = [...files.values()].length > 0 && [...files.values()].every((p) => p.cached);
-      status.textContent = `MNIST ready: ${info.trainCount.toLocaleString()} training and ${info.testCount.toLocaleString()} test images${cached ? ' (from this browser’s cache)' : ''}.`;
-      status.dataset.ready = '';
+      if (generation !== this.#dataGeneration) return;
+      const cached = files.size > 0 && [...files.values()].every((p) => p.cached);
       bar.value = 1;
-      this.#element('engine-status').textContent = info.backend === 'wasm-simd128'
-        ? `Engine: WebAssembly with SIMD (wasm-simd128), ${info.threads > 1 ? `on ${info.threads} threads (this page is cross-origin isolated)` : 'one thread'}, in a Web Worker.`
-        : `Engine: plain WebAssembly (${this.#options.engine === 'scalar' ? 'asked for with engine=scalar' : 'this browser has no wasm SIMD'}), in a Web Worker.`;
-      this.#stateTarget.dataset.engine = info.backend;
-      this.#stateTarget.dataset.threads = String(info.threads);
-      this.#updateButtons();
-      if (this.#options.autostart) {
+      this.#dataReady(info, `${title} ready: ${this.#describeData(info)}${cached ? ' (from this browser’s cache)' : ''}.`);
+      if (first && this.#options.autostart) {
         if (this.#onScreen || !this.#pauseOffScreen) this.#buttons.start.click();
         else this.#startWhenOnScreen = true; // an autostarting trainer further down the post waits to be seen
       }
     } catch (error) {
       settled = true;
-      status.textContent = `Could not load MNIST: ${errorText(error)}`;
+      if (generation !== this.#dataGeneration) return;
+      status.textContent = `Could not load ${title}: ${errorText(error)}`;
       retry.hidden = false;
       bar.hidden = true;
     }
+  }
+
+  #describeData(info: DataInfo): string {
+    const shape = info.rows > 1 ? `images of ${info.rows}×${info.cols} pixels` : `samples of ${info.cols} values`;
+    return `${info.trainCount.toLocaleString('en-US')} training and ${info.testCount.toLocaleString('en-US')} test ${shape}, ${info.classes} classes`;
+  }
+
+  /** The data set is in the engine: the views learn its shape and class names, and training may start. */
+  #dataReady(info: DataInfo, text: string): void {
+    const status = this.#element('data-status');
+    status.textContent = text;
+    status.dataset.ready = '';
+    this.#data = info;
+    const names = classNames(this.#dataset, info.classes);
+    this.#digits.setClassNames(names);
+    this.#confusion.setClassNames(names);
+    this.#drawable = canDraw(this.#dataset, info.rows, info.cols);
+    if (this.#drawable) this.#scores.setClassNames(names);
+    this.#element('draw-panel').hidden = !this.#drawPanelChosen || !this.#drawable;
+    this.#stateTarget.dataset.classes = String(info.classes);
+    this.#updateButtons();
+  }
+
+  async #addOwnFiles(files: File[]): Promise<void> {
+    const generation = ++this.#dataGeneration;
+    this.#data = null;
+    this.#keepLoadedModel(null);
+    delete this.#element('data-status').dataset.ready;
+    this.#element('data-status').textContent = `Reading ${files.length} file${files.length === 1 ? '' : 's'}…`;
+    this.#ownFiles.busy = true;
+    try {
+      const own = await Promise.all(files.map(async (file) => ({ name: file.name, bytes: await readFile(file) })));
+      const status = await this.#trainer.addOwnFiles(transfer(own, own.map((file) => file.bytes.buffer as ArrayBuffer)));
+      if (generation === this.#dataGeneration) this.#showOwnFiles(status, generation);
+    } catch (error) {
+      if (generation === this.#dataGeneration) {
+        this.#ownFiles.show(null, [errorText(error)]);
+        this.#element('data-status').textContent = 'Your files could not be read.';
+      }
+    } finally {
+      if (generation === this.#dataGeneration) this.#ownFiles.busy = false;
+    }
+  }
+
+  #showOwnFiles(status: OwnFilesStatus | null, generation: number): void {
+    if (generation !== this.#dataGeneration) return;
+    this.#ownFiles.show(status);
+    const data = status?.data;
+    if (data) {
+      const kept = status.savedAt ? ` (kept in this browser since ${new Date(status.savedAt).toLocaleString()})` : '';
+      this.#dataReady(data, `Your files ready: ${this.#describeData(data)}${kept}.`);
+      return;
+    }
+    const missing = 4 - Object.keys(status?.files ?? {}).length;
+    this.#element('data-status').textContent = status?.problems.length
+      ? 'Your files were not loaded: see below.'
+      : missing === 4 ? 'Choose or drop your four IDX files.' : `${missing} more file${missing === 1 ? '' : 's'} to go.`;
+    this.#updateButtons();
+  }
+
+  async #forgetOwnFiles(): Promise<void> {
+    await this.#trainer.forgetOwnFiles();
+    await this.#useDataset('own');
   }
 
   #onEvent(event: TrainingEvent): void {
@@ -311,7 +578,7 @@ export class App {
 
   async #predictDrawing(pixels: Uint8Array | null): Promise<void> {
     this.#lastDrawing = pixels;
-    if (!pixels || this.#state === 'idle' || this.#state === 'loading' || this.#state === 'error') {
+    if (!pixels || !this.#drawable || !this.#data || this.#state === 'idle' || this.#state === 'loading' || this.#state === 'error') {
       this.#scores.show(null);
       return;
     }
@@ -322,7 +589,7 @@ export class App {
   #updateButtons(): void {
     const valid = this.#readForm() !== null;
     const state = this.#state;
-    const hasEngine = !['idle', 'loading', 'error'].includes(state) || (state === 'error' && this.#configured);
+    const hasEngine = this.#data !== null && (!['idle', 'loading', 'error'].includes(state) || (state === 'error' && this.#configured));
     const running = state === 'training';
     this.#buttons.start.disabled = !hasEngine || running || !valid;
     this.#buttons.pause.disabled = !running;

@@ -1,6 +1,6 @@
 // The training settings: defaults, limits, and validation of what a person typed (or put in the URL).
 // Pure functions, so the rules are unit-tested and shared by the form and the URL parser.
-import type { OutputLoss } from '../wasm/scratchnet-module';
+import type { Optimizer, OutputLoss, Scaling, Schedule } from '../wasm/scratchnet-module';
 import type { TrainingSettings } from '../worker/protocol';
 
 export const DEFAULT_SETTINGS: Readonly<TrainingSettings> = Object.freeze({
@@ -11,13 +11,24 @@ export const DEFAULT_SETTINGS: Readonly<TrainingSettings> = Object.freeze({
   epochs: 5,
   output: 'sigmoid-l2',
   seed: 1,
-  trainLimit: 60000,
+  trainLimit: 0,
+  optimizer: 'sgd',
+  weightDecay: 0,
+  dropout: 0,
+  schedule: 'constant',
+  warmupEpochs: 0,
+  stepEpochs: 1,
+  stepGamma: 0.5,
+  scaling: 'rms',
 });
 
 export type SettingName = keyof TrainingSettings;
 export const SETTING_NAMES: readonly SettingName[] = [
   'hidden', 'learningRate', 'momentum', 'batchSize', 'epochs', 'output', 'seed', 'trainLimit',
+  'optimizer', 'weightDecay', 'dropout', 'schedule', 'warmupEpochs', 'stepEpochs', 'stepGamma', 'scaling',
 ];
+/** The settings a saved model fixes: shown, but not changed, while a loaded model is kept. */
+export const MODEL_SETTING_NAMES: readonly SettingName[] = ['hidden', 'output', 'scaling'];
 
 /** Field name → message, for every field that was refused. */
 export type SettingErrors = Partial<Record<SettingName, string>>;
@@ -27,7 +38,24 @@ export type ParseResult =
   | { ok: true; settings: TrainingSettings }
   | { ok: false; errors: SettingErrors; settings: TrainingSettings };
 
-const OUTPUTS: readonly OutputLoss[] = ['sigmoid-l2', 'softmax-xent'];
+/**
+ * The engine's suggested learning rate and momentum for each output and loss (defaultOptionsFor in engine.js),
+ * and its one learning rate for Adam and AdamW, whichever the loss.
+ */
+export interface Suggestions {
+  byOutput: Record<OutputLoss, { learningRate: number; momentum: number }>;
+  adamLearningRate: number;
+}
+
+/** The learning rate the engine suggests for this output and loss with this optimizer. */
+export function suggestedRate(suggestions: Suggestions, output: OutputLoss, optimizer: Optimizer): number {
+  return optimizer === 'sgd' ? suggestions.byOutput[output].learningRate : suggestions.adamLearningRate;
+}
+
+export const OUTPUTS: readonly OutputLoss[] = ['sigmoid-l2', 'softmax-xent'];
+export const OPTIMIZERS: readonly Optimizer[] = ['sgd', 'adam', 'adamw'];
+export const SCHEDULES: readonly Schedule[] = ['constant', 'cosine', 'step'];
+export const SCALINGS: readonly Scaling[] = ['rms', 'unit', 'standard'];
 export const LIMITS = {
   hiddenLayers: 7,
   hiddenSize: 4096,
@@ -35,7 +63,8 @@ export const LIMITS = {
   batchSize: 4096,
   epochs: 100,
   seed: 4294967295,
-  trainImages: 60000,
+  trainImages: 10_000_000,
+  dropout: 0.9,
 } as const;
 
 function parseNumber(text: string, { integer, min, max }: { integer: boolean; min: number; max: number; }): number | null {
@@ -60,21 +89,43 @@ function parseHidden(text: string): number[] | string {
   return sizes;
 }
 
+function oneOf<T extends string>(text: string, allowed: readonly T[]): T | null {
+  return (allowed as readonly string[]).includes(text) ? (text as T) : null;
+}
+
 /**
- * Validates raw field texts (from the form or the URL). Missing fields take their defaults.
- * Every refused field gets a message that says what is allowed.
+ * Validates raw field texts (from the form or the URL). Missing fields take their defaults; with
+ * `suggestions`, a missing learning rate and momentum take the engine's for the output and optimizer, as
+ * what suits one fails another. Every refused field gets a message that says what is allowed.
  */
-export function parseSettings(raw: Partial<Record<SettingName, string>>): ParseResult {
+export function parseSettings(raw: Partial<Record<SettingName, string>>, suggestions?: Suggestions): ParseResult {
   const errors: SettingErrors = {};
   const settings: TrainingSettings = { ...DEFAULT_SETTINGS, hidden: [...DEFAULT_SETTINGS.hidden] };
-  const numberField = (name: 'learningRate' | 'momentum' | 'batchSize' | 'epochs' | 'seed' | 'trainLimit',
-    rule: { integer: boolean; min: number; max: number; }, message: string) => {
+  type NumberName = 'learningRate' | 'momentum' | 'batchSize' | 'epochs' | 'seed' | 'weightDecay' | 'dropout' | 'warmupEpochs' | 'stepEpochs' | 'stepGamma';
+  const numberField = (name: NumberName, rule: { integer: boolean; min: number; max: number; }, message: string) => {
     const text = raw[name];
     if (text === undefined) return;
     const value = parseNumber(text, rule);
     if (value === null) errors[name] = message;
     else settings[name] = value;
   };
+  const choiceField = <T extends string>(name: 'optimizer' | 'schedule' | 'scaling', allowed: readonly T[]) => {
+    const text = raw[name];
+    if (text === undefined) return;
+    const value = oneOf(text, allowed);
+    if (value === null) errors[name] = `one of ${allowed.join(', ')}`;
+    else (settings[name] as T) = value;
+  };
+  if (raw.output !== undefined) {
+    const output = oneOf(raw.output, OUTPUTS);
+    if (output) settings.output = output;
+    else errors.output = `one of ${OUTPUTS.join(', ')}`;
+  }
+  choiceField('optimizer', OPTIMIZERS);
+  if (suggestions) {
+    settings.learningRate = suggestedRate(suggestions, settings.output, settings.optimizer);
+    settings.momentum = suggestions.byOutput[settings.output].momentum;
+  }
   if (raw.hidden !== undefined) {
     const hidden = parseHidden(raw.hidden);
     if (typeof hidden === 'string') errors.hidden = hidden;
@@ -86,12 +137,30 @@ export function parseSettings(raw: Partial<Record<SettingName, string>>): ParseR
   numberField('batchSize', { integer: true, min: 1, max: LIMITS.batchSize }, `a whole number from 1 to ${LIMITS.batchSize}`);
   numberField('epochs', { integer: true, min: 1, max: LIMITS.epochs }, `a whole number from 1 to ${LIMITS.epochs}`);
   numberField('seed', { integer: true, min: 0, max: LIMITS.seed }, `a whole number from 0 to ${LIMITS.seed}`);
-  numberField('trainLimit', { integer: true, min: 100, max: LIMITS.trainImages }, `a whole number from 100 to ${LIMITS.trainImages}`);
-  if (raw.output !== undefined) {
-    if ((OUTPUTS as readonly string[]).includes(raw.output)) settings.output = raw.output as OutputLoss;
-    else errors.output = `one of ${OUTPUTS.join(', ')}`;
+  if (raw.trainLimit !== undefined) {
+    const all = /^\s*all\s*$/i.test(raw.trainLimit);
+    const value = all ? 0 : parseNumber(raw.trainLimit, { integer: true, min: 100, max: LIMITS.trainImages });
+    if (value === null) errors.trainLimit = `"all", or a whole number from 100 to ${LIMITS.trainImages}`;
+    else settings.trainLimit = value;
   }
+  numberField('weightDecay', { integer: false, min: 0, max: 0.999 }, 'a number from 0 to 0.999');
+  numberField('dropout', { integer: false, min: 0, max: LIMITS.dropout }, `a number from 0 to ${LIMITS.dropout}`);
+  choiceField('schedule', SCHEDULES);
+  numberField('warmupEpochs', { integer: false, min: 0, max: LIMITS.epochs }, `a number of epochs from 0 to ${LIMITS.epochs}`);
+  numberField('stepEpochs', { integer: false, min: 0.01, max: LIMITS.epochs }, `a number of epochs from 0.01 to ${LIMITS.epochs}`);
+  numberField('stepGamma', { integer: false, min: Number.MIN_VALUE, max: 1 }, 'a number above 0, at most 1');
+  choiceField('scaling', SCALINGS);
   return Object.keys(errors).length ? { ok: false, errors, settings } : { ok: true, settings };
+}
+
+/**
+ * Whether a field still holds a suggested value (the reader has not typed their own): the same number, or
+ * the same word, however it is written.
+ */
+export function followsSuggestion(fieldText: string, suggestion: number | string): boolean {
+  if (typeof suggestion === 'string') return fieldText.trim() === suggestion;
+  const value = parseNumber(fieldText, { integer: false, min: -Infinity, max: Infinity });
+  return value !== null && Math.abs(value - suggestion) <= 1e-9 * Math.max(1, Math.abs(suggestion));
 }
 
 /** The output setting a loss name gives: the short l2 and xent, or the output's own name (validated later). */
@@ -105,7 +174,10 @@ export function settingsFromQuery(query: URLSearchParams): Partial<Record<Settin
   const aliases: Record<string, SettingName> = {
     hidden: 'hidden', lr: 'learningRate', learningRate: 'learningRate', momentum: 'momentum', batch: 'batchSize',
     batchSize: 'batchSize', epochs: 'epochs', loss: 'output', output: 'output', seed: 'seed', images: 'trainLimit',
-    trainLimit: 'trainLimit',
+    trainLimit: 'trainLimit', optimizer: 'optimizer', wd: 'weightDecay', 'weight-decay': 'weightDecay',
+    weightDecay: 'weightDecay', dropout: 'dropout', schedule: 'schedule', warmup: 'warmupEpochs',
+    warmupEpochs: 'warmupEpochs', 'step-epochs': 'stepEpochs', stepEpochs: 'stepEpochs', 'step-gamma': 'stepGamma',
+    stepGamma: 'stepGamma', scaling: 'scaling',
   };
   const raw: Partial<Record<SettingName, string>> = {};
   for (const [key, value] of query) {
@@ -119,5 +191,6 @@ export function settingsFromQuery(query: URLSearchParams): Partial<Record<Settin
 /** The text a form field shows for a setting. */
 export function formatSetting(settings: TrainingSettings, name: SettingName): string {
   const value = settings[name];
+  if (name === 'trainLimit' && value === 0) return 'all';
   return Array.isArray(value) ? value.join(',') : String(value);
 }

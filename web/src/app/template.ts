@@ -20,26 +20,66 @@ const MARKUP = /* html */ `
 <header class="masthead">
   <h1>scratchnet</h1>
   <p>A neural network written from scratch in C++, compiled to WebAssembly, learning handwritten digits
-    in a Web Worker while this page stays smooth.</p>
+    (or clothes, or your own images) in a Web Worker while this page stays smooth.</p>
   <p class="engine" id="engine-status" role="status">Loading the engine…</p>
 </header>
 
 <div class="layout">
   <section class="panel" id="data-panel" data-panel="data" aria-labelledby="data-heading">
     <h2 id="data-heading">Data</h2>
+    <div class="fields">
+      <label>Data set
+        <select id="dataset" aria-describedby="data-status">
+          <option value="mnist">MNIST: handwritten digits</option>
+          <option value="fashion-mnist">Fashion-MNIST: clothes</option>
+          <option value="own">Your own files (IDX)</option>
+        </select></label>
+    </div>
     <div id="data-status" role="status" aria-live="polite">Waiting to download MNIST…</div>
-    <progress id="data-progress" max="1" value="0" aria-label="MNIST download progress"></progress>
+    <progress id="data-progress" max="1" value="0" aria-label="Data download progress"></progress>
     <button type="button" id="data-retry" hidden>Retry the download</button>
+    <div id="own-files" class="own-files" hidden>
+      <div id="own-files-drop" class="drop-zone">
+        <p>Drop the four IDX files of a classification set here: training images and labels, test images and
+          labels, gzipped or not, as MNIST's are
+          (<code>train-images-idx3-ubyte.gz</code>, <code>t10k-labels-idx1-ubyte</code>…).</p>
+        <label class="file-button"><span>Choose files…</span><input type="file" id="own-files-input" multiple /></label>
+      </div>
+      <ul id="own-files-list" class="own-files-list" aria-label="Your files"></ul>
+      <div id="own-files-message" class="message error" role="alert"></div>
+      <button type="button" id="own-files-forget" hidden>Forget these files</button>
+    </div>
   </section>
 
   <section class="panel" id="controls-panel" data-panel="controls" aria-labelledby="controls-heading">
     <h2 id="controls-heading">Train</h2>
     <form id="settings" novalidate>
       <div class="fields">
+        <p id="model-note" class="model-note" hidden></p>
         <label>Hidden layers <input name="hidden" id="hidden" inputmode="numeric" value="2048" aria-describedby="hidden-help hidden-error" />
           <small id="hidden-help">sizes, comma-separated: 2048 or 512,256</small></label>
         <span class="field-error" id="hidden-error" role="alert"></span>
-        <label>Learning rate <input name="learningRate" id="learningRate" inputmode="decimal" value="1" aria-describedby="learningRate-error" /></label>
+        <label>Output and loss
+          <select name="output" id="output">
+            <option value="sigmoid-l2">sigmoid + L2 (the original)</option>
+            <option value="softmax-xent">softmax + cross-entropy</option>
+          </select></label>
+        <label>Input scaling
+          <select name="scaling" id="scaling" aria-describedby="scaling-help">
+            <option value="rms">rms: one factor, mean square 1</option>
+            <option value="unit">unit: pixel / 255</option>
+            <option value="standard">standard: per pixel</option>
+          </select>
+          <small id="scaling-help">how pixels become inputs</small></label>
+        <label>Optimizer
+          <select name="optimizer" id="optimizer">
+            <option value="sgd">SGD with momentum</option>
+            <option value="adam">Adam</option>
+            <option value="adamw">AdamW</option>
+          </select></label>
+        <label>Learning rate <input name="learningRate" id="learningRate" inputmode="decimal" value="1" aria-describedby="learningRate-suggestion learningRate-error" /></label>
+        <p class="field-note" id="learningRate-suggestion" aria-live="polite" hidden><span></span>
+          <button type="button" id="use-suggested-rate" hidden></button></p>
         <span class="field-error" id="learningRate-error" role="alert"></span>
         <label>Momentum <input name="momentum" id="momentum" inputmode="decimal" value="0.9" aria-describedby="momentum-error" /></label>
         <span class="field-error" id="momentum-error" role="alert"></span>
@@ -47,14 +87,29 @@ const MARKUP = /* html */ `
         <span class="field-error" id="batchSize-error" role="alert"></span>
         <label>Epochs <input name="epochs" id="epochs" inputmode="numeric" value="5" aria-describedby="epochs-error" /></label>
         <span class="field-error" id="epochs-error" role="alert"></span>
-        <label>Output and loss
-          <select name="output" id="output">
-            <option value="sigmoid-l2">sigmoid + L2 (the original)</option>
-            <option value="softmax-xent">softmax + cross-entropy</option>
+        <label>Weight decay <input name="weightDecay" id="weightDecay" inputmode="decimal" value="0" aria-describedby="weightDecay-error" /></label>
+        <span class="field-error" id="weightDecay-error" role="alert"></span>
+        <label>Dropout <input name="dropout" id="dropout" inputmode="decimal" value="0" aria-describedby="dropout-help dropout-error" />
+          <small id="dropout-help">share of hidden units dropped while training</small></label>
+        <span class="field-error" id="dropout-error" role="alert"></span>
+        <label>Schedule
+          <select name="schedule" id="schedule">
+            <option value="constant">constant rate</option>
+            <option value="cosine">cosine decay to 0</option>
+            <option value="step">steps down</option>
           </select></label>
+        <label>Warm-up epochs <input name="warmupEpochs" id="warmupEpochs" inputmode="decimal" value="0" aria-describedby="warmupEpochs-error" /></label>
+        <span class="field-error" id="warmupEpochs-error" role="alert"></span>
+        <label data-schedule="step">Step every <input name="stepEpochs" id="stepEpochs" inputmode="decimal" value="1" aria-describedby="stepEpochs-help stepEpochs-error" />
+          <small id="stepEpochs-help">epochs</small></label>
+        <span class="field-error" id="stepEpochs-error" role="alert"></span>
+        <label data-schedule="step">Step factor <input name="stepGamma" id="stepGamma" inputmode="decimal" value="0.5" aria-describedby="stepGamma-help stepGamma-error" />
+          <small id="stepGamma-help">the rate is multiplied by this at each step</small></label>
+        <span class="field-error" id="stepGamma-error" role="alert"></span>
         <label>Seed <input name="seed" id="seed" inputmode="numeric" value="1" aria-describedby="seed-error" /></label>
         <span class="field-error" id="seed-error" role="alert"></span>
-        <label>Training images <input name="trainLimit" id="trainLimit" inputmode="numeric" value="60000" aria-describedby="trainLimit-error" /></label>
+        <label>Training images <input name="trainLimit" id="trainLimit" inputmode="numeric" value="all" aria-describedby="trainLimit-help trainLimit-error" />
+          <small id="trainLimit-help">all, or the first N</small></label>
         <span class="field-error" id="trainLimit-error" role="alert"></span>
       </div>
       <div class="buttons">
@@ -83,7 +138,7 @@ const MARKUP = /* html */ `
   </section>
 
   <section class="panel wide" id="predictions-panel" data-panel="predictions" aria-labelledby="predictions-heading">
-    <h2 id="predictions-heading">Test digits and the network's answers</h2>
+    <h2 id="predictions-heading">Test images and the network's answers</h2>
     <div id="digit-grid"></div>
   </section>
 

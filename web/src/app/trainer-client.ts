@@ -25,3 +25,6 @@ export function startTrainer(): { trainer: Trainer; terminate: () => void } {
 
 /** Wraps a callback so the worker can call it across the thread boundary. */
 export const callback = Comlink.proxy;
+
+/** Hands buffers to the worker instead of copying them (the page's copies become empty). */
+export const transfer = Comlink.transfer;

@@ -1,20 +1,22 @@
-// Getting the four MNIST files into the worker: from the browser's cache when they are there, else
-// downloaded with progress. A file is cached only once the engine has accepted it, so a corrupt
-// download is never kept.
+// Getting the four gzipped IDX files of a served data set (MNIST, Fashion-MNIST) into the worker: from the
+// browser's cache when they are there, else downloaded with progress. A file is cached only once the engine
+// has accepted it, so a corrupt download is never kept.
 import type { DataProgress } from '../worker/protocol';
 import { errorMessage } from '../lib/error-message';
 import { idxBytes } from './gunzip';
+import { IDX_ROLES, type IdxRole } from './idx-files';
 
-export const MNIST_FILES = {
+/** The files' names in every served set's folder, as MNIST's own. */
+export const IDX_FILE_NAMES: Readonly<Record<IdxRole, string>> = {
   trainImages: 'train-images-idx3-ubyte.gz',
   trainLabels: 'train-labels-idx1-ubyte.gz',
   testImages: 't10k-images-idx3-ubyte.gz',
   testLabels: 't10k-labels-idx1-ubyte.gz',
-} as const;
-export type MnistFile = keyof typeof MNIST_FILES;
-export type MnistBytes = Record<MnistFile, Uint8Array>;
+};
+/** A data set as four uncompressed IDX files. */
+export type IdxBytes = Record<IdxRole, Uint8Array>;
 
-const CACHE_NAME = 'scratchnet-mnist-v1';
+const CACHE_NAME = 'scratchnet-mnist-v1'; // the name MNIST was first cached under: entries are keyed by URL
 
 /** Cache Storage, where the page's origin has it (secure contexts); null elsewhere, and then nothing is cached. */
 async function openCache(): Promise<Cache | null> {
@@ -47,23 +49,23 @@ async function readWithProgress(response: Response, report: (loaded: number, tot
   return bytes;
 }
 
-export class MnistDownload {
+export class IdxDownload {
   #cache: Cache | null = null;
 
   /** `baseUrl` is the folder holding the four .gz files (absolute, ending in '/'). */
   constructor(private readonly baseUrl: string) {}
 
-  url(file: MnistFile): string {
-    return new URL(MNIST_FILES[file], this.baseUrl).href;
+  url(file: IdxRole): string {
+    return new URL(IDX_FILE_NAMES[file], this.baseUrl).href;
   }
 
   /** The four files as uncompressed IDX bytes. Throws an Error naming the file and what went wrong. */
-  async fetchAll(onProgress: (progress: DataProgress) => void): Promise<MnistBytes> {
+  async fetchAll(onProgress: (progress: DataProgress) => void): Promise<IdxBytes> {
     this.#cache = await openCache();
     const entries = await Promise.all(
-      (Object.keys(MNIST_FILES) as MnistFile[]).map(async (file) => [file, await this.#fetchOne(file, onProgress)] as const),
+      IDX_ROLES.map(async (file) => [file, await this.#fetchOne(file, onProgress)] as const),
     );
-    return Object.fromEntries(entries) as MnistBytes;
+    return Object.fromEntries(entries) as IdxBytes;
   }
 
   /** Keeps the accepted files for the next visit. */
@@ -78,14 +80,14 @@ export class MnistDownload {
   /** Drops cached copies (after the engine refused them). */
   async forget(): Promise<void> {
     if (!this.#cache) return;
-    await Promise.all((Object.keys(MNIST_FILES) as MnistFile[]).map((file) => this.#cache?.delete(this.url(file))));
+    await Promise.all(IDX_ROLES.map((file) => this.#cache?.delete(this.url(file))));
   }
 
   /** The files that came from the network this time, as downloaded (to be cached once accepted). */
-  #raw = new Map<MnistFile, Uint8Array>();
+  #raw = new Map<IdxRole, Uint8Array>();
 
-  async #fetchOne(file: MnistFile, onProgress: (progress: DataProgress) => void): Promise<Uint8Array> {
-    const name = MNIST_FILES[file];
+  async #fetchOne(file: IdxRole, onProgress: (progress: DataProgress) => void): Promise<Uint8Array> {
+    const name = IDX_FILE_NAMES[file];
     const url = this.url(file);
     const cached = await this.#cache?.match(url);
     if (cached) {

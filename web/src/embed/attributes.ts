@@ -1,6 +1,7 @@
 // Reading <scratchnet-trainer>'s attributes: every bad value falls back to its default with a console warning.
 import { outputFromLossName, type SettingName } from '../app/settings';
 import { PANELS, type Panel } from '../app/template';
+import { DATASET_CHOICES, DEFAULT_DATASET, type DatasetChoice } from '../data/datasets';
 import type { EngineChoice } from '../worker/protocol';
 
 export const DEFAULT_PANELS: readonly Panel[] = ['data', 'controls', 'progress', 'charts', 'predictions'];
@@ -9,12 +10,18 @@ export const DEFAULT_PANELS: readonly Panel[] = ['data', 'controls', 'progress',
 export const SETTING_ATTRIBUTES: Readonly<Record<string, SettingName>> = {
   hidden: 'hidden', 'learning-rate': 'learningRate', lr: 'learningRate', momentum: 'momentum', batch: 'batchSize',
   'batch-size': 'batchSize', epochs: 'epochs', loss: 'output', seed: 'seed', images: 'trainLimit',
+  optimizer: 'optimizer', 'weight-decay': 'weightDecay', dropout: 'dropout', schedule: 'schedule',
+  warmup: 'warmupEpochs', 'step-epochs': 'stepEpochs', 'step-gamma': 'stepGamma', scaling: 'scaling',
 };
 
 export interface EmbedConfig {
   panels: Set<Panel>;
   settings: Partial<Record<SettingName, string>>;
-  dataUrl: string;
+  dataset: DatasetChoice;
+  /** the served sets' folders are relative to this: the script's own folder */
+  dataBase: string;
+  /** the `data` attribute: a folder that replaces the chosen served set's */
+  dataUrl?: string;
   engine: EngineChoice;
   autostart: boolean;
   compact: boolean;
@@ -51,7 +58,7 @@ function readPanels(element: Element): Set<Panel> {
   return panels;
 }
 
-/** `scriptUrl` is the embed script's own URL: the default data folder sits beside it. */
+/** `scriptUrl` is the embed script's own URL: the served data sets' folders sit beside it. */
 export function readAttributes(element: Element, scriptUrl: string): EmbedConfig {
   const settings: Partial<Record<SettingName, string>> = {};
   for (const [attribute, name] of Object.entries(SETTING_ATTRIBUTES)) {
@@ -59,19 +66,21 @@ export function readAttributes(element: Element, scriptUrl: string): EmbedConfig
     if (value === null) continue;
     settings[name] = name === 'output' ? outputFromLossName(value) : value;
   }
-  const defaultData = new URL('./data/mnist/', scriptUrl).href;
-  let dataUrl = defaultData;
+  const dataset = oneOf<DatasetChoice>(element, 'dataset', DATASET_CHOICES, DEFAULT_DATASET);
+  let dataUrl: string | undefined;
   const data = element.getAttribute('data');
   if (data !== null) {
     try {
       dataUrl = new URL(data.endsWith('/') ? data : `${data}/`, document.baseURI).href;
     } catch {
-      warn('data', data, defaultData);
+      warn('data', data, `the ${dataset} folder beside the script`);
     }
   }
   return {
     panels: readPanels(element),
     settings,
+    dataset,
+    dataBase: scriptUrl,
     dataUrl,
     // One thread unless asked: a post is rarely cross-origin isolated, and its page has other work for the cores.
     engine: oneOf<EngineChoice>(element, 'engine', ['auto', 'simd', 'scalar', 'threads'], 'simd'),

@@ -1,6 +1,6 @@
 // The embeddable trainer: <script type="module" src=".../scratchnet-embed.js"></script> defines
 // <scratchnet-trainer>, a whole trainer in its own Shadow DOM (the post's CSS and ours stay apart) with its own
-// worker. Every file it needs (chunks, worker, wasm, MNIST) is found relative to this script, so they can live
+// worker. Every file it needs (chunks, worker, wasm, the data sets) is found relative to this script, so they can live
 // on another path or origin.
 import styles from '../styles.css?inline';
 import { App } from '../app/app';
@@ -20,7 +20,8 @@ export class ScratchnetTrainer extends HTMLElement {
     if (config.theme !== 'auto') this.setAttribute('theme', config.theme);
     root.innerHTML = `<style>${styles}</style><div class="trainer${config.compact ? ' compact' : ''}">${trainerMarkup(config.panels, { masthead: false })}</div>`;
     this.#app = new App({
-      root, stateTarget: this, settings: config.settings, dataUrl: config.dataUrl, engine: config.engine, autostart: config.autostart,
+      root, stateTarget: this, settings: config.settings, dataset: config.dataset, dataBase: config.dataBase, dataUrl: config.dataUrl,
+      engine: config.engine, autostart: config.autostart,
     });
     // Off screen, the trainer stops drawing; unless keep-training is set, it pauses until it is back.
     this.#visibility = new IntersectionObserver((entries) => {

@@ -1,9 +1,10 @@
-// A sample of test digits, each with the network's answer beneath; wrong answers get a red frame and
-// "true → predicted" text, so they do not depend on colour alone. Tiles are built once and reused.
+// A sample of test images, each with the network's answer beneath (the class's name where the set has
+// names); wrong answers get a red frame and "true → predicted" text, so they do not depend on colour alone.
+// Images are drawn at their own shape (rows × cols). Tiles are built once and reused.
 import type { DigitPredictions } from '../worker/protocol';
 import { context2d } from './dom';
 
-/** CSS size of a digit; the canvas behind it has devicePixelRatio times as many pixels. */
+/** CSS size of an image's longer side; the canvas behind it has devicePixelRatio times as many pixels. */
 const TILE_CSS_PIXELS = 42;
 
 interface Tile {
@@ -31,7 +32,8 @@ export class DigitGrid {
   private scratchContext: CanvasRenderingContext2D;
   private scratchImage: ImageData;
   private last: DigitPredictions | null = null;
-  /** what the tiles' canvases show: the digits only change with a new sample, a theme or a pixel ratio */
+  private names: readonly string[] = [];
+  /** what the tiles' canvases show: the images only change with a new sample, a theme or a pixel ratio */
   private drawn: { pixels: Uint8Array; ink: string; backingSize: number } | null = null;
 
   constructor(host: HTMLElement) {
@@ -46,7 +48,7 @@ export class DigitGrid {
 
     this.scratch = document.createElement('canvas');
     this.scratchContext = context2d(this.scratch);
-    this.scratchImage = this.resizeScratch(28);
+    this.scratchImage = this.resizeScratch(28, 28);
 
     // The ink follows the theme's text colour; redraw when the theme flips.
     matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
@@ -54,12 +56,31 @@ export class DigitGrid {
     });
   }
 
+  /** The name of each label (the label number where a set has no names). */
+  setClassNames(names: readonly string[]): void {
+    this.names = names;
+    // long names get wider tiles, and may wrap
+    this.host.classList.toggle('digit-grid--named', names.some((name) => name.length > 3));
+    if (this.last) this.show(this.last);
+  }
+
+  /** Back to "no predictions": a new data set is coming. */
+  clear(): void {
+    this.last = null;
+    this.drawn = null;
+    for (const tile of this.tiles) tile.root.hidden = true;
+    this.host.dataset.wrong = '0';
+    this.summary.textContent = 'No predictions yet.';
+  }
+
   show(p: DigitPredictions): void {
     this.last = p;
     const count = p.labels.length;
-    const pixelsPerImage = count > 0 ? Math.floor(p.pixels.length / count) : 0;
-    const side = Math.round(Math.sqrt(pixelsPerImage));
-    if (side > 0 && side !== this.scratch.width) this.scratchImage = this.resizeScratch(side);
+    const { rows, cols } = p;
+    // a set of 1-D samples (rows 1) has no picture to show, only the answers
+    const drawable = rows > 1 && cols > 1 && p.pixels.length >= count * rows * cols;
+    if (drawable && (rows !== this.scratch.height || cols !== this.scratch.width)) this.scratchImage = this.resizeScratch(rows, cols);
+    const name = (label: number) => this.names[label] ?? String(label);
 
     while (this.tiles.length < count) this.tiles.push(this.createTile());
     const backingSize = Math.round(TILE_CSS_PIXELS * (window.devicePixelRatio || 1));
@@ -81,21 +102,22 @@ export class DigitGrid {
       const guess = p.predicted[i];
       const wrong = truth !== guess;
       if (wrong) wrongCount++;
-      const text = wrong ? `${truth} → ${guess}` : String(guess);
+      const text = wrong ? `${name(truth)} → ${name(guess)}` : name(guess);
       if (text !== tile.text || wrong !== tile.wrong) {
         tile.text = text;
         tile.wrong = wrong;
         tile.label.textContent = text;
         tile.root.classList.toggle('digit-grid-tile--wrong', wrong);
-        tile.root.setAttribute('aria-label', `true ${truth}, predicted ${guess}, ${wrong ? 'wrong' : 'right'}`);
+        tile.root.setAttribute('aria-label', `true ${name(truth)}, predicted ${name(guess)}, ${wrong ? 'wrong' : 'right'}`);
       }
-      if (redraw && side * side === pixelsPerImage) this.drawDigit(tile, p.pixels, i * pixelsPerImage, ink, backingSize);
+      tile.canvas.hidden = !drawable;
+      if (redraw && drawable) this.drawImage(tile, p.pixels, i * rows * cols, ink, backingSize);
     }
 
     this.host.dataset.wrong = String(wrongCount);
     this.summary.textContent = count === 0
       ? 'No predictions yet.'
-      : `${wrongCount} of ${count} wrong. Under each digit: the network's answer; a red frame marks a mistake as true → predicted.`;
+      : `${wrongCount} of ${count} wrong. Under each ${drawable ? 'image' : 'sample'}: the network's answer; a red frame marks a mistake as true → predicted.`;
   }
 
   private createTile(): Tile {
@@ -112,32 +134,37 @@ export class DigitGrid {
     return { root, canvas, context: context2d(canvas), label, text: '', wrong: false };
   }
 
-  private resizeScratch(side: number): ImageData {
-    this.scratch.width = side;
-    this.scratch.height = side;
-    return this.scratchContext.createImageData(side, side);
+  private resizeScratch(rows: number, cols: number): ImageData {
+    this.scratch.width = cols;
+    this.scratch.height = rows;
+    return this.scratchContext.createImageData(cols, rows);
   }
 
-  /** Pixel values become the alpha of the theme's ink, then the 28×28 image is scaled up without blur. */
-  private drawDigit(tile: Tile, pixels: Uint8Array, offset: number, ink: string, backingSize: number): void {
+  /** Pixel values become the alpha of the theme's ink, then the image is scaled up without blur, its longer side to the tile's. */
+  private drawImage(tile: Tile, pixels: Uint8Array, offset: number, ink: string, backingSize: number): void {
     const { canvas, context } = tile;
-    if (canvas.width !== backingSize) {
-      canvas.width = backingSize; // also resets the context's state
-      canvas.height = backingSize;
+    const { width: cols, height: rows } = this.scratch;
+    const width = Math.max(1, Math.round(backingSize * Math.min(1, cols / rows)));
+    const height = Math.max(1, Math.round(backingSize * Math.min(1, rows / cols)));
+    if (canvas.width !== width || canvas.height !== height) {
+      canvas.width = width; // also resets the context's state
+      canvas.height = height;
+      canvas.style.width = `${(TILE_CSS_PIXELS * width) / backingSize}px`;
+      canvas.style.height = `${(TILE_CSS_PIXELS * height) / backingSize}px`;
     }
     const rgba = this.scratchImage.data;
-    const count = this.scratch.width * this.scratch.width;
+    const count = cols * rows;
     for (let i = 0; i < count; i++) rgba[4 * i + 3] = pixels[offset + i];
 
     const scratch = this.scratchContext;
     scratch.putImageData(this.scratchImage, 0, 0); // replaces the pixels whatever the composite mode
     scratch.globalCompositeOperation = 'source-in'; // keep the alpha, take the colour
     scratch.fillStyle = ink;
-    scratch.fillRect(0, 0, this.scratch.width, this.scratch.height);
+    scratch.fillRect(0, 0, cols, rows);
 
     context.imageSmoothingEnabled = false;
-    context.clearRect(0, 0, backingSize, backingSize);
-    context.drawImage(this.scratch, 0, 0, backingSize, backingSize);
+    context.clearRect(0, 0, width, height);
+    context.drawImage(this.scratch, 0, 0, width, height);
   }
 }
 

@@ -1,7 +1,8 @@
-// Ten horizontal bars with the network's score for each digit, the best one highlighted, and its answer.
+// A horizontal bar with the network's score for each class (ten digits for MNIST), the best one highlighted,
+// and its answer.
 import { topClass } from '../lib/top-class';
 
-const DIGITS = 10;
+const DIGITS = 10; // until the data set says otherwise
 const EMPTY_ANSWER = 'Draw a digit';
 
 /**
@@ -37,7 +38,9 @@ interface BarRow {
 
 export class ScoreBars {
   private readonly answer: HTMLElement;
-  private readonly rows: BarRow[] = [];
+  private readonly list: HTMLElement;
+  private rows: BarRow[] = [];
+  private names: readonly string[] = [];
 
   constructor(host: HTMLElement) {
     const root = document.createElement('div');
@@ -50,21 +53,29 @@ export class ScoreBars {
     this.answer.setAttribute('aria-live', 'polite');
     this.answer.setAttribute('aria-atomic', 'true');
 
-    const list = document.createElement('ol');
-    list.className = 'score-bars__list';
-    list.setAttribute('aria-label', 'Score for each digit');
-    for (let digit = 0; digit < DIGITS; digit++) {
+    this.list = document.createElement('ol');
+    this.list.className = 'score-bars__list';
+    this.list.setAttribute('aria-label', 'Score for each class');
+    root.append(this.answer, this.list);
+    host.append(root);
+    this.setClassNames(Array.from({ length: DIGITS }, (_, digit) => String(digit)));
+  }
+
+  /** One bar for each class, labelled with its name; the bars start empty. */
+  setClassNames(names: readonly string[]): void {
+    this.names = names;
+    this.rows = names.map((name, label) => {
       const row = document.createElement('li');
-      row.id = `score-${digit}`;
+      row.id = `score-${label}`;
       row.className = 'score-bars__row';
-      const label = document.createElement('span');
-      label.className = 'score-bars__digit';
-      label.textContent = String(digit);
-      label.setAttribute('aria-hidden', 'true'); // the meter's label says it
+      const text = document.createElement('span');
+      text.className = 'score-bars__digit';
+      text.textContent = name;
+      text.setAttribute('aria-hidden', 'true'); // the meter's label says it
       const meter = document.createElement('div');
       meter.className = 'score-bars__meter';
       meter.setAttribute('role', 'meter');
-      meter.setAttribute('aria-label', `Digit ${digit}`);
+      meter.setAttribute('aria-label', /^\d+$/.test(name) ? `Digit ${name}` : name);
       meter.setAttribute('aria-valuemin', '0');
       meter.setAttribute('aria-valuemax', '100');
       const fill = document.createElement('div');
@@ -73,33 +84,31 @@ export class ScoreBars {
       const value = document.createElement('span');
       value.className = 'score-bars__value';
       value.setAttribute('aria-hidden', 'true'); // the meter's aria-valuetext says it
-      row.append(label, meter, value);
-      list.append(row);
-      this.rows.push({ row, meter, fill, value });
-    }
-
-    root.append(this.answer, list);
-    host.append(root);
+      row.append(text, meter, value);
+      return { row, meter, fill, value };
+    });
+    this.list.replaceChildren(...this.rows.map(({ row }) => row));
     this.show(null);
   }
 
-  /** Shows ten class scores (sigmoid or softmax outputs), or clears the bars when given null. */
+  /** Shows one score per class (sigmoid or softmax outputs), or clears the bars when given null. */
   show(scores: Float32Array | null): void {
-    if (scores && scores.length !== DIGITS) {
-      throw new RangeError(`expected ${DIGITS} scores, got ${scores.length}`);
+    const classes = this.names.length;
+    if (scores && scores.length !== classes) {
+      throw new RangeError(`expected ${classes} scores, got ${scores.length}`);
     }
-    const shares = scores ? displayShares(scores) : new Float32Array(DIGITS);
+    const shares = scores ? displayShares(scores) : new Float32Array(classes);
     const top = scores ? topClass(scores) : -1;
-    this.rows.forEach(({ row, meter, fill, value }, digit) => {
-      const share = shares[digit]!;
+    this.rows.forEach(({ row, meter, fill, value }, label) => {
+      const share = shares[label]!;
       const text = scores ? percentText(share) : '';
       fill.style.width = `${(share * 100).toFixed(1)}%`;
       value.textContent = text;
       meter.setAttribute('aria-valuenow', (share * 100).toFixed(1));
       meter.setAttribute('aria-valuetext', scores ? text : 'no score');
-      row.classList.toggle('is-top', digit === top);
+      row.classList.toggle('is-top', label === top);
     });
-    const answer = !scores ? EMPTY_ANSWER : top >= 0 ? `The network says: ${top}` : 'The network has no answer';
+    const answer = !scores ? EMPTY_ANSWER : top >= 0 ? `The network says: ${this.names[top]}` : 'The network has no answer';
     if (this.answer.textContent !== answer) this.answer.textContent = answer;
   }
 }

@@ -1,4 +1,5 @@
-// What first-layer hidden units respond to: each unit's 784 input weights drawn as a 28×28 tile, blue for
+// What first-layer hidden units respond to: each unit's input weights drawn as a tile of the images' shape
+// (28×28 for MNIST), blue for
 // negative, neutral for zero, orange-red for positive. Each tile is scaled to its own largest |weight|, as
 // units differ a lot in overall size and one shared scale would leave most of them blank.
 import type { HiddenWeights } from '../worker/protocol';
@@ -70,22 +71,34 @@ export class WeightTiles {
     });
   }
 
+  /** Back to "no weights": a new data set is coming. */
+  clear(): void {
+    this.last = null;
+    this.hideTiles('No weights yet.');
+  }
+
+  private hideTiles(note: string): void {
+    for (const canvas of this.canvases) canvas.hidden = true;
+    this.legend.hidden = true;
+    this.grid.removeAttribute('aria-label');
+    this.note.textContent = note;
+  }
+
   show(w: HiddenWeights): void {
     this.last = w;
-    const side = Math.round(Math.sqrt(w.inputs));
+    const { rows, cols } = w;
     const units = Math.min(w.units, MAX_TILES, Math.floor(w.weights.length / Math.max(1, w.inputs)));
-    if (side * side !== w.inputs || units <= 0) {
-      for (const canvas of this.canvases) canvas.hidden = true;
-      this.legend.hidden = true;
-      this.grid.removeAttribute('aria-label');
-      this.note.textContent = units <= 0
-        ? 'No weights to show.'
-        : `The first layer has ${w.inputs} inputs, which is not a square image, so its weights are not drawn.`;
+    if (units <= 0) {
+      this.hideTiles('No weights to show.');
+      return;
+    }
+    if (rows < 2 || cols < 2 || rows * cols !== w.inputs) {
+      this.hideTiles(`The first layer's ${w.inputs} inputs are not an image, so its weights are not drawn.`);
       return;
     }
 
     this.updatePalette();
-    if (!this.image || this.image.width !== side) this.image = new ImageData(side, side);
+    if (!this.image || this.image.width !== cols || this.image.height !== rows) this.image = new ImageData(cols, rows);
     while (this.canvases.length < units) {
       const canvas = document.createElement('canvas');
       canvas.className = 'weight-tiles-tile';
@@ -95,18 +108,18 @@ export class WeightTiles {
     for (let unit = 0; unit < this.canvases.length; unit++) {
       const canvas = this.canvases[unit];
       canvas.hidden = unit >= units;
-      if (unit < units) this.drawTile(canvas, w.weights, unit * w.inputs, w.inputs, side);
+      if (unit < units) this.drawTile(canvas, w.weights, unit * w.inputs, w.inputs);
     }
 
     const shown = units < w.units ? `The first ${units} of ${w.units} hidden units` : `${units} hidden units`;
-    const description = `${shown}, one ${side}×${side} tile of input weights each: blue negative, red positive, ` +
+    const description = `${shown}, one ${rows}×${cols} tile of input weights each: blue negative, red positive, ` +
       'each tile scaled to its own largest weight.';
     this.note.textContent = description;
     this.grid.setAttribute('aria-label', description);
     this.legend.hidden = false;
   }
 
-  private drawTile(canvas: HTMLCanvasElement, weights: Float32Array, offset: number, inputs: number, side: number): void {
+  private drawTile(canvas: HTMLCanvasElement, weights: Float32Array, offset: number, inputs: number): void {
     const image = this.image;
     if (!image) return;
     let maxAbs = 0;
@@ -128,9 +141,10 @@ export class WeightTiles {
       rgba[to + 2] = map[from + 2];
       rgba[to + 3] = 255;
     }
-    if (canvas.width !== side) {
-      canvas.width = side;
-      canvas.height = side;
+    if (canvas.width !== image.width || canvas.height !== image.height) {
+      canvas.width = image.width;
+      canvas.height = image.height;
+      canvas.style.aspectRatio = `${image.width} / ${image.height}`;
     }
     const context = canvas.getContext('2d');
     context?.putImageData(image, 0, 0);

@@ -1,6 +1,8 @@
 // What the training worker and the page say to each other. The page never sees raw messages: it calls
 // the worker's methods through Comlink (see app/trainer-client.ts) and receives these events.
-import type { OutputLoss } from '../wasm/scratchnet-module';
+import type { Suggestions } from '../app/settings';
+import type { IdxRole } from '../data/idx-files';
+import type { Optimizer, OutputLoss, Scaling, Schedule } from '../wasm/scratchnet-module';
 
 /** Everything the settings form chooses. */
 export interface TrainingSettings {
@@ -12,8 +14,20 @@ export interface TrainingSettings {
   epochs: number;
   output: OutputLoss;
   seed: number;
-  /** train on the first N training images (60,000 or more: all of them) */
+  /** train on the first N training images (0, or at least the set's count: all of them) */
   trainLimit: number;
+  optimizer: Optimizer;
+  weightDecay: number;
+  /** fraction of each hidden layer's units dropped while training */
+  dropout: number;
+  schedule: Schedule;
+  /** epochs of linear warm-up (any schedule); may be a fraction */
+  warmupEpochs: number;
+  /** the step schedule multiplies the rate by stepGamma every stepEpochs epochs */
+  stepEpochs: number;
+  stepGamma: number;
+  /** how pixels become inputs (fixed when a model is created) */
+  scaling: Scaling;
 }
 
 export interface DataProgress {
@@ -34,19 +48,48 @@ export interface DataProgress {
  */
 export type EngineChoice = 'auto' | 'simd' | 'scalar' | 'threads';
 
-export interface DataInfo {
-  trainCount: number;
-  testCount: number;
+export interface EngineInfo {
   /** the engine that runs: 'wasm-simd128' or 'scalar' */
   backend: string;
   /** threads its kernels use: 2 for the pthread build, else 1 */
   threads: number;
 }
 
-/** A sample of test digits with the model's current answers. */
+/** The data set the engine holds, as it read it. */
+export interface DataInfo {
+  trainCount: number;
+  testCount: number;
+  /** image height and width; a 1-D set (N × features) has rows 1 */
+  rows: number;
+  cols: number;
+  /** the largest label + 1 */
+  classes: number;
+}
+
+/** One of the reader's own files, as picked or dropped (gzipped or not). */
+export interface OwnFile {
+  name: string;
+  bytes: Uint8Array;
+}
+
+/** Where the reader's own files stand: which role each has, what is wrong, and the set once the engine took it. */
+export interface OwnFilesStatus {
+  /** role → the file's name, for the roles filled so far */
+  files: Partial<Record<IdxRole, string>>;
+  /** one sentence each: a file that could not be placed or read, or the engine's refusal naming the file */
+  problems: string[];
+  /** set once all four are there and the engine accepted them */
+  data: DataInfo | null;
+  /** when the accepted files were kept in this browser (ISO time) */
+  savedAt?: string;
+}
+
+/** A sample of test images with the model's current answers. */
 export interface DigitPredictions {
-  /** count × 784 pixels, 0..255 */
+  /** count × rows × cols pixels, 0..255 */
   pixels: Uint8Array;
+  rows: number;
+  cols: number;
   labels: Uint8Array;
   predicted: Uint8Array;
 }
@@ -58,7 +101,7 @@ export interface EpochReport {
   trainAccuracy: number;
   testLoss: number;
   testAccuracy: number;
-  /** 10×10, row = true label, column = predicted */
+  /** classes × classes, row = true label, column = predicted */
   confusion: number[];
 }
 
@@ -67,6 +110,19 @@ export interface HiddenWeights {
   weights: Float32Array;
   units: number;
   inputs: number;
+  /** the images' shape, which the inputs come in (rows × cols = inputs) */
+  rows: number;
+  cols: number;
+}
+
+/** What a loaded model is, for the form to show. */
+export interface ModelSummary {
+  sizes: number[];
+  output: OutputLoss;
+  scaling: Scaling;
+  optimizer: Optimizer;
+  /** batches it has been trained for */
+  step: number;
 }
 
 export type TrainingState = 'idle' | 'loading' | 'ready' | 'training' | 'paused' | 'done' | 'diverged' | 'error';
@@ -89,23 +145,34 @@ export type TrainingEvent =
 
 /** The worker's API, as the page sees it through Comlink (every method returns a Promise there). */
 export interface TrainerApi {
-  /** Loads the engine the choice names (EngineChoice), then fetches (or reads from cache) and checks MNIST. */
-  init(options: { engine: EngineChoice; dataUrl: string }, onProgress: (progress: DataProgress) => void): Promise<DataInfo>;
+  /** Loads the engine the choice names (EngineChoice). */
+  init(options: { engine: EngineChoice }): Promise<EngineInfo>;
+  /** The engine's suggested learning rates and momentum for each output, loss and optimizer. */
+  suggestedSettings(): Suggestions;
+  /** Fetches (or reads from cache) and checks the four .gz files of a served set; `title` names it in messages. */
+  loadServedData(folderUrl: string, title: string, onProgress: (progress: DataProgress) => void): Promise<DataInfo>;
+  /** Adds the reader's files (any of the four, more later); loads and keeps the set once all four are there. */
+  addOwnFiles(files: OwnFile[]): Promise<OwnFilesStatus>;
+  /** The own files kept in this browser, loaded; null when none are kept. */
+  loadStoredOwnFiles(): Promise<OwnFilesStatus | null>;
+  /** Drops the own files, kept and pending. */
+  forgetOwnFiles(): Promise<void>;
   /** Receives every TrainingEvent. */
   subscribe(listener: (event: TrainingEvent) => void): void;
-  /** A new model with these settings (throws with a message on a bad setting). */
-  configure(settings: TrainingSettings): void;
+  /**
+   * Prepares a run with these settings: a new model, or with `keepModel` the current one (a loaded model
+   * trained further; its layer sizes, output and scaling stay). Throws with a message on a bad setting.
+   */
+  configure(settings: TrainingSettings, options?: { keepModel?: boolean }): void;
   /** Trains until the settings' epochs are done, a pause, or divergence. */
   start(): void;
   pause(): void;
   resume(): void;
   /** One batch, while paused or before starting. */
   step(): void;
-  /** Back to freshly initialised weights with the current settings. */
-  reset(): void;
-  /** Class scores for one 28×28 image (784 values 0..255). */
+  /** Class scores for one image (rows × cols values 0..255). */
   predict(pixels: Uint8Array): Float32Array;
   saveModel(): Uint8Array;
-  /** Replaces the model; throws with a message on a bad file and keeps the current model. */
-  loadModel(bytes: Uint8Array): { sizes: number[]; output: OutputLoss };
+  /** Replaces the model; throws with a message on a bad file (or one that does not fit the data) and keeps the current model. */
+  loadModel(bytes: Uint8Array): ModelSummary;
 }

@@ -3,13 +3,19 @@
 // what happened through events. Training runs here so the page's main thread only renders.
 import * as Comlink from 'comlink';
 import { simd, threads } from 'wasm-feature-detect';
-import { EngineError, loadEngine, type Engine, type Flavor } from '../engine/engine.js';
-import { MnistDownload, type MnistBytes } from '../data/mnist-download';
+import { ADAM_LEARNING_RATE, EngineError, defaultOptionsFor, loadEngine, type Engine, type Flavor } from '../engine/engine.js';
+import { OUTPUTS, type Suggestions } from '../app/settings';
+import { idxBytes } from '../data/gunzip';
+import { IdxDownload, type IdxBytes } from '../data/idx-download';
+import { IDX_ROLES, assignIdxFiles, nameFilesInRefusal, readIdxHeader, type IdxRole } from '../data/idx-files';
+import { forgetStoredOwnFiles, keepOwnFiles, storedOwnFiles } from '../data/own-files-store';
 import { errorMessage } from '../lib/error-message';
 import { topClass } from '../lib/top-class';
 import type {
-  DataInfo, DataProgress, DigitPredictions, EngineChoice, TrainerApi, TrainingEvent, TrainingSettings, TrainingState,
+  DataInfo, DataProgress, DigitPredictions, EngineChoice, EngineInfo, ModelSummary, OwnFile, OwnFilesStatus, TrainerApi,
+  TrainingEvent, TrainingSettings, TrainingState,
 } from './protocol';
+import { trainOptions } from './train-options';
 
 const CHUNK_MILLISECONDS = 40; // work between yields: short enough that pause/step answer at once
 // Batches per engine.train() call: several, so the engine's loop (and its deferred steps, DeferredSteps in
@@ -18,7 +24,7 @@ const CHUNK_MILLISECONDS = 40; // work between yields: short enough that pause/s
 // call boundaries must not depend on timing for a seed to give the same run every time.
 const WORK_PER_CALL = 6.25e8; // batch size × parameters: 6 batches of the default network
 const MAX_BATCHES_PER_CALL = 16;
-const SAMPLE_DIGITS = 40; // test digits shown with their predictions
+const SAMPLE_IMAGES = 40; // test images shown with their predictions
 const SHOWN_UNITS = 16; // hidden units drawn as weight tiles
 const REFRESH_MILLISECONDS = 1000; // predictions and weights, while training
 
@@ -43,9 +49,22 @@ async function chooseFlavor(choice: EngineChoice): Promise<Flavor> {
   return 'simd';
 }
 
+/** A loaded data set: its files (for the sample images) and what the engine read. */
+interface LoadedData {
+  bytes: IdxBytes;
+  info: DataInfo;
+}
+
+/** One of the reader's files, with its uncompressed bytes. */
+interface PendingFile {
+  file: OwnFile;
+  idx: Uint8Array;
+}
+
 class TrainingWorker implements TrainerApi {
   #engine: Engine | null = null;
-  #data: MnistBytes | null = null;
+  #data: LoadedData | null = null;
+  #pendingOwn: Partial<Record<IdxRole, PendingFile>> = {};
   #settings: TrainingSettings | null = null;
   #listener: ((event: TrainingEvent) => void) | null = null;
   #state: TrainingState = 'idle';
@@ -56,59 +75,155 @@ class TrainingWorker implements TrainerApi {
   #epochCorrect = 0;
   #epochSamples = 0;
   #lastRefresh = 0;
-  #trainLimit = -1;
+  #trainLimit = 0;
   #batchesPerCall = 1; // see WORK_PER_CALL
   #toEpochEnd = 1; // batches left in the epoch, as the last call reported (1 until one has)
 
-  async init(options: { engine: EngineChoice; dataUrl: string }, onProgress: (progress: DataProgress) => void): Promise<DataInfo> {
-    this.#setState('loading');
+  async init(options: { engine: EngineChoice }): Promise<EngineInfo> {
     try {
-      if (!this.#engine) {
-        this.#engine = await loadEngine({ flavor: await chooseFlavor(options.engine) });
-      }
-      if (!this.#data) {
-        const download = new MnistDownload(options.dataUrl);
-        let data: MnistBytes;
-        try {
-          data = await download.fetchAll(onProgress);
-          try {
-            this.#engine.loadData('test', data.testImages, data.testLabels);
-            this.#loadTrain(data, 0);
-          } catch (error) {
-            // The engine says which split and file kind it refused; say where the files came from too. A host
-            // that answers a missing file with its index page (SPA fallback) sends HTML with status 200.
-            const html = Object.values(data).some((bytes) => bytes[0] === 0x3c); // '<'
-            throw new Error(`the files at ${options.dataUrl} are not MNIST (${errorMessage(error)})${html ? '; the server sent a web page instead: is the data folder there?' : ''}`);
-          }
-        } catch (error) {
-          await download.forget();
-          throw error;
-        }
-        await download.remember();
-        this.#data = data;
-      }
-      this.#setState('ready');
-      const info = this.#engine.info();
-      return {
-        trainCount: info.trainCount, testCount: info.testCount, backend: this.#engine.backend,
-        threads: this.#engine.flavor === 'simd-threads' ? 2 : 1,
-      };
+      this.#engine ??= await loadEngine({ flavor: await chooseFlavor(options.engine) });
     } catch (error) {
       this.#setState('error', errorMessage(error));
       throw new Error(errorMessage(error));
     }
+    return { backend: this.#engine.backend, threads: this.#engine.flavor === 'simd-threads' ? 2 : 1 };
+  }
+
+  suggestedSettings(): Suggestions {
+    const byOutput = Object.fromEntries(OUTPUTS.map((output) => {
+      const { learningRate, momentum } = defaultOptionsFor(output);
+      return [output, { learningRate, momentum }];
+    })) as Suggestions['byOutput'];
+    return { byOutput, adamLearningRate: ADAM_LEARNING_RATE };
+  }
+
+  async loadServedData(folderUrl: string, title: string, onProgress: (progress: DataProgress) => void): Promise<DataInfo> {
+    this.#stopForNewData();
+    const download = new IdxDownload(folderUrl);
+    try {
+      const bytes = await download.fetchAll(onProgress);
+      let info: DataInfo;
+      try {
+        info = this.#useData(bytes);
+      } catch (error) {
+        // The engine says which split and file kind it refused; say where the files came from too. A host
+        // that answers a missing file with its index page (SPA fallback) sends HTML with status 200.
+        const html = Object.values(bytes).some((file) => file[0] === 0x3c); // '<'
+        throw new Error(`the files at ${folderUrl} are not ${title} (${errorMessage(error)})${html ? '; the server sent a web page instead: is the data folder there?' : ''}`);
+      }
+      await download.remember();
+      this.#setState('ready');
+      return info;
+    } catch (error) {
+      await download.forget();
+      this.#setState('error', errorMessage(error));
+      throw new Error(errorMessage(error));
+    }
+  }
+
+  async addOwnFiles(files: OwnFile[]): Promise<OwnFilesStatus> {
+    this.#stopForNewData();
+    const problems: string[] = [];
+    const readable: PendingFile[] = [];
+    for (const file of files) {
+      try {
+        readable.push({ file, idx: await idxBytes(file.bytes) });
+      } catch (error) {
+        problems.push(`${file.name}: ${errorMessage(error)}`);
+      }
+    }
+    const assignment = assignIdxFiles(readable.map(({ file, idx }) => ({ name: file.name, header: readIdxHeader(idx) })));
+    problems.push(...assignment.problems);
+    for (const [role, index] of Object.entries(assignment.roles) as [IdxRole, number][]) this.#pendingOwn[role] = readable[index];
+    return this.#tryOwnFiles(problems);
+  }
+
+  async loadStoredOwnFiles(): Promise<OwnFilesStatus | null> {
+    const stored = await storedOwnFiles();
+    if (!stored) return null;
+    this.#stopForNewData();
+    this.#pendingOwn = {};
+    const problems: string[] = [];
+    for (const role of IDX_ROLES) {
+      const file = stored.files[role];
+      try {
+        this.#pendingOwn[role] = { file, idx: await idxBytes(file.bytes) };
+      } catch (error) {
+        problems.push(`${file.name}: ${errorMessage(error)}`);
+      }
+    }
+    return this.#tryOwnFiles(problems, stored.savedAt);
+  }
+
+  async forgetOwnFiles(): Promise<void> {
+    this.#pendingOwn = {};
+    await forgetStoredOwnFiles();
+  }
+
+  /** Loads the pending own files once all four are there, and keeps them when the engine takes them. */
+  async #tryOwnFiles(problems: string[], savedAt?: string): Promise<OwnFilesStatus> {
+    const pending = this.#pendingOwn;
+    const files = Object.fromEntries(Object.entries(pending).map(([role, entry]) => [role, entry.file.name])) as OwnFilesStatus['files'];
+    const status: OwnFilesStatus = { files, problems, data: null };
+    if (!IDX_ROLES.every((role) => pending[role])) {
+      this.#setState('idle');
+      return status;
+    }
+    const complete = pending as Record<IdxRole, PendingFile>;
+    try {
+      status.data = this.#useData(Object.fromEntries(IDX_ROLES.map((role) => [role, complete[role].idx])) as IdxBytes);
+    } catch (error) {
+      problems.push(nameFilesInRefusal(errorMessage(error), files as Record<IdxRole, string>));
+      this.#setState('idle');
+      return status;
+    }
+    if (savedAt) status.savedAt = savedAt;
+    else {
+      const kept = await keepOwnFiles(Object.fromEntries(IDX_ROLES.map((role) => [role, complete[role].file])) as Record<IdxRole, OwnFile>);
+      if (kept) status.savedAt = kept.savedAt;
+    }
+    this.#setState('ready');
+    return status;
+  }
+
+  /** Training stops and the model goes: a new data set needs a new (or a fitting loaded) model. */
+  #stopForNewData(): void {
+    this.#running = false;
+    this.#settings = null;
+    this.#data = null;
+    this.#setState('loading');
+  }
+
+  /**
+   * Hands a set to the engine, training split first (the engine checks the test split against it); throws the
+   * engine's message when it refuses a file.
+   */
+  #useData(bytes: IdxBytes): DataInfo {
+    const engine = this.#requireEngine();
+    const train = engine.loadData('train', bytes.trainImages, bytes.trainLabels);
+    this.#trainLimit = 0;
+    const test = engine.loadData('test', bytes.testImages, bytes.testLabels);
+    const info: DataInfo = { trainCount: train.count, testCount: test.count, rows: train.rows, cols: train.cols, classes: train.classes };
+    this.#data = { bytes, info };
+    this.#samples = null;
+    return info;
   }
 
   subscribe(listener: (event: TrainingEvent) => void): void {
     this.#listener = listener;
   }
 
-  configure(settings: TrainingSettings): void {
+  configure(settings: TrainingSettings, { keepModel = false } = {}): void {
     const engine = this.#requireEngine();
+    const data = this.#requireData();
     this.#running = false;
-    if (this.#data) this.#loadTrain(this.#data, settings.trainLimit);
-    engine.createModel({ sizes: [784, ...settings.hidden, 10], output: settings.output, seed: settings.seed });
-    engine.setOptions({ batchSize: settings.batchSize, learningRate: settings.learningRate, momentum: settings.momentum });
+    // Loading the training split also restarts the engine's epochs, so a continued run counts from its start.
+    this.#loadTrain(data, settings.trainLimit, keepModel);
+    if (!keepModel) {
+      engine.createModel({ hidden: settings.hidden, output: settings.output, seed: settings.seed, scaling: settings.scaling });
+    }
+    const { trainCount, step } = engine.info();
+    engine.setOptions(trainOptions(settings, { trainCount, step }));
     this.#settings = settings;
     this.#resetRun();
     this.#setState('ready');
@@ -141,47 +256,55 @@ class TrainingWorker implements TrainerApi {
     if (this.#state !== 'diverged' && this.#state !== 'done') this.#setState('paused');
   }
 
-  reset(): void {
-    if (this.#settings) this.configure(this.#settings);
-  }
-
   predict(pixels: Uint8Array): Float32Array {
+    const { rows, cols } = this.#requireData().info;
+    if (pixels.length !== rows * cols) throw new Error(`an image of this set has ${rows * cols} pixels (${rows}×${cols}), not ${pixels.length}`);
     return this.#requireEngine().predict(pixels);
   }
 
   saveModel(): Uint8Array {
-    const bytes = this.#requireEngine().saveModel();
+    // with the optimizer's state, so that a model trained on after loading goes on as if it had never stopped
+    const bytes = this.#requireEngine().saveModel({ optimizerState: true });
     return Comlink.transfer(bytes, [bytes.buffer]);
   }
 
-  loadModel(bytes: Uint8Array): { sizes: number[]; output: 'sigmoid-l2' | 'softmax-xent' } {
+  loadModel(bytes: Uint8Array): ModelSummary {
     const engine = this.#requireEngine();
+    this.#requireData();
     const wasRunning = this.#running;
     this.#running = false;
     try {
       const info = engine.loadModel(bytes);
-      if (this.#settings) engine.setOptions(this.#settings);
+      this.#settings = null; // the page configures the next run on this model (configure with keepModel)
       this.#resetRun();
-      this.#setState(this.#settings ? 'paused' : 'ready');
+      this.#setState('ready');
       const evaluation = engine.evaluate('test');
       this.#emit({
         type: 'epoch',
-        report: { epoch: 0, epochs: this.#settings?.epochs ?? 0, trainLoss: NaN, trainAccuracy: NaN, testLoss: evaluation.loss, testAccuracy: evaluation.accuracy, confusion: evaluation.confusion },
+        report: { epoch: 0, epochs: 0, trainLoss: NaN, trainAccuracy: NaN, testLoss: evaluation.loss, testAccuracy: evaluation.accuracy, confusion: evaluation.confusion },
       });
       this.#refreshViews(true);
-      return { sizes: info.sizes, output: info.output };
+      return { sizes: info.sizes, output: info.output, scaling: info.scaling, optimizer: info.optimizer, step: info.step };
     } catch (error) {
       if (wasRunning) this.start();
       throw new Error(errorMessage(error));
     }
   }
 
-  /** Loads the first `limit` training images (0 and 60,000 up: all of them), unless they are what is loaded. */
-  #loadTrain(data: MnistBytes, limit: number): void {
-    const kept = limit >= 60000 ? 0 : limit;
-    if (kept === this.#trainLimit) return;
-    this.#requireEngine().loadData('train', data.trainImages, data.trainLabels, { limit: kept });
+  /**
+   * Loads the first `limit` training images (0: all of them), unless they are what is loaded; `always`
+   * loads them again anyway, which restarts the engine's epochs.
+   */
+  #loadTrain(data: LoadedData, limit: number, always = false): void {
+    const kept = limit >= data.info.trainCount ? 0 : limit;
+    if (kept === this.#trainLimit && !always) return;
+    this.#requireEngine().loadData('train', data.bytes.trainImages, data.bytes.trainLabels, { limit: kept });
     this.#trainLimit = kept;
+  }
+
+  #requireData(): LoadedData {
+    if (!this.#data) throw new Error('no data set is loaded yet');
+    return this.#data;
   }
 
   /** A new run, of a new or loaded model: the counts restart, and the engine calls are planned for its size. */
@@ -274,32 +397,39 @@ class TrainingWorker implements TrainerApi {
     this.#epochSamples = 0;
   }
 
-  /** Sends the sample digits' predictions and the first layer's weight tiles. */
+  /** Sends the sample images' predictions and the first layer's weight tiles. */
   #refreshViews(always: boolean): void {
     if (!this.#data || !this.#engine) return;
     if (!always && performance.now() - this.#lastRefresh < REFRESH_MILLISECONDS) return;
     this.#lastRefresh = performance.now();
-    const { pixels, labels } = this.#sampleDigits(this.#data);
+    const { rows, cols } = this.#data.info;
+    const { pixels, labels } = this.#sampleImages(this.#data);
+    const count = labels.length;
     const scores = this.#engine.predict(pixels);
-    const classes = scores.length / SAMPLE_DIGITS;
-    const predicted = new Uint8Array(SAMPLE_DIGITS);
-    for (let i = 0; i < SAMPLE_DIGITS; i++) predicted[i] = Math.max(0, topClass(scores.subarray(i * classes, (i + 1) * classes)));
-    const predictions: DigitPredictions = { pixels, labels, predicted };
+    const classes = scores.length / count;
+    const predicted = new Uint8Array(count);
+    for (let i = 0; i < count; i++) predicted[i] = Math.max(0, topClass(scores.subarray(i * classes, (i + 1) * classes)));
+    const predictions: DigitPredictions = { pixels, rows, cols, labels, predicted };
     this.#emit({ type: 'predictions', predictions });
     const { sizes } = this.#engine.info();
     const units = Math.min(SHOWN_UNITS, sizes[1] ?? 0);
     if (sizes.length > 2 && units > 0) {
       const { weights, inputs } = this.#engine.firstLayerWeights(units);
-      this.#emit({ type: 'weights', weights: { weights, units, inputs } });
+      this.#emit({ type: 'weights', weights: { weights, units, inputs, rows, cols } });
     }
   }
 
-  /** The first SAMPLE_DIGITS test images and labels, cut from the files once. */
+  /** The first SAMPLE_IMAGES test images and labels, cut from the files once per data set. */
   #samples: { pixels: Uint8Array; labels: Uint8Array } | null = null;
-  #sampleDigits(data: MnistBytes): { pixels: Uint8Array; labels: Uint8Array } {
-    this.#samples ??= {
-      pixels: data.testImages.slice(16, 16 + SAMPLE_DIGITS * 784),
-      labels: data.testLabels.slice(8, 8 + SAMPLE_DIGITS),
+  #sampleImages({ bytes, info }: LoadedData): { pixels: Uint8Array; labels: Uint8Array } {
+    if (this.#samples) return this.#samples;
+    const count = Math.min(SAMPLE_IMAGES, info.testCount);
+    const pixelCount = info.rows * info.cols;
+    const imagesHeader = 4 + 4 * bytes.testImages[3]; // magic, then one 32-bit size per dimension
+    const labelsHeader = 8;
+    this.#samples = {
+      pixels: bytes.testImages.slice(imagesHeader, imagesHeader + count * pixelCount),
+      labels: bytes.testLabels.slice(labelsHeader, labelsHeader + count),
     };
     return this.#samples;
   }
