@@ -3,41 +3,60 @@
 // .wasm the browser loads, printing one line per epoch.
 import { existsSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { DEFAULT_MODEL, DEFAULT_OPTIONS } from '../web/src/engine/engine.js';
+import { ADAM_LEARNING_RATE, DEFAULT_HIDDEN, DEFAULT_MODEL, defaultOptionsFor } from '../web/src/engine/engine.js';
 import { loadNodeEngine } from './lib/node-engine.mjs';
 import { DEFAULT_DATA_DIR, readIdxFolder } from './lib/mnist-files.mjs';
-import { UsageError, engineFlag, numberFlag, parseFlags, runCli, writeFileAtomic } from './lib/cli.mjs';
+import { UsageError, choiceFlag, engineFlag, numberFlag, parseFlags, runCli, writeFileAtomic } from './lib/cli.mjs';
 
+const SGD_DEFAULTS = defaultOptionsFor('sigmoid-l2');
 const USAGE = `usage: npm run train -- [flags]
 
-  --epochs N        epochs to train (default 5)
-  --batch N         mini-batch size, 1..4096 (default ${DEFAULT_OPTIONS.batchSize})
-  --lr X            learning rate, above 0 (default ${DEFAULT_OPTIONS.learningRate})
-  --momentum X      SGD momentum, 0 (plain SGD) to below 1 (default ${DEFAULT_OPTIONS.momentum})
-  --hidden SIZES    hidden layer sizes, comma-separated, e.g. 512,256 (default ${DEFAULT_MODEL.sizes.slice(1, -1).join(',')})
-  --loss KIND       l2 (sigmoid outputs, mean squared error; default) or xent (softmax, cross-entropy)
-  --seed N          seed of the initial weights and the shuffles (default ${DEFAULT_MODEL.seed})
-  --data DIR        folder with the four MNIST-format IDX files, gzipped or not (default: MNIST)
-  --limit N         train on the first N training images only
-  --test-limit N    test on the first N test images only
-  --load FILE       start from a saved model instead of a new one
-  --save FILE       save the trained model here (also when interrupted or diverged)
-  --engine KIND     simd (default), scalar, or threads (SIMD on two threads)
-  --json            print one JSON object per epoch instead of text
-  -h, --help        this text`;
+  --epochs N          epochs to train (default 5)
+  --batch N           mini-batch size, 1..4096 (default ${SGD_DEFAULTS.batchSize})
+  --loss KIND         l2 (sigmoid outputs, mean squared error; default) or xent (softmax, cross-entropy)
+  --optimizer KIND    sgd (with momentum; default), adam, or adamw (Adam with decoupled weight decay)
+  --lr X              learning rate, above 0 (default: ${defaultOptionsFor('sigmoid-l2').learningRate} for l2, ${defaultOptionsFor('softmax-xent').learningRate} for xent, ${ADAM_LEARNING_RATE} for adam/adamw)
+  --momentum X        SGD momentum, 0 (plain SGD) to below 1 (default ${SGD_DEFAULTS.momentum})
+  --weight-decay X    L2 penalty (sgd, adam) or decoupled decay (adamw), 0 to below 1 (default 0)
+  --dropout X         fraction of hidden units dropped in training, 0 to 0.9 (default 0)
+  --schedule KIND     learning rate over the run: constant (default), cosine (down to 0 at the end), step
+  --warmup EPOCHS     linear warm-up from 0, in epochs (fractions allowed; default 0)
+  --step-every EPOCHS step schedule: epochs between decays (default 2)
+  --step-gamma X      step schedule: factor at each decay (default 0.1)
+  --hidden SIZES      hidden layer sizes, comma-separated, e.g. 512,256 (default ${DEFAULT_HIDDEN.join(',')})
+  --scaling KIND      inputs from pixels: rms (default: one factor for all pixels, to MNIST's root mean
+                      square; keeps zeros zero), unit (pixel / 255), standard (per pixel, centred)
+  --seed N            seed of the initial weights, the shuffles and dropout (default ${DEFAULT_MODEL.seed})
+  --data DIR          folder with the four MNIST-format IDX files, gzipped or not (default: MNIST)
+  --limit N           train on the first N training images only
+  --test-limit N      test on the first N test images only
+  --load FILE         start from a saved model (its layers, loss, scaling and seed) instead of a new one
+  --save FILE         save the trained model here (also when interrupted or diverged)
+  --save-state        with --save: also save the optimizer's state, so that --load goes on as if never stopped
+  --engine KIND       simd (default), scalar, or threads (SIMD on two threads)
+  --json              print one JSON object per epoch instead of text
+  -h, --help          this text`;
 
 const FLAGS = {
   epochs: { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' }, momentum: { type: 'string' },
-  hidden: { type: 'string' }, loss: { type: 'string' }, seed: { type: 'string' }, data: { type: 'string' },
-  limit: { type: 'string' }, 'test-limit': { type: 'string' }, load: { type: 'string' }, save: { type: 'string' },
-  engine: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+  optimizer: { type: 'string' }, 'weight-decay': { type: 'string' }, dropout: { type: 'string' },
+  schedule: { type: 'string' }, warmup: { type: 'string' }, 'step-every': { type: 'string' }, 'step-gamma': { type: 'string' },
+  hidden: { type: 'string' }, loss: { type: 'string' }, scaling: { type: 'string' }, seed: { type: 'string' },
+  data: { type: 'string' }, limit: { type: 'string' }, 'test-limit': { type: 'string' }, load: { type: 'string' },
+  save: { type: 'string' }, 'save-state': { type: 'boolean' }, engine: { type: 'string' }, json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
 };
 
 const LOSSES = { l2: 'sigmoid-l2', xent: 'softmax-xent' };
+const OPTIMIZERS = ['sgd', 'adam', 'adamw'];
+const SCHEDULES = ['constant', 'cosine', 'step'];
+const SCALINGS = ['rms', 'unit', 'standard'];
+/** Flags that describe the model itself: a loaded model brings its own. */
+const MODEL_FLAGS = ['hidden', 'loss', 'scaling', 'seed'];
 const CHUNK_BATCHES = 100; // batches per call into wasm: between calls Ctrl-C can be heard
 
 function parseHidden(text) {
-  if (text === undefined) return DEFAULT_MODEL.sizes.slice(1, -1);
+  if (text === undefined) return [...DEFAULT_HIDDEN];
   if (text.trim() === '' || text.trim() === '0') return []; // no hidden layer: a linear classifier
   return text.split(',').map((part) => {
     const size = Number(part);
@@ -49,26 +68,80 @@ function parseHidden(text) {
 export function parseTrainFlags(args) {
   const { values } = parseFlags(args, FLAGS);
   if (values.help) return { help: true };
-  if (values.loss !== undefined && !(values.loss in LOSSES)) throw new UsageError(`--loss must be l2 or xent, not '${values.loss}'`);
-  if (values.load !== undefined && !existsSync(values.load)) throw new UsageError(`--load: no file ${values.load}`);
+  if (values.loss !== undefined && !Object.hasOwn(LOSSES, values.loss)) throw new UsageError(`--loss must be l2 or xent, not '${values.loss}'`);
+  if (values.load !== undefined) {
+    if (!existsSync(values.load)) throw new UsageError(`--load: no file ${values.load}`);
+    const conflicting = MODEL_FLAGS.filter((name) => values[name] !== undefined);
+    if (conflicting.length)
+      throw new UsageError(`${conflicting.map((name) => `--${name}`).join(', ')} cannot be used with --load: the loaded model brings its own (train it further with the training flags)`);
+  }
+  if (values['save-state'] && values.save === undefined) throw new UsageError('--save-state needs --save FILE');
+  const output = LOSSES[values.loss ?? 'l2'];
+  const optimizer = choiceFlag(values, 'optimizer', OPTIMIZERS, 'sgd');
+  const defaults = defaultOptionsFor(output);
+  const schedule = choiceFlag(values, 'schedule', SCHEDULES, 'constant');
+  if (values['step-every'] !== undefined && schedule !== 'step') throw new UsageError('--step-every needs --schedule step');
+  if (values['step-gamma'] !== undefined && schedule !== 'step') throw new UsageError('--step-gamma needs --schedule step');
+  if (values.momentum !== undefined && optimizer !== 'sgd') throw new UsageError(`--momentum is SGD's; ${optimizer} has its own moments`);
   return {
     epochs: numberFlag(values, 'epochs', 5, { min: 1, max: 1000, integer: true }),
     options: {
-      batchSize: numberFlag(values, 'batch', DEFAULT_OPTIONS.batchSize, { min: 1, max: 4096, integer: true }),
-      learningRate: numberFlag(values, 'lr', DEFAULT_OPTIONS.learningRate, { min: 1e-9, max: 1000 }),
-      momentum: numberFlag(values, 'momentum', DEFAULT_OPTIONS.momentum, { min: 0, max: 0.999999 }),
+      batchSize: numberFlag(values, 'batch', defaults.batchSize, { min: 1, max: 4096, integer: true }),
+      learningRate: numberFlag(values, 'lr', optimizer === 'sgd' ? defaults.learningRate : ADAM_LEARNING_RATE, { min: 1e-9, max: 1000 }),
+      momentum: numberFlag(values, 'momentum', defaults.momentum, { min: 0, max: 0.999999 }),
+      optimizer,
+      weightDecay: numberFlag(values, 'weight-decay', 0, { min: 0, max: 0.999999 }),
+      dropout: numberFlag(values, 'dropout', 0, { min: 0, max: 0.9 }),
+      schedule,
     },
+    warmupEpochs: numberFlag(values, 'warmup', 0, { min: 0, max: 1000 }),
+    stepEveryEpochs: numberFlag(values, 'step-every', 2, { min: 0.001, max: 1000 }),
+    stepGamma: numberFlag(values, 'step-gamma', 0.1, { min: 1e-6, max: 1 }),
     hidden: parseHidden(values.hidden),
-    output: LOSSES[values.loss ?? 'l2'],
+    output,
+    scaling: choiceFlag(values, 'scaling', SCALINGS, 'rms'),
     seed: numberFlag(values, 'seed', DEFAULT_MODEL.seed, { min: 0, max: 4294967295, integer: true }),
     data: values.data ?? DEFAULT_DATA_DIR,
     limit: numberFlag(values, 'limit', 0, { min: 1, max: 1e9, integer: true }),
     testLimit: numberFlag(values, 'test-limit', 0, { min: 1, max: 1e9, integer: true }),
     load: values.load,
     save: values.save,
+    saveState: Boolean(values['save-state']),
     engine: engineFlag(values),
     json: Boolean(values.json),
   };
+}
+
+/** The schedule's lengths in batches, for a run of `epochs` more epochs from the model's `step`. */
+function scheduleOptions(flags, batchesPerEpoch, step) {
+  const { options } = flags;
+  return {
+    ...options,
+    warmupBatches: Math.round(flags.warmupEpochs * batchesPerEpoch),
+    scheduleBatches: options.schedule === 'cosine' ? step + flags.epochs * batchesPerEpoch : 0,
+    stepBatches: options.schedule === 'step' ? Math.max(1, Math.round(flags.stepEveryEpochs * batchesPerEpoch)) : 0,
+    stepGamma: flags.stepGamma,
+  };
+}
+
+/** A float32 from the engine, as the user typed it. */
+const num = (x) => Number(x.toPrecision(6));
+
+/** One line saying what will run, as the engine has it. */
+function describeRun(o, flags) {
+  const rate = o.schedule === 'constant' ? `${num(o.learningRate)}` :
+    o.schedule === 'cosine' ? `${num(o.learningRate)}, cosine to 0 by batch ${o.scheduleBatches}` :
+    `${num(o.learningRate)}, x${num(o.stepGamma)} every ${o.stepBatches} batches`;
+  const parts = [
+    `${o.optimizer}${o.optimizer === 'sgd' ? ` (momentum ${num(o.momentum)})` : ''}`,
+    `learning rate ${rate}`,
+    o.warmupBatches > 0 ? `warm-up ${o.warmupBatches} batches` : '',
+    o.weightDecay > 0 ? `weight decay ${num(o.weightDecay)}` : '',
+    o.dropout > 0 ? `dropout ${num(o.dropout)}` : '',
+    `batch ${o.batchSize}`,
+    flags.load ? (o.step > 0 ? `going on from batch ${o.step} of the loaded run` : 'the loaded model with a fresh optimizer state') : `seed ${flags.seed}`,
+  ];
+  return parts.filter(Boolean).join(', ');
 }
 
 const percent = (fraction) => `${(100 * fraction).toFixed(2)}%`;
@@ -83,38 +156,39 @@ async function main(args) {
   const engine = await loadNodeEngine(flags.engine);
   const train = engine.loadData('train', files.trainImages, files.trainLabels, { limit: flags.limit });
   const test = engine.loadData('test', files.testImages, files.testLabels, { limit: flags.testLimit });
-  const inputs = train.rows * train.cols;
   const model = flags.load
     ? engine.loadModel(new Uint8Array(readFileSync(flags.load)))
-    : engine.createModel({ sizes: [inputs, ...flags.hidden, 10], output: flags.output, seed: flags.seed });
-  engine.setOptions(flags.options);
+    : engine.createModel({ hidden: flags.hidden, output: flags.output, seed: flags.seed, scaling: flags.scaling });
+  const batchesPerEpoch = Math.ceil(train.count / flags.options.batchSize);
+  const info = engine.setOptions(scheduleOptions(flags, batchesPerEpoch, model.step));
   if (!flags.json) {
-    console.log(`scratchnet: ${model.sizes.join('-')} ${model.output}, ${model.parameters.toLocaleString('en-US')} parameters, ` +
-      `${engine.backend} engine${flags.engine === 'simd-threads' ? ' on two threads' : ''}; ${train.count} training / ${test.count} test images from ${flags.data}`);
-    console.log(`batch ${flags.options.batchSize}, learning rate ${flags.options.learningRate}, momentum ${flags.options.momentum}, seed ${flags.seed}`);
+    console.log(`scratchnet: ${model.sizes.join('-')} ${model.output}, ${model.classes} classes, ${model.scaling} scaling, ` +
+      `${model.parameters.toLocaleString('en-US')} parameters, ${engine.backend} engine${flags.engine === 'simd-threads' ? ' on two threads' : ''}; ` +
+      `${train.count} training / ${test.count} test images of ${train.rows}x${train.cols} from ${flags.data}`);
+    console.log(describeRun(info, flags));
   }
 
   let interrupted = false;
   process.once('SIGINT', () => { interrupted = true; });
   const save = (why) => {
     if (!flags.save) return;
-    writeFileAtomic(flags.save, engine.saveModel());
+    writeFileAtomic(flags.save, engine.saveModel({ optimizerState: flags.saveState }));
     console.log(`saved the model to ${flags.save}${why ? ` (${why})` : ''}`);
   };
 
   for (let epoch = 1; epoch <= flags.epochs; epoch++) {
-    let samples = 0, lossSum = 0, correct = 0, seconds = 0, done = 0, perEpoch = Infinity;
+    let samples = 0, lossSum = 0, correct = 0, seconds = 0, done = 0;
+    const perEpoch = batchesPerEpoch;
     while (done < perEpoch) {
       let summary;
       try {
-        summary = engine.train(Math.min(CHUNK_BATCHES, perEpoch === Infinity ? CHUNK_BATCHES : perEpoch - done));
+        summary = engine.train(Math.min(CHUNK_BATCHES, perEpoch - done));
       } catch (error) {
         if (!error.diverged) throw error;
         console.error(`error: ${error.message}`);
         save('rolled back to the last good state');
         return 1;
       }
-      perEpoch = summary.batchesPerEpoch;
       done += summary.batches;
       samples += summary.samples;
       lossSum += summary.loss * summary.samples;

@@ -104,6 +104,8 @@ std::vector<uint8_t> save_model(const Network& network, const OptimizerState& st
     put_u32(out, static_cast<uint32_t>(state.kind));
     put_u32(out, static_cast<uint32_t>(state.batches));
     put_u32(out, static_cast<uint32_t>(state.batches >> 32));
+    put_u32(out, state.seed);
+    put_u32(out, state.epochs);
     for (const auto& layer : network.layers()) {
       const size_t sizes[] = {layer.weights.size(), layer.bias.size()};
       int i = 0;
@@ -181,7 +183,7 @@ Status load_model(const uint8_t* data, size_t size, std::unique_ptr<Network>* ou
       return Status::Error(!sealed ? "model file: checksum mismatch (the file is corrupted)"
                                    : "model file: bad optimizer-state flag " + std::to_string(flag));
     if (flag == 1) {
-      if (size < weights_end + 20) return Status::Error("model file: truncated inside its optimizer state");
+      if (size < weights_end + 28) return Status::Error("model file: truncated inside its optimizer state");
       const uint32_t kind = get_u32(data + weights_end + 4);
       if (kind > static_cast<uint32_t>(OptimizerKind::kAdamW))
         return Status::Error(!sealed ? "model file: checksum mismatch (the file is corrupted)"
@@ -189,7 +191,10 @@ Status load_model(const uint8_t* data, size_t size, std::unique_ptr<Network>* ou
       state.present = true;
       state.kind = static_cast<OptimizerKind>(kind);
       state.batches = get_u32(data + weights_end + 8) | (static_cast<uint64_t>(get_u32(data + weights_end + 12)) << 32);
-      expected = weights_end + 20 + 4 * parameters * state_floats_per_parameter(state.kind);
+      state.seed = get_u32(data + weights_end + 16);
+      state.epochs = get_u32(data + weights_end + 20);
+      config.seed = state.seed;
+      expected = weights_end + 28 + 4 * parameters * state_floats_per_parameter(state.kind);
     }
   }
   if (size < expected)
@@ -220,7 +225,7 @@ Status load_model(const uint8_t* data, size_t size, std::unique_ptr<Network>* ou
   if (!reader.finite) return Status::Error("model file: holds a non-finite parameter");
   network->reset_velocities();
   if (state.present) {
-    FloatReader state_reader{data + weights_end + 20};
+    FloatReader state_reader{data + weights_end + 24};  // after the flag, kind, batches, seed and epochs
     for (auto& layer : network->layers())
       for (FloatBuffer* buffer : layer.optimizer_state(state.kind)) state_reader.read(*buffer);
     if (!state_reader.finite) return Status::Error("model file: holds a non-finite optimizer state");

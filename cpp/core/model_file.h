@@ -14,6 +14,7 @@
 //   v2:     4  u32      optimizer state: 0 = none, 1 = present; if present:
 //           4  u32      optimizer: 0 = SGD, 1 = Adam, 2 = AdamW
 //           8  u64      batches trained (the schedule's clock; Adam's step count)
+//           4  u32      the seed of the model's shuffles and dropout, 4 u32 epochs completed (the shuffles to replay)
 //           ...         per layer: SGD: f32 velocity of W, of b; Adam: f32 m of W, of b, then v of W, of b
 //   end-4   4  u32      CRC-32 (IEEE 802.3, as zlib's crc32) of every byte before it
 //
@@ -36,6 +37,8 @@ struct OptimizerState {
   bool present = false;
   OptimizerKind kind = OptimizerKind::kSgd;
   uint64_t batches = 0;  // trained so far
+  uint32_t seed = 1;     // of the epoch shuffles and dropout masks
+  uint32_t epochs = 0;   // completed: a trainer replays their shuffles to go on in the same order
 };
 
 // With state.present, the layers' optimizer buffers for state.kind go in too (zeros where the network holds

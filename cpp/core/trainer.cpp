@@ -345,6 +345,8 @@ std::vector<uint8_t> Trainer::save(bool with_state) const {
   state.present = with_state;
   state.kind = options_.optimizer;
   state.batches = step_;
+  state.seed = network_->config().seed;
+  state.epochs = static_cast<uint32_t>(epoch_);
   return save_model(*network_, state);
 }
 
@@ -360,6 +362,12 @@ Status Trainer::load(const uint8_t* bytes, size_t size) {
   model_trained_ = true;
   step_ = state.present ? state.batches : 0;
   restart_epochs();
+  if (state.present) {
+    // Go on as the saved run would have: the same shuffles from the next epoch on.
+    order_rng_.reseed(state.seed ^ kOrderStream);
+    for (uint32_t e = 0; e < state.epochs && !order_.empty(); ++e) order_rng_.shuffle(order_.data(), order_.size());
+    epoch_ = static_cast<int>(state.epochs);
+  }
   take_checkpoint();
   return Status::Ok();
 }

@@ -28,6 +28,13 @@ export function numberFlag(values, name, fallback, { min = -Infinity, max = Infi
   return value;
 }
 
+/** A flag that names one of `choices` (`fallback` when absent); a UsageError for any other value. */
+export function choiceFlag(values, name, choices, fallback) {
+  const value = values[name] ?? fallback;
+  if (!choices.includes(value)) throw new UsageError(`--${name} must be ${choices.slice(0, -1).join(', ')} or ${choices.at(-1)}, not '${value}'`);
+  return value;
+}
+
 /** The builds the --engine flag names: threads is the SIMD build on a pool of two threads (Node's pthread build). */
 const ENGINES = Object.freeze({ simd: 'simd', scalar: 'scalar', threads: 'simd-threads' });
 
