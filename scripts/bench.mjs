@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { DEFAULT_MODEL, DEFAULT_OPTIONS } from '../web/src/engine/engine.js';
+import { ADAM_LEARNING_RATE, DEFAULT_MODEL, DEFAULT_OPTIONS } from '../web/src/engine/engine.js';
 import { loadNodeEngine } from './lib/node-engine.mjs';
 import { readIdxFolder } from './lib/mnist-files.mjs';
 import { numberFlag, parseFlags, runCli } from './lib/cli.mjs';
@@ -48,7 +48,8 @@ const STRETCHES = 8;
 /**
  * Trains and evaluates several engines, in turns: each timed stretch of one engine is followed by one of each
  * other, so a slow spell of the shared machine falls on all of them alike, and each keeps its best stretch.
- * runs: [{ flavor, batches }], batches being the engine's total timed batches.
+ * runs: [{ flavor, batches, options? }], batches being the engine's total timed batches, options any training
+ * options beyond the defaults.
  */
 async function benchEngines(runs, files, batchSize) {
   const engines = [];
@@ -57,7 +58,7 @@ async function benchEngines(runs, files, batchSize) {
     engine.loadData('train', files.trainImages, files.trainLabels);
     engine.loadData('test', files.testImages, files.testLabels);
     engine.createModel(DEFAULT_MODEL);
-    engine.setOptions({ ...DEFAULT_OPTIONS, batchSize });
+    engine.setOptions({ ...DEFAULT_OPTIONS, batchSize, ...run.options });
     engine.train(WARMUP_BATCHES);
     engines.push({ engine, stretch: Math.max(1, Math.round(run.batches / STRETCHES)), best: 0, seconds: 0, inference: 0, summary: null });
   }
@@ -125,6 +126,20 @@ async function main(args) {
     report.tfjs = { backend: tfjs.backend, simd: tfjs.simd, threads: tfjs.threads, trainSamplesPerSecond: tfjs.samplesPerSecond };
     log(`  TensorFlow.js      ${fmt(tfjs.samplesPerSecond)} samples/s  (tfjs-backend-wasm, simd ${tfjs.simd}, threads ${tfjs.threads})`);
   }
+  // Each optimizer (and a schedule that changes the rate every batch) against SGD with momentum, in one interleaved run.
+  const optimizerRuns = [
+    { name: 'sgd', options: {} },
+    { name: 'sgd + cosine schedule', options: { schedule: 'cosine', scheduleBatches: 100000 } },
+    { name: 'adam', options: { optimizer: 'adam', learningRate: ADAM_LEARNING_RATE } },
+    { name: 'adamw (weight decay 0.01)', options: { optimizer: 'adamw', learningRate: ADAM_LEARNING_RATE, weightDecay: 0.01 } },
+  ];
+  const optimizerResults = await benchEngines(optimizerRuns.map(({ options }) => ({ flavor: 'simd', batches, options })), files, batchSize);
+  report.optimizers = optimizerRuns.map(({ name }, i) => ({
+    name, trainSamplesPerSecond: optimizerResults[i].trainSamplesPerSecond,
+    overSgd: optimizerResults[i].trainSamplesPerSecond / optimizerResults[0].trainSamplesPerSecond,
+  }));
+  log('optimizers, SIMD one thread (target: each within 10% of SGD with momentum):');
+  for (const o of report.optimizers) log(`  ${o.name.padEnd(28)} ${fmt(o.trainSamplesPerSecond)} samples/s  ${o.overSgd.toFixed(2)}x sgd`);
   report.ratios = {
     simdOverScalar: report.simd.trainSamplesPerSecond / report.scalar.trainSamplesPerSecond,
     threadsOverOneThread: report.simdThreads.trainSamplesPerSecond / report.simd.trainSamplesPerSecond,
