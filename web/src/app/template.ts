@@ -30,9 +30,9 @@ const MARKUP = /* html */ `
     <div class="fields">
       <label>Data set
         <select id="dataset" aria-describedby="data-status">
-          <option value="mnist">MNIST: handwritten digits</option>
-          <option value="fashion-mnist">Fashion-MNIST: clothes</option>
-          <option value="own">Your own files (IDX)</option>
+          <option value="mnist">MNIST (digits)</option>
+          <option value="fashion-mnist">Fashion-MNIST (clothes)</option>
+          <option value="own">your own files (IDX)</option>
         </select></label>
     </div>
     <div id="data-status" role="status" aria-live="polite">Waiting to download MNIST…</div>
@@ -66,9 +66,9 @@ const MARKUP = /* html */ `
           </select></label>
         <label>Input scaling
           <select name="scaling" id="scaling" aria-describedby="scaling-help">
-            <option value="rms">rms: one factor, mean square 1</option>
-            <option value="unit">unit: pixel / 255</option>
-            <option value="standard">standard: per pixel</option>
+            <option value="rms">rms (one factor)</option>
+            <option value="unit">unit (pixel / 255)</option>
+            <option value="standard">standard (per pixel)</option>
           </select>
           <small id="scaling-help">how pixels become inputs</small></label>
         <label>Optimizer

@@ -8,7 +8,7 @@ import { element, resolveColor, setText } from './dom';
 export const TABLE_MAX_CLASSES = 20;
 /** Heat-map square sides, in CSS pixels: as large as fits a panel, never smaller than this. */
 const HEAT_CELL_MIN = 3;
-const HEAT_SIDE = 360;
+const HEAT_SIDE = 320;
 
 export class ConfusionView {
   private readonly wrapper: HTMLElement;

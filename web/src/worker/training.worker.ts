@@ -65,6 +65,8 @@ class TrainingWorker implements TrainerApi {
   #engine: Engine | null = null;
   #data: LoadedData | null = null;
   #pendingOwn: Partial<Record<IdxRole, PendingFile>> = {};
+  /** counts data loads: one that a newer load overtook while it awaited must not hand its set to the engine */
+  #dataLoads = 0;
   #settings: TrainingSettings | null = null;
   #listener: ((event: TrainingEvent) => void) | null = null;
   #state: TrainingState = 'idle';
@@ -98,10 +100,11 @@ class TrainingWorker implements TrainerApi {
   }
 
   async loadServedData(folderUrl: string, title: string, onProgress: (progress: DataProgress) => void): Promise<DataInfo> {
-    this.#stopForNewData();
+    const load = this.#stopForNewData();
     const download = new IdxDownload(folderUrl);
     try {
       const bytes = await download.fetchAll(onProgress);
+      this.#checkCurrent(load);
       let info: DataInfo;
       try {
         info = this.#useData(bytes);
@@ -115,6 +118,7 @@ class TrainingWorker implements TrainerApi {
       this.#setState('ready');
       return info;
     } catch (error) {
+      if (load !== this.#dataLoads) throw error; // overtaken: the newer load owns the state
       await download.forget();
       this.#setState('error', errorMessage(error));
       throw new Error(errorMessage(error));
@@ -122,7 +126,7 @@ class TrainingWorker implements TrainerApi {
   }
 
   async addOwnFiles(files: OwnFile[]): Promise<OwnFilesStatus> {
-    this.#stopForNewData();
+    const load = this.#stopForNewData();
     const problems: string[] = [];
     const readable: PendingFile[] = [];
     for (const file of files) {
@@ -134,14 +138,19 @@ class TrainingWorker implements TrainerApi {
     }
     const assignment = assignIdxFiles(readable.map(({ file, idx }) => ({ name: file.name, header: readIdxHeader(idx) })));
     problems.push(...assignment.problems);
+    this.#checkCurrent(load);
     for (const [role, index] of Object.entries(assignment.roles) as [IdxRole, number][]) this.#pendingOwn[role] = readable[index];
     return this.#tryOwnFiles(problems);
   }
 
   async loadStoredOwnFiles(): Promise<OwnFilesStatus | null> {
+    const load = this.#stopForNewData();
     const stored = await storedOwnFiles();
-    if (!stored) return null;
-    this.#stopForNewData();
+    this.#checkCurrent(load);
+    if (!stored) {
+      this.#setState('idle');
+      return null;
+    }
     this.#pendingOwn = {};
     const problems: string[] = [];
     for (const role of IDX_ROLES) {
@@ -152,6 +161,7 @@ class TrainingWorker implements TrainerApi {
         problems.push(`${file.name}: ${errorMessage(error)}`);
       }
     }
+    this.#checkCurrent(load);
     return this.#tryOwnFiles(problems, stored.savedAt);
   }
 
@@ -160,12 +170,15 @@ class TrainingWorker implements TrainerApi {
     await forgetStoredOwnFiles();
   }
 
-  /** Loads the pending own files once all four are there, and keeps them when the engine takes them. */
+  /**
+   * Loads the pending own files once all four are there and none of this pick had a problem (a file that could
+   * not be read may be meant to replace one that is pending), and keeps them when the engine takes them.
+   */
   async #tryOwnFiles(problems: string[], savedAt?: string): Promise<OwnFilesStatus> {
     const pending = this.#pendingOwn;
     const files = Object.fromEntries(Object.entries(pending).map(([role, entry]) => [role, entry.file.name])) as OwnFilesStatus['files'];
     const status: OwnFilesStatus = { files, problems, data: null };
-    if (!IDX_ROLES.every((role) => pending[role])) {
+    if (problems.length || !IDX_ROLES.every((role) => pending[role])) {
       this.#setState('idle');
       return status;
     }
@@ -179,19 +192,30 @@ class TrainingWorker implements TrainerApi {
     }
     if (savedAt) status.savedAt = savedAt;
     else {
+      const load = this.#dataLoads;
       const kept = await keepOwnFiles(Object.fromEntries(IDX_ROLES.map((role) => [role, complete[role].file])) as Record<IdxRole, OwnFile>);
       if (kept) status.savedAt = kept.savedAt;
+      this.#checkCurrent(load);
     }
     this.#setState('ready');
     return status;
   }
 
-  /** Training stops and the model goes: a new data set needs a new (or a fitting loaded) model. */
-  #stopForNewData(): void {
+  /**
+   * Training stops and the model goes: a new data set needs a new (or a fitting loaded) model. Returns the
+   * load's number, for #checkCurrent.
+   */
+  #stopForNewData(): number {
     this.#running = false;
     this.#settings = null;
     this.#data = null;
     this.#setState('loading');
+    return ++this.#dataLoads;
+  }
+
+  /** Throws when another data load started since `load` did: the page has moved on to that one. */
+  #checkCurrent(load: number): void {
+    if (load !== this.#dataLoads) throw new Error('another data set was chosen meanwhile');
   }
 
   /**
