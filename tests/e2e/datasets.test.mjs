@@ -88,6 +88,7 @@ describe('other data sets', () => {
     assert.equal(await page.isVisible('#draw-panel'), true, 'MNIST has the draw pad');
     await page.selectOption('#dataset', 'fashion-mnist');
     await waitForDataReady(page);
+    assert.match(page.url(), /[?&]dataset=fashion-mnist/, 'the choice goes into the URL, so a reload keeps it');
     assert.match(await text(page, '#data-status'), /^Fashion-MNIST ready: 60,000 training and 10,000 test images of 28×28 pixels, 10 classes/);
     assert.equal(await page.isHidden('#draw-panel'), true, 'no draw pad for clothes');
     await page.click('#start');

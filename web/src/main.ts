@@ -26,4 +26,11 @@ void new App({
   dataUrl: query.has('data') ? new URL(query.get('data')!, document.baseURI).href : undefined,
   engine: (['simd', 'scalar', 'threads'] as const).find((choice) => choice === query.get('engine')) ?? 'auto',
   autostart: query.has('autostart'),
+  onDatasetChosen: (choice) => {
+    const url = new URL(location.href);
+    url.searchParams.delete('data'); // it named the first set's folder
+    if (choice === DEFAULT_DATASET) url.searchParams.delete('dataset');
+    else url.searchParams.set('dataset', choice);
+    history.replaceState(history.state, '', url);
+  },
 }).run();

@@ -32,10 +32,12 @@ export interface AppOptions {
   dataset: DatasetChoice;
   /** absolute URL the served sets' folders (data/mnist/, data/fashion-mnist/) are relative to */
   dataBase: string;
-  /** absolute URL of a folder that replaces the served set `dataset`'s own (the `data` parameter) */
+  /** absolute URL of a folder that replaces the first set's own (the `data` parameter), until the reader chooses another */
   dataUrl?: string;
   engine: EngineChoice;
   autostart: boolean;
+  /** told when the reader chooses a data set in the panel (the page puts it in its URL, so a reload keeps it) */
+  onDatasetChosen?: (choice: DatasetChoice) => void;
 }
 
 const percent = (fraction: number) => `${(100 * fraction).toFixed(2)}%`;
@@ -70,6 +72,8 @@ export class App {
   #dataset: DatasetChoice;
   /** the set the engine holds, once it is ready; null while one loads or is being chosen */
   #data: DataInfo | null = null;
+  /** the `data` folder, which serves the first set until the reader chooses one in the panel */
+  #dataUrl: string | undefined;
   /** counts data loads, so that a slower, older one cannot overwrite a newer one's messages */
   #dataGeneration = 0;
   #drawable = true;
@@ -89,6 +93,7 @@ export class App {
     this.#root = options.root;
     this.#stateTarget = options.stateTarget;
     this.#dataset = options.dataset;
+    this.#dataUrl = options.dataUrl;
     const element = this.#element.bind(this);
     this.#form = element<HTMLFormElement>('settings');
     this.#buttons = {
@@ -248,7 +253,10 @@ export class App {
     this.#element('data-retry').addEventListener('click', () => void this.#useDataset(this.#dataset));
     this.#datasetSelect.addEventListener('change', () => {
       const choice = parseDatasetChoice(this.#datasetSelect.value);
-      if (choice) void this.#useDataset(choice);
+      if (!choice) return;
+      this.#dataUrl = undefined;
+      this.#options.onDatasetChosen?.(choice);
+      void this.#useDataset(choice);
     });
 
     const [saveBrowser, loadBrowser, download, loadFile] = this.#modelButtons;
@@ -427,9 +435,7 @@ export class App {
       return;
     }
     const description = DATASETS[choice];
-    // the `data` parameter names the folder of the set chosen with it
-    const folder = this.#options.dataUrl && choice === this.#options.dataset
-      ? this.#options.dataUrl : new URL(description.folder!, this.#options.dataBase).href;
+    const folder = this.#dataUrl ?? new URL(description.folder!, this.#options.dataBase).href;
     await this.#loadServed(folder, description.title, generation, first);
   }
 
