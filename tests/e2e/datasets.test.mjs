@@ -300,4 +300,48 @@ describe('own files of another shape', () => {
     await screenshot(page.locator('#confusion-panel'), 'own-files-heat-map');
     assertNoErrors(errors);
   });
+
+  test('rows of features and wide images: every panel shows what fits, none breaks', async (t) => {
+    // label = which third of the values is bright; as 1-D samples of 24 values, then as 6×18 images
+    const set = (count, dims) => {
+      const size = dims.slice(1).reduce((a, b) => a * b, 1);
+      const pixels = new Uint8Array(count * size);
+      const labels = new Uint8Array(count);
+      for (let n = 0; n < count; n++) {
+        labels[n] = n % 3;
+        for (let i = 0; i < size; i++) pixels[n * size + i] = Math.floor((3 * i) / size) === n % 3 ? 200 + (n % 50) : n % 7;
+      }
+      return { images: idx([count, ...dims.slice(1)], pixels), labels: idx([count], labels) };
+    };
+    const { page, errors } = await openFor(t, app, '?dataset=own&hidden=8&epochs=2&batch=16&loss=xent', { waitForData: false });
+    await page.waitForFunction(() => /Choose or drop|ready/.test(document.getElementById('data-status').textContent), null, { timeout: 20_000 });
+
+    const flat = { train: set(300, [0, 24]), test: set(60, [0, 24]) };
+    await pickOwnFiles(page, ownFiles({ trainImages: flat.train.images, trainLabels: flat.train.labels, testImages: flat.test.images, testLabels: flat.test.labels }));
+    assert.match(await text(page, '#data-status'), /^Your files ready: 300 training and 60 test samples of 24 values, 3 classes/);
+    await page.click('#start');
+    await waitForState(page, 'done', 60_000);
+    assert.ok(await testAccuracy(page) > 0.9);
+    assert.equal(await page.locator('#digit-grid canvas:visible').count(), 0, 'no pictures of 1-D samples');
+    assert.match(await text(page, '#digit-grid'), /^\d+ of 40 wrong\. Under each sample/);
+    assert.match(await text(page, '#weight-tiles'), /24 inputs are not an image/);
+    assert.equal(await page.isHidden('#draw-panel'), true);
+
+    const wide = { train: set(300, [0, 6, 18]), test: set(60, [0, 6, 18]) };
+    await pickOwnFiles(page, ownFiles({ trainImages: wide.train.images, trainLabels: wide.train.labels, testImages: wide.test.images, testLabels: wide.test.labels }));
+    assert.match(await text(page, '#data-status'), /^Your files ready: 300 training and 60 test images of 6×18 pixels, 3 classes/);
+    await page.click('#start');
+    await waitForState(page, 'done', 60_000);
+    const tile = await page.$eval('#weight-tiles canvas.weight-tiles-tile:not([hidden])', (canvas) => {
+      const box = canvas.getBoundingClientRect();
+      return { width: canvas.width, height: canvas.height, ratio: box.width / box.height };
+    });
+    assert.equal(tile.width, 18);
+    assert.equal(tile.height, 6);
+    assert.ok(Math.abs(tile.ratio - 3) < 0.1, `a weight tile keeps the images' 3:1 shape on screen: ${tile.ratio}`);
+    const digit = await page.$eval('#digit-grid canvas', (canvas) => canvas.clientWidth / canvas.clientHeight); // inside its frame
+    assert.ok(Math.abs(digit - 3) < 0.2, `a sample image keeps its 3:1 shape: ${digit}`);
+    await screenshot(page, 'own-files-wide', { fullPage: true });
+    assertNoErrors(errors);
+  });
 });
