@@ -18,7 +18,7 @@ export const DEFAULT_SETTINGS: Readonly<TrainingSettings> = Object.freeze({
   schedule: 'constant',
   warmupEpochs: 0,
   stepEpochs: 1,
-  stepGamma: 0.5,
+  stepGamma: 0.1,
   scaling: 'rms',
 });
 

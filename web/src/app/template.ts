@@ -103,7 +103,7 @@ const MARKUP = /* html */ `
         <label data-schedule="step">Step every <input name="stepEpochs" id="stepEpochs" inputmode="decimal" value="1" aria-describedby="stepEpochs-help stepEpochs-error" />
           <small id="stepEpochs-help">epochs</small></label>
         <span class="field-error" id="stepEpochs-error" role="alert"></span>
-        <label data-schedule="step">Step factor <input name="stepGamma" id="stepGamma" inputmode="decimal" value="0.5" aria-describedby="stepGamma-help stepGamma-error" />
+        <label data-schedule="step">Step factor <input name="stepGamma" id="stepGamma" inputmode="decimal" value="0.1" aria-describedby="stepGamma-help stepGamma-error" />
           <small id="stepGamma-help">the rate is multiplied by this at each step</small></label>
         <span class="field-error" id="stepGamma-error" role="alert"></span>
         <label>Seed <input name="seed" id="seed" inputmode="numeric" value="1" aria-describedby="seed-error" /></label>
