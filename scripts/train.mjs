@@ -24,8 +24,9 @@ const USAGE = `usage: npm run train -- [flags]
   --step-every EPOCHS step schedule: epochs between decays (default 2)
   --step-gamma X      step schedule: factor at each decay (default 0.1)
   --hidden SIZES      hidden layer sizes, comma-separated, e.g. 512,256 (default ${DEFAULT_HIDDEN.join(',')})
-  --scaling KIND      inputs from pixels: rms (default: one factor for all pixels, to MNIST's root mean
-                      square; keeps zeros zero), unit (pixel / 255), standard (per pixel, centred)
+  --scaling KIND      inputs from pixels: auto (default: rms for a set with under half its pixels lit,
+                      else standard), rms (one factor for all pixels, to MNIST's root mean square; keeps
+                      zeros zero), standard (per pixel, centred, to the same), unit (pixel / 255)
   --seed N            seed of the initial weights, the shuffles and dropout (default ${DEFAULT_MODEL.seed})
   --data DIR          folder with the four MNIST-format IDX files, gzipped or not (default: MNIST)
   --limit N           train on the first N training images only
@@ -50,7 +51,7 @@ const FLAGS = {
 const LOSSES = { l2: 'sigmoid-l2', xent: 'softmax-xent' };
 const OPTIMIZERS = ['sgd', 'adam', 'adamw'];
 const SCHEDULES = ['constant', 'cosine', 'step'];
-const SCALINGS = ['rms', 'unit', 'standard'];
+const SCALINGS = ['auto', 'rms', 'unit', 'standard'];
 /** Flags that describe the model itself: a loaded model brings its own. */
 const MODEL_FLAGS = ['hidden', 'loss', 'scaling', 'seed'];
 const CHUNK_BATCHES = 100; // batches per call into wasm: between calls Ctrl-C can be heard
@@ -99,7 +100,7 @@ export function parseTrainFlags(args) {
     stepGamma: numberFlag(values, 'step-gamma', 0.1, { min: 1e-6, max: 1 }),
     hidden: parseHidden(values.hidden),
     output,
-    scaling: choiceFlag(values, 'scaling', SCALINGS, 'rms'),
+    scaling: choiceFlag(values, 'scaling', SCALINGS, 'auto'),
     seed: numberFlag(values, 'seed', DEFAULT_MODEL.seed, { min: 0, max: 4294967295, integer: true }),
     data: values.data ?? DEFAULT_DATA_DIR,
     limit: numberFlag(values, 'limit', 0, { min: 1, max: 1e9, integer: true }),
@@ -109,6 +110,7 @@ export function parseTrainFlags(args) {
     saveState: Boolean(values['save-state']),
     engine: engineFlag(values),
     json: Boolean(values.json),
+    given: { optimizer: values.optimizer !== undefined, lr: values.lr !== undefined },
   };
 }
 
@@ -159,6 +161,11 @@ async function main(args) {
   const model = flags.load
     ? engine.loadModel(new Uint8Array(readFileSync(flags.load)))
     : engine.createModel({ hidden: flags.hidden, output: flags.output, seed: flags.seed, scaling: flags.scaling });
+  if (flags.load && !flags.given.optimizer && model.optimizer !== flags.options.optimizer) {
+    // The file brought another optimizer's state: train on with it.
+    flags.options.optimizer = model.optimizer;
+    if (!flags.given.lr) flags.options.learningRate = model.optimizer === 'sgd' ? defaultOptionsFor(model.output).learningRate : ADAM_LEARNING_RATE;
+  }
   const batchesPerEpoch = Math.ceil(train.count / flags.options.batchSize);
   const info = engine.setOptions(scheduleOptions(flags, batchesPerEpoch, model.step));
   if (!flags.json) {

@@ -67,7 +67,8 @@ class Engine {
     const std::vector<uint8_t> images_head = head_bytes(images), labels_head = head_bytes(labels);
     if (Status s = Dataset::check_headers(images_head.data(), images_size, labels_head.data(), labels_size); !s.ok())
       return error_result(which + s.error);
-    trainer_.set_data(split, Dataset());
+    // A training set is let go first (the large one); a test set only once the new one is known to fit.
+    if (split == Split::kTrain) trainer_.set_data(split, Dataset());
     Dataset data;
     Status s = Dataset::from_idx(emscripten::convertJSArrayToNumberVector<uint8_t>(images),
                                  emscripten::convertJSArrayToNumberVector<uint8_t>(labels), static_cast<size_t>(limit), &data);
@@ -116,7 +117,7 @@ class Engine {
       const val scaling = config["scaling"];
       if (!scaling.isUndefined()) {
         const std::string name = scaling.typeOf().as<std::string>() == "string" ? scaling.as<std::string>() : "";
-        if (!parse_scaling(name, &parsed.scaling)) return "scaling must be 'rms', 'unit' or 'standard'";
+        if (!parse_scaling(name, &parsed.scaling)) return "scaling must be 'auto', 'rms', 'unit' or 'standard'";
       }
     }
     // The images' shape, from the training set the model is made for.

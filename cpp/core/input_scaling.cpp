@@ -11,6 +11,7 @@ const char* scaling_name(ScalingKind kind) {
   switch (kind) {
     case ScalingKind::kRms: return "rms";
     case ScalingKind::kStandard: return "standard";
+    case ScalingKind::kAuto: return "auto";
     default: return "unit";
   }
 }
@@ -19,6 +20,7 @@ bool parse_scaling(const std::string& name, ScalingKind* kind) {
   if (name == "unit") *kind = ScalingKind::kUnit;
   else if (name == "rms") *kind = ScalingKind::kRms;
   else if (name == "standard") *kind = ScalingKind::kStandard;
+  else if (name == "auto") *kind = ScalingKind::kAuto;
   else return false;
   return true;
 }
@@ -34,17 +36,23 @@ InputScaling InputScaling::unit(int inputs) {
 InputScaling InputScaling::fit(ScalingKind kind, const Dataset& data) {
   const int F = data.features();
   InputScaling scaling = unit(F);
-  scaling.kind = kind;
+  scaling.kind = kind == ScalingKind::kAuto ? ScalingKind::kRms : kind;
   if (kind == ScalingKind::kUnit || data.empty()) return scaling;
   // Sums in 64-bit integers: exact for any set that fits in memory.
   std::vector<uint64_t> sum(F, 0), sum_squares(F, 0);
+  uint64_t lit = 0;
   for (size_t i = 0; i < data.size(); ++i) {
     const uint8_t* pixels = data.image(i);
     for (int k = 0; k < F; ++k) {
       sum[k] += pixels[k];
       sum_squares[k] += static_cast<uint32_t>(pixels[k]) * pixels[k];
+      lit += pixels[k] != 0;
     }
   }
+  if (kind == ScalingKind::kAuto)
+    kind = static_cast<double>(lit) >= kDenseLitShare * static_cast<double>(data.size()) * F ? ScalingKind::kStandard
+                                                                                          : ScalingKind::kRms;
+  scaling.kind = kind;
   const double n = static_cast<double>(data.size());
   double all_sum = 0, all_squares = 0;
   for (int k = 0; k < F; ++k) all_sum += static_cast<double>(sum[k]), all_squares += static_cast<double>(sum_squares[k]);

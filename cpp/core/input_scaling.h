@@ -13,11 +13,15 @@ enum class ScalingKind : uint32_t {
   kRms = 1,       // pixel · s, one s for every pixel, so that the inputs' root mean square is kTargetRms: zeros stay
                   // zero, so sparse images keep the sparse kernels' speed, and dense ones get no larger a step
   kStandard = 2,  // (pixel − mean[k]) / std[k] · kTargetRms per pixel: centred, so no input is zero (the dense path)
+  kAuto = 3,      // chosen when fitted: rms for a sparse set (under half its pixels lit), standard for a dense one,
+                  // which the sparse kernels cannot speed up anyway and which learns far better centred
 };
 // The inputs' root mean square after rms or standard scaling: MNIST's own as pixel / 255, the inputs the default
 // learning rates were tuned on, so that those rates suit every set.
 constexpr double kTargetRms = 0.3347;
-const char* scaling_name(ScalingKind kind);  // "unit" / "rms" / "standard"
+const char* scaling_name(ScalingKind kind);  // "unit" / "rms" / "standard" / "auto"
+// Sets with at least this share of their pixels lit are dense (ScalingKind::kAuto).
+constexpr double kDenseLitShare = 0.5;
 bool parse_scaling(const std::string& name, ScalingKind* kind);
 
 class Dataset;
@@ -28,7 +32,7 @@ struct InputScaling {
 
   // pixel / 255 for `inputs` inputs.
   static InputScaling unit(int inputs);
-  // Fitted to every pixel of `data` (which must not be empty).
+  // Fitted to every pixel of `data` (kAuto resolved to the kind that suits it); unit values if it is empty.
   static InputScaling fit(ScalingKind kind, const Dataset& data);
 
   int inputs() const { return static_cast<int>(scale.size()); }

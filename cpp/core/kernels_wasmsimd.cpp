@@ -140,6 +140,26 @@ constexpr std::array<RowBlockFn<Epilogue>, 32> make_tail_blocks(std::integer_seq
 template <class Epilogue>
 constexpr std::array<RowBlockFn<Epilogue>, 32> kTailBlocks = make_tail_blocks<Epilogue>(std::make_integer_sequence<int, 32>{});
 
+// The ragged end of N from column `col`, one column at a time, summed in the order the blocks sum. For Adam's
+// long epilogue: a tail kernel per width, each with it inlined, would double the module's size.
+template <class Epilogue>
+void tail_columns(const Nonzero* nz, int count, const float* B, const float* start, int row, int col, Epilogue& out) {
+  for (int c = col; c < static_cast<int>(out.N); ++c) {
+    float sum = start ? start[c] : 0.f;
+    for (int t = 0; t < count; ++t) sum += nz[t].value * B[nz[t].offset + c];
+    out.scalar(row, c, sum);
+  }
+}
+
+// The kernel for the last N % 32 columns.
+template <class Epilogue>
+RowBlockFn<Epilogue> tail_block(int N) {
+  if constexpr (std::is_same_v<Epilogue, AdamStepSimd>)
+    return &tail_columns<Epilogue>;
+  else
+    return kTailBlocks<Epilogue>[N % 32];
+}
+
 // C = A·B (+ bias) through the shared driver, with this file's microkernels: blocks of 32 columns.
 template <class Epilogue>
 void gemm_panels(int M, int K, int N, const float* A, const float* B, const float* bias, Epilogue& out) {
@@ -253,7 +273,7 @@ __attribute__((always_inline)) inline void sweep_columns(const Nonzero* nz, int 
                                                          const float* start, int row, int begin, int end, bool tail,
                                                          int N, Epilogue& out) {
   for (int col = begin; col < end; col += 32) row_block<8, 0>(nz, count, B, start, row, col, out);
-  if (tail) kTailBlocks<Epilogue>[N % 32](nz, count, B, start, row, N - N % 32, out);
+  if (tail) tail_block<Epilogue>(N)(nz, count, B, start, row, N - N % 32, out);
 }
 
 // Where each row of a panel stands in C = A·B (+ bias) taken a chunk of B's rows at a time (add_chunk below).
@@ -383,15 +403,18 @@ namespace {
 // else through the sparse panels.
 template <class Step>
 bool weight_step(int K, int M, int N, const float* X, const float* D, Step& out, bool deferring) {
-  if (N <= kNarrowMaxN && M >= kNarrowMinK && !deferring) {
-    with_narrow_shape(N, [&](auto vectors, auto rest) {
-      split_rows(K, out, [&](int begin, int end, Step& part) {
-        narrow_rows<decltype(vectors)::value, decltype(rest)::value>(begin, end, M, X, 1, K, D, nullptr, part);
+  // (Adam's narrow products go through the panels: twelve narrow shapes of its epilogue cost more bytes than time.)
+  if constexpr (!std::is_same_v<Step, AdamStepSimd>) {
+    if (N <= kNarrowMaxN && M >= kNarrowMinK && !deferring) {
+      with_narrow_shape(N, [&](auto vectors, auto rest) {
+        split_rows(K, out, [&](int begin, int end, Step& part) {
+          narrow_rows<decltype(vectors)::value, decltype(rest)::value>(begin, end, M, X, 1, K, D, nullptr, part);
+        });
       });
-    });
-    return out.finite();
+      return out.finite();
+    }
   }
-  momentum_step_panels(K, M, N, X, D, out, 32, &row_block<8, 0, Step>, kTailBlocks<Step>[N % 32]);
+  momentum_step_panels(K, M, N, X, D, out, 32, &row_block<8, 0, Step>, tail_block<Step>(N));
   return out.finite();
 }
 

@@ -39,7 +39,7 @@ constexpr uint64_t kDropoutStream = 0xd40900e7ULL;  // separates the dropout mas
 
 Network::Network(const NetworkConfig& config)
     : config_(config), input_scaling_(InputScaling::unit(config.sizes.front())), dropout_rng_(config.seed ^ kDropoutStream) {
-  input_scaling_.kind = config.scaling;
+  input_scaling_.kind = config.scaling == ScalingKind::kAuto ? ScalingKind::kRms : config.scaling;  // until fitted
   Rng rng(config.seed);
   for (size_t i = 0; i + 1 < config.sizes.size(); ++i) {
     layers_.emplace_back(config.sizes[i], config.sizes[i + 1]);

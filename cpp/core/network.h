@@ -22,7 +22,7 @@ struct NetworkConfig {
   std::vector<int> sizes{784, 2048, 10};  // input, hidden..., output
   OutputLoss output = OutputLoss::kSigmoidL2;
   uint32_t seed = 1;
-  ScalingKind scaling = ScalingKind::kRms;  // fitted by the trainer to the training set (Network::input_scaling)
+  ScalingKind scaling = ScalingKind::kAuto;  // fitted by the trainer to the training set (Network::input_scaling)
   int input_rows = 0, input_cols = 0;       // the images' shape, when known (rows·cols = sizes[0])
 };
 

@@ -108,11 +108,8 @@ void Trainer::fit_input_scaling() {
   const ScalingKind kind = network_->config().scaling;
   if (!train_.empty() && train_.features() == network_->input_size())
     network_->set_input_scaling(InputScaling::fit(kind, train_));
-  else {
-    InputScaling unfitted = InputScaling::unit(network_->input_size());
-    unfitted.kind = kind;
-    network_->set_input_scaling(std::move(unfitted));
-  }
+  else
+    network_->set_input_scaling(InputScaling::fit(kind, Dataset()));  // unit values until a set fits
 }
 
 Status Trainer::create_model(const NetworkConfig& config) {
@@ -351,15 +348,15 @@ std::vector<uint8_t> Trainer::save(bool with_state) const {
 }
 
 Status Trainer::load(const uint8_t* bytes, size_t size) {
-  // Momentum restarts with a loaded model anyway: free it first, so two full training states never coexist.
-  network_->release_training_state();
   std::unique_ptr<Network> loaded;
   OptimizerState state;
   if (Status s = load_model(bytes, size, &loaded, &state); !s.ok()) return s;
   if (Status s = check_model_fits(*loaded, train_, "training"); !s.ok()) return Status::Error("cannot load this model: " + s.error);
   if (Status s = check_model_fits(*loaded, test_, "test"); !s.ok()) return Status::Error("cannot load this model: " + s.error);
+  network_->release_training_state();  // before the swap: the old and new training states never both grow
   network_ = std::move(loaded);
   model_trained_ = true;
+  if (state.present) options_.optimizer = state.kind;  // trains on with the optimizer whose state it brought
   step_ = state.present ? state.batches : 0;
   restart_epochs();
   if (state.present) {

@@ -7,7 +7,9 @@ import { describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { pollUntil, screenshot, useApp } from './harness.mjs';
 
-const PAYLOAD_BUDGET_BYTES = 150 * 1024; // the element's JS, gzipped, plus one wasm build, gzipped
+// The element's JS, gzipped, plus one wasm build, gzipped. Raised from 150 KiB when Adam/AdamW, the scaling and
+// the data-set views came in (172 KiB); cutting it back is issue 15's work.
+const PAYLOAD_BUDGET_BYTES = 180 * 1024;
 
 /** Reads a trainer element's state attributes (set on the host element, outside its shadow root). */
 function trainerState(page, id) {

@@ -36,7 +36,7 @@ test('corrupt IDX files are refused with a message', () => {
     [new Uint8Array(0), goodLabels, /empty/],
     [withHeader(goodImages, (b) => { b[0] = 7; }), goodLabels, /not an IDX file/],
     [withHeader(goodImages, (b) => { b[2] = 0x0d; }), goodLabels, /data type 0x0d/],
-    [withHeader(goodImages, (b) => { b[3] = 2; }), goodLabels, /expected 3 dimensions/],
+    [withHeader(goodImages, (b) => { b[3] = 4; }), goodLabels, /expected 3 dimensions/],
     [goodImages.subarray(0, goodImages.length - 1), goodLabels, /truncated/],
     [goodImages.subarray(0, 10), goodLabels, /shorter than its 16-byte header/],
     [goodImages, withHeader(goodLabels, (b) => new DataView(b.buffer).setUint32(4, 0)), /zero/],
@@ -132,9 +132,10 @@ test('first-layer weights come out unit by unit, and a bad unit count is refused
   assert.equal(units, 4);
   assert.equal(inputs, 784);
   assert.equal(weights.length, 4 * 784);
-  // Unit u's weight from input k is W[k][u] in the model file: input-major, after a 32-byte header (2 layers).
+  // Unit u's weight from input k is W[k][u] in the model file: input-major, after the header (2 layers: three
+  // sizes, then the input shape, the scaling kind, and a scale and an offset per input).
   const view = new DataView(engine.saveModel().buffer);
-  const header = 20 + 4 * 3;
+  const header = 20 + 4 * 3 + 12 + 8 * 784;
   for (const [unit, input] of [[0, 0], [3, 400], [2, 783]]) {
     assert.equal(weights[unit * 784 + input], view.getFloat32(header + 4 * (input * 32 + unit), true));
   }

@@ -84,7 +84,7 @@ describe('parseSettings', () => {
     expect(formatSetting(accepted({ trainLimit: 'all' }), 'trainLimit')).toBe('all');
     for (const optimizer of ['sgd', 'adam', 'adamw']) expect(accepted({ optimizer }).optimizer).toBe(optimizer);
     for (const schedule of ['constant', 'cosine', 'step']) expect(accepted({ schedule }).schedule).toBe(schedule);
-    for (const scaling of ['rms', 'unit', 'standard']) expect(accepted({ scaling }).scaling).toBe(scaling);
+    for (const scaling of ['auto', 'rms', 'unit', 'standard']) expect(accepted({ scaling }).scaling).toBe(scaling);
     expect(accepted({ dropout: '0.9' }).dropout).toBe(0.9);
     expect(accepted({ warmupEpochs: '0' }).warmupEpochs).toBe(0);
     expect(accepted({ stepGamma: '1' }).stepGamma).toBe(1);
@@ -144,7 +144,7 @@ describe('parseSettings', () => {
     ['stepEpochs', '0', /epochs from 0.01/],
     ['stepGamma', '0', /above 0, at most 1/],
     ['stepGamma', '1.5', /above 0, at most 1/],
-    ['scaling', 'minmax', /rms, unit, standard/],
+    ['scaling', 'minmax', /auto, rms, unit, standard/],
     ['output', 'relu', /sigmoid-l2, softmax-xent/],
     ['output', '', /sigmoid-l2, softmax-xent/],
   ];

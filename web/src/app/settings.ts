@@ -1,6 +1,6 @@
 // The training settings: defaults, limits, and validation of what a person typed (or put in the URL).
 // Pure functions, so the rules are unit-tested and shared by the form and the URL parser.
-import type { Optimizer, OutputLoss, Scaling, Schedule } from '../wasm/scratchnet-module';
+import type { Optimizer, OutputLoss, ScalingChoice, Schedule } from '../wasm/scratchnet-module';
 import type { TrainingSettings } from '../worker/protocol';
 
 export const DEFAULT_SETTINGS: Readonly<TrainingSettings> = Object.freeze({
@@ -19,7 +19,7 @@ export const DEFAULT_SETTINGS: Readonly<TrainingSettings> = Object.freeze({
   warmupEpochs: 0,
   stepEpochs: 1,
   stepGamma: 0.1,
-  scaling: 'rms',
+  scaling: 'auto',
 });
 
 export type SettingName = keyof TrainingSettings;
@@ -55,7 +55,7 @@ export function suggestedRate(suggestions: Suggestions, output: OutputLoss, opti
 export const OUTPUTS: readonly OutputLoss[] = ['sigmoid-l2', 'softmax-xent'];
 export const OPTIMIZERS: readonly Optimizer[] = ['sgd', 'adam', 'adamw'];
 export const SCHEDULES: readonly Schedule[] = ['constant', 'cosine', 'step'];
-export const SCALINGS: readonly Scaling[] = ['rms', 'unit', 'standard'];
+export const SCALINGS: readonly ScalingChoice[] = ['auto', 'rms', 'unit', 'standard'];
 export const LIMITS = {
   hiddenLayers: 7,
   hiddenSize: 4096,

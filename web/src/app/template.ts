@@ -66,6 +66,7 @@ const MARKUP = /* html */ `
           </select></label>
         <label>Input scaling
           <select name="scaling" id="scaling" aria-describedby="scaling-help">
+            <option value="auto">auto (rms if sparse, else standard)</option>
             <option value="rms">rms (one factor)</option>
             <option value="unit">unit (pixel / 255)</option>
             <option value="standard">standard (per pixel)</option>

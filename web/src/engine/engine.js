@@ -5,9 +5,9 @@
 
 /**
  * The default network: the original numpy model, 784 -> 2048 -> ReLU -> 10 -> sigmoid, L2 loss, for MNIST; for
- * another set the input and output sizes are its own (createModel). Inputs scaled to MNIST's root mean square ('rms').
+ * another set the input and output sizes are its own (createModel). Input scaling chosen for the set ('auto').
  */
-export const DEFAULT_MODEL = Object.freeze({ sizes: Object.freeze([784, 2048, 10]), output: 'sigmoid-l2', seed: 1, scaling: 'rms' });
+export const DEFAULT_MODEL = Object.freeze({ sizes: Object.freeze([784, 2048, 10]), output: 'sigmoid-l2', seed: 1, scaling: 'auto' });
 export const DEFAULT_HIDDEN = Object.freeze([2048]);
 
 const COMMON_OPTIONS = Object.freeze({
@@ -90,7 +90,7 @@ export class Engine {
     const info = this.#raw.info();
     const [rows, cols] = info.trainShape;
     const sizes = config.sizes ?? (info.trainCount > 0 ? [rows * cols, ...hidden, Math.max(2, info.trainClasses)] : [784, ...hidden, 10]);
-    check(this.#raw.createModel({ ...DEFAULT_MODEL, ...config, sizes: [...sizes] }));
+    check(this.#raw.createModel({ ...DEFAULT_MODEL, ...config, sizes }));
     return this.info();
   }
 

@@ -11,6 +11,8 @@ export type OutputLoss = 'sigmoid-l2' | 'softmax-xent';
  * root mean square (dense).
  */
 export type Scaling = 'unit' | 'rms' | 'standard';
+/** 'auto' chooses when the model is fitted: 'rms' for a sparse set (under half its pixels lit), else 'standard'. */
+export type ScalingChoice = Scaling | 'auto';
 export type Optimizer = 'sgd' | 'adam' | 'adamw';
 export type Schedule = 'constant' | 'cosine' | 'step';
 
@@ -21,8 +23,8 @@ export interface ModelConfig {
   output?: OutputLoss;
   /** whole number 0..2^32-1; default 1 */
   seed?: number;
-  /** default 'rms' */
-  scaling?: Scaling;
+  /** default 'auto' */
+  scaling?: ScalingChoice;
 }
 
 export interface TrainOptions {

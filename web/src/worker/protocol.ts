@@ -2,7 +2,7 @@
 // the worker's methods through Comlink (see app/trainer-client.ts) and receives these events.
 import type { Suggestions } from '../app/settings';
 import type { IdxRole } from '../data/idx-files';
-import type { Optimizer, OutputLoss, Scaling, Schedule } from '../wasm/scratchnet-module';
+import type { Optimizer, OutputLoss, Scaling, ScalingChoice, Schedule } from '../wasm/scratchnet-module';
 
 /** Everything the settings form chooses. */
 export interface TrainingSettings {
@@ -27,7 +27,7 @@ export interface TrainingSettings {
   stepEpochs: number;
   stepGamma: number;
   /** how pixels become inputs (fixed when a model is created) */
-  scaling: Scaling;
+  scaling: ScalingChoice;
 }
 
 export interface DataProgress {
