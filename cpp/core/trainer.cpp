@@ -108,8 +108,11 @@ void Trainer::fit_input_scaling() {
   const ScalingKind kind = network_->config().scaling;
   if (!train_.empty() && train_.features() == network_->input_size())
     network_->set_input_scaling(InputScaling::fit(kind, train_));
-  else
-    network_->set_input_scaling(InputScaling::fit(kind, Dataset()));  // unit values until a set fits
+  else {
+    InputScaling unfitted = InputScaling::unit(network_->input_size());  // until a set fits
+    unfitted.kind = kind == ScalingKind::kAuto ? ScalingKind::kRms : kind;
+    network_->set_input_scaling(std::move(unfitted));
+  }
 }
 
 Status Trainer::create_model(const NetworkConfig& config) {
