@@ -33,6 +33,14 @@ double number_field(const val& object, const char* name, double fallback, std::s
   return field.as<double>();
 }
 
+// Reads an optional string field naming one of a kind's values: true if absent, or named and parsed into *out.
+template <class Kind>
+bool choice_field(const val& object, const char* name, bool (*parse)(const std::string&, Kind*), Kind* out) {
+  const val field = object[name];
+  if (field.isUndefined()) return true;
+  return field.typeOf().as<std::string>() == "string" && parse(field.as<std::string>(), out);
+}
+
 bool parse_split(const std::string& name, Split* split) {
   if (name == "train") *split = Split::kTrain;
   else if (name == "test") *split = Split::kTest;
@@ -101,24 +109,16 @@ class Engine {
           parsed.sizes.push_back(static_cast<int>(size.as<double>()));
         }
       }
-      const val output = config["output"];
-      if (!output.isUndefined()) {
-        const std::string name = output.typeOf().as<std::string>() == "string" ? output.as<std::string>() : "";
-        if (name == "sigmoid-l2") parsed.output = OutputLoss::kSigmoidL2;
-        else if (name == "softmax-xent") parsed.output = OutputLoss::kSoftmaxCrossEntropy;
-        else return "output must be 'sigmoid-l2' or 'softmax-xent'";
-      }
+      if (!choice_field(config, "output", &parse_output_loss, &parsed.output))
+        return "output must be 'sigmoid-l2' or 'softmax-xent'";
       std::string error;
       const double seed = number_field(config, "seed", 1, &error);
       if (!error.empty()) return error;
       if (!is_whole(seed, 0, 4294967295.0))
         return "seed must be a whole number from 0 to 4294967295";
       parsed.seed = static_cast<uint32_t>(seed);
-      const val scaling = config["scaling"];
-      if (!scaling.isUndefined()) {
-        const std::string name = scaling.typeOf().as<std::string>() == "string" ? scaling.as<std::string>() : "";
-        if (!parse_scaling(name, &parsed.scaling)) return "scaling must be 'auto', 'rms', 'unit' or 'standard'";
-      }
+      if (!choice_field(config, "scaling", &parse_scaling, &parsed.scaling))
+        return "scaling must be 'auto', 'rms', 'unit' or 'standard'";
     }
     // The images' shape, from the training set the model is made for.
     const Dataset& train = trainer_.data(Split::kTrain);
@@ -159,22 +159,10 @@ class Engine {
     schedule.warmup_batches = static_cast<int>(warmup);
     schedule.total_batches = static_cast<int>(total);
     schedule.step_batches = static_cast<int>(every);
-    const val optimizer = options["optimizer"];
-    if (!optimizer.isUndefined()) {
-      const std::string name = optimizer.typeOf().as<std::string>() == "string" ? optimizer.as<std::string>() : "";
-      if (name == "sgd") parsed.optimizer = OptimizerKind::kSgd;
-      else if (name == "adam") parsed.optimizer = OptimizerKind::kAdam;
-      else if (name == "adamw") parsed.optimizer = OptimizerKind::kAdamW;
-      else return "optimizer must be 'sgd', 'adam' or 'adamw'";
-    }
-    const val kind = options["schedule"];
-    if (!kind.isUndefined()) {
-      const std::string name = kind.typeOf().as<std::string>() == "string" ? kind.as<std::string>() : "";
-      if (name == "constant") schedule.kind = ScheduleKind::kConstant;
-      else if (name == "cosine") schedule.kind = ScheduleKind::kCosine;
-      else if (name == "step") schedule.kind = ScheduleKind::kStep;
-      else return "schedule must be 'constant', 'cosine' or 'step'";
-    }
+    if (!choice_field(options, "optimizer", &parse_optimizer, &parsed.optimizer))
+      return "optimizer must be 'sgd', 'adam' or 'adamw'";
+    if (!choice_field(options, "schedule", &parse_schedule, &schedule.kind))
+      return "schedule must be 'constant', 'cosine' or 'step'";
     return trainer_.set_options(parsed).error;
   }
 

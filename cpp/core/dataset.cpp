@@ -66,6 +66,25 @@ Status Dataset::from_idx(std::vector<uint8_t> images_file, std::vector<uint8_t> 
   return Status::Ok();
 }
 
+const PixelStats& Dataset::pixel_stats() const {
+  if (!stats_) {
+    auto stats = std::make_shared<PixelStats>();
+    const int F = features();
+    stats->sum.assign(F, 0);
+    stats->sum_squares.assign(F, 0);
+    for (size_t i = 0; i < size(); ++i) {
+      const uint8_t* pixels = image(i);
+      for (int k = 0; k < F; ++k) {
+        stats->sum[k] += pixels[k];
+        stats->sum_squares[k] += static_cast<uint32_t>(pixels[k]) * pixels[k];
+        stats->lit += pixels[k] != 0;
+      }
+    }
+    stats_ = std::move(stats);
+  }
+  return *stats_;
+}
+
 void Dataset::fill_batch(const uint32_t* indices, int n, const InputScaling& scaling, float* x, uint8_t* labels,
                          uint8_t* used) const {
   const int F = features();

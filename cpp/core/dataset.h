@@ -2,12 +2,19 @@
 // never a float copy of the whole set. Batches are scaled to floats (InputScaling) as they are drawn.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "input_scaling.h"
 #include "status.h"
 
 namespace scratchnet {
+
+// Sums over every image of a set, per pixel, for fitting an input scaling (64-bit: exact for any set in memory).
+struct PixelStats {
+  std::vector<uint64_t> sum, sum_squares;
+  uint64_t lit = 0;  // pixels that are not zero, over the whole set
+};
 
 class Dataset {
  public:
@@ -33,6 +40,8 @@ class Dataset {
   bool empty() const { return count_ == 0; }
 
   const uint8_t* image(size_t i) const { return images_.data() + pixel_offset_ + i * features(); }
+  // Computed on first use and kept: a set is fitted again for every model made on it.
+  const PixelStats& pixel_stats() const;
   uint8_t label(size_t i) const { return labels_[label_offset_ + i]; }
 
   // x[n×features] = the scaled pixels and labels[n] for the samples at indices[0..n). With `used`, also
@@ -52,6 +61,7 @@ class Dataset {
   std::vector<uint8_t> images_, labels_;  // the files as given; pixels and labels start at the offsets
   size_t pixel_offset_ = 0, label_offset_ = 0;
   size_t count_ = 0;
+  mutable std::shared_ptr<const PixelStats> stats_;
   int rows_ = 0, cols_ = 0, max_label_ = 0;
 };
 

@@ -71,7 +71,7 @@ bool DenseLayer::rates_changed_while_deferring(float learning_rate) const {
   return false;
 }
 
-void DenseLayer::fill_deferred_tables(float /*learning_rate*/, float momentum) {
+void DenseLayer::fill_deferred_tables(float momentum) {
   // A row owing p steps, taken at the rates h[p-1] (oldest) … h[0] (latest) with zero gradients, then this
   // step: v ← μ^(p+1)·v + g,  w ← w − A[p]·v_before − lr·v, where A[p] = Σ_i h[p-i]·μ^i = μ·(h[p-1] + A[p-1]).
   const double mu = momentum;
@@ -91,7 +91,7 @@ void DenseLayer::catch_up_deferred_steps() {
   if (!has_deferred_) return;
   has_deferred_ = false;
   const bool varied = rates_changed_while_deferring(deferred_lr_);
-  if (varied) fill_deferred_tables(deferred_lr_, deferred_momentum_);
+  if (varied) fill_deferred_tables(deferred_momentum_);
   for (int row = 0; row < in; ++row) {
     uint32_t& pending = deferred_steps[row];
     if (pending == 0) continue;
@@ -201,7 +201,7 @@ bool DenseLayer::sgd_step(int B, const float* x, const float* dy, const StepRule
     deferral.pending = deferred_steps.data();
   }
   if (has_deferred_ && rates_changed_while_deferring(learning_rate)) {
-    fill_deferred_tables(learning_rate, momentum);
+    fill_deferred_tables(momentum);
     deferral.decay_by_pending = decay_table_.data();
     deferral.catch_up_by_pending = catch_up_table_.data();
   }

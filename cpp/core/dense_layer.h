@@ -89,7 +89,7 @@ struct DenseLayer {
   bool sgd_step(int B, const float* x, const float* dy, const StepRule& rule, const uint8_t* inputs_read_next,
                 const NextForward* next_forward);
   // The coefficients of owed steps taken at the rates of the last steps (lr_history_), into the tables.
-  void fill_deferred_tables(float learning_rate, float momentum);
+  void fill_deferred_tables(float momentum);
   bool rates_changed_while_deferring(float learning_rate) const;
   // dx[B×in] = dy[B×out] · Wᵀ (zero where relu_output ≤ 0, when given), through scratch.
   void input_gradient(int B, const float* dy, float* dx, float* scratch, const float* relu_output) const;

@@ -20,6 +20,8 @@ namespace scratchnet {
 // Stores a finished element of C = A·B. With `relu`, stores max(sum, 0) (as sum > 0 ? sum : 0); with `mask`,
 // stores sum where mask > 0, else 0 (a gradient through the ReLU whose output is mask).
 struct StoreC {
+  // An epilogue whose code is long asks for few copies of it: one tail kernel, no narrow shapes (kernels_wasmsimd).
+  static constexpr bool kLongCode = false;
   float* C;
   size_t N;
   bool relu = false;
@@ -38,6 +40,7 @@ struct StoreC {
 // w is (an infinite or NaN one makes it NaN or infinite; finite weights would have to average above 1e32 to
 // overflow it, a run long diverged), at one add a weight. absorb() merges the checks of parts run on other threads.
 struct MomentumStep {
+  static constexpr bool kLongCode = false;
   // A row's step: v ← decay·v + g,  w ← w − catch_up·v_before − lr·v (deferred_step_coefficients).
   struct RowStep {
     float decay, catch_up;
@@ -95,6 +98,7 @@ struct MomentumStep {
 // Applies a finished gradient element g of the fused Adam / AdamW step (kernels.h: AdamRule), with the bias
 // corrections folded into a step size and an epsilon once per call. `check` as in MomentumStep.
 struct AdamStep {
+  static constexpr bool kLongCode = true;  // a square root and a division a weight
   struct RowStep {};
   float* W;
   float* M1;  // first moments

@@ -33,22 +33,20 @@ InputScaling InputScaling::unit(int inputs) {
   return scaling;
 }
 
+InputScaling InputScaling::unfitted(ScalingKind kind, int inputs) {
+  InputScaling scaling = unit(inputs);
+  scaling.kind = kind == ScalingKind::kAuto ? ScalingKind::kRms : kind;
+  return scaling;
+}
+
 InputScaling InputScaling::fit(ScalingKind kind, const Dataset& data) {
   const int F = data.features();
-  InputScaling scaling = unit(F);
-  scaling.kind = kind == ScalingKind::kAuto ? ScalingKind::kRms : kind;
-  if (kind == ScalingKind::kUnit || data.empty()) return scaling;
-  // Sums in 64-bit integers: exact for any set that fits in memory.
-  std::vector<uint64_t> sum(F, 0), sum_squares(F, 0);
-  uint64_t lit = 0;
-  for (size_t i = 0; i < data.size(); ++i) {
-    const uint8_t* pixels = data.image(i);
-    for (int k = 0; k < F; ++k) {
-      sum[k] += pixels[k];
-      sum_squares[k] += static_cast<uint32_t>(pixels[k]) * pixels[k];
-      lit += pixels[k] != 0;
-    }
-  }
+  InputScaling scaling = unfitted(kind, F);
+  if (kind == ScalingKind::kUnit) return scaling;
+  const PixelStats& stats = data.pixel_stats();
+  const std::vector<uint64_t>& sum = stats.sum;
+  const std::vector<uint64_t>& sum_squares = stats.sum_squares;
+  const uint64_t lit = stats.lit;
   if (kind == ScalingKind::kAuto)
     kind = static_cast<double>(lit) >= kDenseLitShare * static_cast<double>(data.size()) * F ? ScalingKind::kStandard
                                                                                           : ScalingKind::kRms;

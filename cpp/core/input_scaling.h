@@ -32,8 +32,10 @@ struct InputScaling {
 
   // pixel / 255 for `inputs` inputs.
   static InputScaling unit(int inputs);
-  // Fitted to every pixel of `data` (kAuto resolved to the kind that suits it); unit values if it is empty.
+  // Fitted to every pixel of `data`, which must not be empty (kAuto resolved to the kind that suits it).
   static InputScaling fit(ScalingKind kind, const Dataset& data);
+  // Pixel / 255 under `kind`'s name (kAuto as rms), for a model not fitted to a set yet.
+  static InputScaling unfitted(ScalingKind kind, int inputs);
 
   int inputs() const { return static_cast<int>(scale.size()); }
   // True when a zero pixel gives a zero input (no offsets).

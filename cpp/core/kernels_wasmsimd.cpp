@@ -32,6 +32,7 @@ struct StoreCSimd : StoreC {
 
 // Partial sums, stored as they are (StoreCSimd would test for its ReLU and mask at every vector).
 struct StorePartialSums {
+  static constexpr bool kLongCode = false;
   float* C;
   size_t N;
   void vector(int row, int col, v128_t sum) { wasm_v128_store(C + row * N + col, sum); }
@@ -140,8 +141,8 @@ constexpr std::array<RowBlockFn<Epilogue>, 32> make_tail_blocks(std::integer_seq
 template <class Epilogue>
 constexpr std::array<RowBlockFn<Epilogue>, 32> kTailBlocks = make_tail_blocks<Epilogue>(std::make_integer_sequence<int, 32>{});
 
-// The ragged end of N from column `col`, one column at a time, summed in the order the blocks sum. For Adam's
-// long epilogue: a tail kernel per width, each with it inlined, would double the module's size.
+// The ragged end of N from column `col`, one column at a time, summed in the order the blocks sum. For a long
+// epilogue (Adam's): a tail kernel per width, each with it inlined, would double the module's size.
 template <class Epilogue>
 void tail_columns(const Nonzero* nz, int count, const float* B, const float* start, int row, int col, Epilogue& out) {
   for (int c = col; c < static_cast<int>(out.N); ++c) {
@@ -154,7 +155,7 @@ void tail_columns(const Nonzero* nz, int count, const float* B, const float* sta
 // The kernel for the last N % 32 columns.
 template <class Epilogue>
 RowBlockFn<Epilogue> tail_block(int N) {
-  if constexpr (std::is_same_v<Epilogue, AdamStepSimd>)
+  if constexpr (Epilogue::kLongCode)
     return &tail_columns<Epilogue>;
   else
     return kTailBlocks<Epilogue>[N % 32];
@@ -403,8 +404,8 @@ namespace {
 // else through the sparse panels.
 template <class Step>
 bool weight_step(int K, int M, int N, const float* X, const float* D, Step& out, bool deferring) {
-  // (Adam's narrow products go through the panels: twelve narrow shapes of its epilogue cost more bytes than time.)
-  if constexpr (!std::is_same_v<Step, AdamStepSimd>) {
+  // (A long epilogue's narrow products go through the panels: twelve narrow shapes of it cost more bytes than time.)
+  if constexpr (!Step::kLongCode) {
     if (N <= kNarrowMaxN && M >= kNarrowMinK && !deferring) {
       with_narrow_shape(N, [&](auto vectors, auto rest) {
         split_rows(K, out, [&](int begin, int end, Step& part) {

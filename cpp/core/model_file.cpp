@@ -12,13 +12,14 @@ constexpr char kMagic[4] = {'S', 'N', 'E', 'T'};
 void put_u32(std::vector<uint8_t>& out, uint32_t v) {
   for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
 }
-void put_f32s(std::vector<uint8_t>& out, const FloatBuffer& values) {
-  for (float f : values) {
+void put_floats(std::vector<uint8_t>& out, const float* values, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
     uint32_t bits;
-    std::memcpy(&bits, &f, 4);
+    std::memcpy(&bits, &values[i], 4);
     put_u32(out, bits);
   }
 }
+void put_f32s(std::vector<uint8_t>& out, const FloatBuffer& values) { put_floats(out, values.data(), values.size()); }
 uint32_t get_u32(const uint8_t* p) {
   return uint32_t{p[0]} | (uint32_t{p[1]} << 8) | (uint32_t{p[2]} << 16) | (uint32_t{p[3]} << 24);
 }
@@ -43,13 +44,6 @@ uint32_t crc32(const uint8_t* data, size_t size) {
 
 namespace {
 
-void put_floats(std::vector<uint8_t>& out, const float* values, size_t n) {
-  for (size_t i = 0; i < n; ++i) {
-    uint32_t bits;
-    std::memcpy(&bits, &values[i], 4);
-    put_u32(out, bits);
-  }
-}
 
 // Reads floats in order from a checked buffer.
 struct FloatReader {

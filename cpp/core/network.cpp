@@ -12,6 +12,13 @@ const char* output_loss_name(OutputLoss loss) {
   return loss == OutputLoss::kSoftmaxCrossEntropy ? "softmax-xent" : "sigmoid-l2";
 }
 
+bool parse_output_loss(const std::string& name, OutputLoss* loss) {
+  if (name == "sigmoid-l2") *loss = OutputLoss::kSigmoidL2;
+  else if (name == "softmax-xent") *loss = OutputLoss::kSoftmaxCrossEntropy;
+  else return false;
+  return true;
+}
+
 Status validate(const NetworkConfig& config) {
   const auto& sizes = config.sizes;
   if (sizes.size() < 2 || sizes.size() > kMaxWeightLayers + 1)
@@ -38,8 +45,9 @@ constexpr uint64_t kDropoutStream = 0xd40900e7ULL;  // separates the dropout mas
 }  // namespace
 
 Network::Network(const NetworkConfig& config)
-    : config_(config), input_scaling_(InputScaling::unit(config.sizes.front())), dropout_rng_(config.seed ^ kDropoutStream) {
-  input_scaling_.kind = config.scaling == ScalingKind::kAuto ? ScalingKind::kRms : config.scaling;  // until fitted
+    : config_(config),
+      input_scaling_(InputScaling::unfitted(config.scaling, config.sizes.front())),
+      dropout_rng_(config.seed ^ kDropoutStream) {
   Rng rng(config.seed);
   for (size_t i = 0; i + 1 < config.sizes.size(); ++i) {
     layers_.emplace_back(config.sizes[i], config.sizes[i + 1]);

@@ -17,6 +17,7 @@ enum class OutputLoss : uint32_t {
   kSoftmaxCrossEntropy = 1,  // softmax outputs, cross-entropy
 };
 const char* output_loss_name(OutputLoss loss);  // "sigmoid-l2" / "softmax-xent"
+bool parse_output_loss(const std::string& name, OutputLoss* loss);  // the names above
 
 struct NetworkConfig {
   std::vector<int> sizes{784, 2048, 10};  // input, hidden..., output

@@ -13,6 +13,22 @@ const char* optimizer_name(OptimizerKind kind) {
   }
 }
 
+bool parse_optimizer(const std::string& name, OptimizerKind* kind) {
+  if (name == "sgd") *kind = OptimizerKind::kSgd;
+  else if (name == "adam") *kind = OptimizerKind::kAdam;
+  else if (name == "adamw") *kind = OptimizerKind::kAdamW;
+  else return false;
+  return true;
+}
+
+bool parse_schedule(const std::string& name, ScheduleKind* kind) {
+  if (name == "constant") *kind = ScheduleKind::kConstant;
+  else if (name == "cosine") *kind = ScheduleKind::kCosine;
+  else if (name == "step") *kind = ScheduleKind::kStep;
+  else return false;
+  return true;
+}
+
 const char* schedule_name(ScheduleKind kind) {
   switch (kind) {
     case ScheduleKind::kCosine: return "cosine";

@@ -1,6 +1,7 @@
 // The update rules a training step can take, and the learning-rate schedules that drive them over a run.
 #pragma once
 #include <cstdint>
+#include <string>
 
 namespace scratchnet {
 
@@ -10,6 +11,7 @@ enum class OptimizerKind : uint32_t {
   kAdamW = 2,  // Adam with decoupled weight decay
 };
 const char* optimizer_name(OptimizerKind kind);  // "sgd" / "adam" / "adamw"
+bool parse_optimizer(const std::string& name, OptimizerKind* kind);  // the names above
 
 // One training step's update of every layer. Weight decay applies to weights, not biases.
 struct StepRule {
@@ -27,6 +29,7 @@ enum class ScheduleKind : uint32_t {
   kStep = 2,    // × gamma every `every` batches
 };
 const char* schedule_name(ScheduleKind kind);  // "constant" / "cosine" / "step"
+bool parse_schedule(const std::string& name, ScheduleKind* kind);  // the names above
 
 struct Schedule {
   ScheduleKind kind = ScheduleKind::kConstant;

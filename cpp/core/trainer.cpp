@@ -23,28 +23,30 @@ std::string format_double(double v) {
   if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
   return std::to_string(v);
 }
+
+// An error naming `what`, its value and its range, unless the value is finite and `in_range`.
+Status check_range(const char* what, float value, bool in_range, const char* range) {
+  if (std::isfinite(value) && in_range) return Status::Ok();
+  return Status::Error(std::string(what) + " " + format_double(value) + " is out of range (" + range + ")");
+}
 }  // namespace
 
 Status validate(const TrainOptions& options) {
   if (options.batch_size < 1 || options.batch_size > 4096)
     return Status::Error("batch size " + std::to_string(options.batch_size) + " is out of range (1 to 4096)");
-  if (!std::isfinite(options.learning_rate) || options.learning_rate <= 0 || options.learning_rate > 1000)
-    return Status::Error("learning rate " + format_double(options.learning_rate) + " is out of range (above 0, at most 1000)");
-  if (!std::isfinite(options.momentum) || options.momentum < 0 || options.momentum >= 1)
-    return Status::Error("momentum " + format_double(options.momentum) + " is out of range (0 to below 1)");
   if (options.optimizer != OptimizerKind::kSgd && options.optimizer != OptimizerKind::kAdam &&
       options.optimizer != OptimizerKind::kAdamW)
     return Status::Error("unknown optimizer");
-  if (!std::isfinite(options.weight_decay) || options.weight_decay < 0 || options.weight_decay >= 1)
-    return Status::Error("weight decay " + format_double(options.weight_decay) + " is out of range (0 to below 1)");
-  if (!std::isfinite(options.dropout) || options.dropout < 0 || options.dropout > 0.9)
-    return Status::Error("dropout " + format_double(options.dropout) + " is out of range (0 to 0.9)");
-  if (!std::isfinite(options.beta1) || options.beta1 < 0 || options.beta1 >= 1)
-    return Status::Error("beta1 " + format_double(options.beta1) + " is out of range (0 to below 1)");
-  if (!std::isfinite(options.beta2) || options.beta2 < 0 || options.beta2 >= 1)
-    return Status::Error("beta2 " + format_double(options.beta2) + " is out of range (0 to below 1)");
-  if (!std::isfinite(options.epsilon) || options.epsilon <= 0 || options.epsilon > 1)
-    return Status::Error("epsilon " + format_double(options.epsilon) + " is out of range (above 0, at most 1)");
+  const float rate = options.learning_rate, momentum = options.momentum, decay = options.weight_decay,
+              dropout = options.dropout, beta1 = options.beta1, beta2 = options.beta2, epsilon = options.epsilon;
+  for (const Status& s : {check_range("learning rate", rate, rate > 0 && rate <= 1000, "above 0, at most 1000"),
+                          check_range("momentum", momentum, momentum >= 0 && momentum < 1, "0 to below 1"),
+                          check_range("weight decay", decay, decay >= 0 && decay < 1, "0 to below 1"),
+                          check_range("dropout", dropout, dropout >= 0 && dropout <= 0.9f, "0 to 0.9"),
+                          check_range("beta1", beta1, beta1 >= 0 && beta1 < 1, "0 to below 1"),
+                          check_range("beta2", beta2, beta2 >= 0 && beta2 < 1, "0 to below 1"),
+                          check_range("epsilon", epsilon, epsilon > 0 && epsilon <= 1, "above 0, at most 1")})
+    if (!s.ok()) return s;
   const Schedule& schedule = options.schedule;
   if (schedule.warmup_batches < 0 || schedule.warmup_batches > 100000000)
     return Status::Error("warm-up of " + std::to_string(schedule.warmup_batches) + " batches is out of range");
@@ -56,8 +58,8 @@ Status validate(const TrainOptions& options) {
     if (schedule.step_batches < 1 || schedule.step_batches > 100000000)
       return Status::Error("a step schedule needs its step in batches (1 to 100000000), not " +
                            std::to_string(schedule.step_batches));
-    if (!std::isfinite(schedule.step_gamma) || schedule.step_gamma <= 0 || schedule.step_gamma > 1)
-      return Status::Error("step gamma " + format_double(schedule.step_gamma) + " is out of range (above 0, at most 1)");
+    const float gamma = schedule.step_gamma;
+    if (Status s = check_range("step gamma", gamma, gamma > 0 && gamma <= 1, "above 0, at most 1"); !s.ok()) return s;
   }
   return Status::Ok();
 }
@@ -106,13 +108,8 @@ Status Trainer::set_data(Split split, Dataset data) {
 
 void Trainer::fit_input_scaling() {
   const ScalingKind kind = network_->config().scaling;
-  if (!train_.empty() && train_.features() == network_->input_size())
-    network_->set_input_scaling(InputScaling::fit(kind, train_));
-  else {
-    InputScaling unfitted = InputScaling::unit(network_->input_size());  // until a set fits
-    unfitted.kind = kind == ScalingKind::kAuto ? ScalingKind::kRms : kind;
-    network_->set_input_scaling(std::move(unfitted));
-  }
+  const bool fits = !train_.empty() && train_.features() == network_->input_size();
+  network_->set_input_scaling(fits ? InputScaling::fit(kind, train_) : InputScaling::unfitted(kind, network_->input_size()));
 }
 
 Status Trainer::create_model(const NetworkConfig& config) {
