@@ -6,6 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfwasm from '@tensorflow/tfjs-backend-wasm';
+import { seededRandom } from './seeded-random.mjs';
 
 let configured = false;
 
@@ -93,18 +94,6 @@ async function initWasmBackend() {
   tf.enableProdMode();
 }
 
-// Small seeded PRNG (mulberry32) for the epoch shuffles, so runs are repeatable.
-function makeRng(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export async function benchTfjs({
   images,
   labels,
@@ -159,7 +148,7 @@ export async function benchTfjs({
 
   // Batches walk a fresh seeded shuffle each epoch, as our trainer does; the tail shorter
   // than a batch is dropped so every step has the same size.
-  const rng = makeRng(seed ^ 0x5eedf00d);
+  const rng = seededRandom(seed ^ 0x5eedf00d);  // the epoch shuffles, repeatable
   const order = new Uint32Array(count);
   for (let i = 0; i < count; ++i) order[i] = i;
   let cursor = count;

@@ -5,24 +5,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
-  batchesDone, freePort, pollUntil, screenshot, sleep, traceMainThread, useApp, waitForDataReady, waitForState,
+  assertNoErrors, batchesDone, freePort, openFor, pollUntil, screenshot, sleep, traceMainThread, useApp, waitForDataReady, waitForState,
 } from './harness.mjs';
 
 // Short runs: a small network on 10,000 images trains one epoch in well under a second here (about 150
 // batches: enough 40 ms chunks for the loss chart to grow in several steps even on a faster machine).
 const SHORT_RUN = 'hidden=128&images=10000&epochs=1&batch=64&lr=1&momentum=0.9&seed=1';
-
-/** Fails listing every console error and uncaught page error the page produced. */
-function assertNoErrors(errors, what = 'the page') {
-  assert.deepEqual(errors, [], `${what} logged errors:\n${errors.join('\n')}`);
-}
-
-/** Opens a page for this test and closes it (and so its worker) when the test ends. */
-async function openFor(t, app, query, options) {
-  const opened = await app.open(query, options);
-  t.after(() => opened.page.close().catch(() => undefined));
-  return opened;
-}
 
 /** The sample test digits' predicted labels, read from the tiles' aria-labels ("true 7, predicted 7, right"). */
 async function digitPredictions(page) {

@@ -4,31 +4,16 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { pollUntil, screenshot, useApp, waitForDataReady, waitForState } from './harness.mjs';
+import { idxFile } from '../node/synthetic-idx.mjs';
+import { assertNoErrors, openFor, pollUntil, screenshot, useApp, waitForDataReady, waitForState } from './harness.mjs';
 
 const FASHION_NAMES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
-
-function assertNoErrors(errors, what = 'the page') {
-  assert.deepEqual(errors, [], `${what} logged errors:\n${errors.join('\n')}`);
-}
-
-async function openFor(t, app, query, options) {
-  const opened = await app.open(query, options);
-  t.after(() => opened.page.close().catch(() => undefined));
-  return opened;
-}
 
 const testAccuracy = (page) => page.evaluate(() => Number(document.body.dataset.testAccuracy));
 const text = (page, selector) => page.locator(selector).textContent();
 
-/** An IDX file of unsigned bytes: the header (rank, big-endian sizes), then `data`. */
-function idx(dims, data) {
-  const header = Buffer.alloc(4 + 4 * dims.length);
-  header[2] = 0x08;
-  header[3] = dims.length;
-  dims.forEach((dim, i) => header.writeUInt32BE(dim, 4 + 4 * i));
-  return Buffer.concat([header, Buffer.from(data)]);
-}
+/** An IDX file of unsigned bytes (a Buffer, as the file input takes). */
+const idx = (dims, data) => Buffer.from(idxFile(dims, data));
 
 /**
  * A small set anyone could bring: 12×12 images of three classes (a horizontal bar, a vertical bar, a

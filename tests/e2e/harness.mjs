@@ -4,6 +4,7 @@
 // useApp() registers one before() and one after() hook in the calling suite: one server and one browser
 // (a persistent context on a fresh temporary profile, so IndexedDB and Cache Storage live for the whole
 // file and start empty on every run).
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -136,6 +137,18 @@ export function useApp() {
 }
 
 /** Waits until the worker has loaded MNIST (the page marks #data-status[data-ready]). */
+/** Fails listing every console error and uncaught page error the page produced. */
+export function assertNoErrors(errors, what = 'the page') {
+  assert.deepEqual(errors, [], `${what} logged errors:\n${errors.join('\n')}`);
+}
+
+/** Opens a page for this test and closes it (and so its worker) when the test ends. */
+export async function openFor(t, app, query, options) {
+  const opened = await app.open(query, options);
+  t.after(() => opened.page.close().catch(() => undefined));
+  return opened;
+}
+
 export async function waitForDataReady(page, timeout = 30_000) {
   try {
     await page.locator('#data-status[data-ready]').waitFor({ state: 'attached', timeout });

@@ -1,10 +1,18 @@
 // IDX files built in memory for the node tests (the format of MNIST's files: big-endian header, unsigned bytes).
+export { seededRandom } from '../../scripts/lib/seeded-random.mjs';
 
 function header(rank, dims, dataBytes) {
   const bytes = new Uint8Array(4 + 4 * rank + dataBytes);
   const view = new DataView(bytes.buffer);
   view.setUint32(0, 0x0800 | rank); // two zero bytes, 0x08 (unsigned bytes), the rank
   dims.forEach((dim, i) => view.setUint32(4 + 4 * i, dim));
+  return bytes;
+}
+
+/** An IDX file of unsigned bytes of any rank: the header for `dims`, then `data`. */
+export function idxFile(dims, data) {
+  const bytes = header(dims.length, dims, data.length);
+  bytes.set(data, 4 + 4 * dims.length);
   return bytes;
 }
 
@@ -33,18 +41,6 @@ export function idxLabels(labels) {
   const bytes = header(1, [labels.length], labels.length);
   bytes.set(labels, 8);
   return bytes;
-}
-
-/** A small seeded generator (mulberry32): uniform numbers in [0, 1), the same for the same seed. */
-export function seededRandom(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The pixels of an images file without its header (rank 3: 16 bytes; rank 2: 12 bytes). */
