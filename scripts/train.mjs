@@ -3,7 +3,7 @@
 // .wasm the browser loads, printing one line per epoch.
 import { existsSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { ADAM_LEARNING_RATE, DEFAULT_HIDDEN, DEFAULT_MODEL, defaultOptionsFor } from '../web/src/engine/engine.js';
+import { ADAM_LEARNING_RATE, DEFAULT_HIDDEN, DEFAULT_MODEL, defaultOptionsFor, scheduleBatches } from '../web/src/engine/engine.js';
 import { loadNodeEngine } from './lib/node-engine.mjs';
 import { DEFAULT_DATA_DIR, readIdxFolder } from './lib/mnist-files.mjs';
 import { UsageError, choiceFlag, engineFlag, numberFlag, parseFlags, runCli, writeFileAtomic } from './lib/cli.mjs';
@@ -114,18 +114,6 @@ export function parseTrainFlags(args) {
   };
 }
 
-/** The schedule's lengths in batches, for a run of `epochs` more epochs from the model's `step`. */
-function scheduleOptions(flags, batchesPerEpoch, step) {
-  const { options } = flags;
-  return {
-    ...options,
-    warmupBatches: Math.round(flags.warmupEpochs * batchesPerEpoch),
-    scheduleBatches: options.schedule === 'cosine' ? step + flags.epochs * batchesPerEpoch : 0,
-    stepBatches: options.schedule === 'step' ? Math.max(1, Math.round(flags.stepEveryEpochs * batchesPerEpoch)) : 0,
-    stepGamma: flags.stepGamma,
-  };
-}
-
 /** A float32 from the engine, as the user typed it. */
 const num = (x) => Number(x.toPrecision(6));
 
@@ -167,7 +155,8 @@ async function main(args) {
     if (!flags.given.lr) flags.options.learningRate = model.optimizer === 'sgd' ? defaultOptionsFor(model.output).learningRate : ADAM_LEARNING_RATE;
   }
   const batchesPerEpoch = Math.ceil(train.count / flags.options.batchSize);
-  const info = engine.setOptions(scheduleOptions(flags, batchesPerEpoch, model.step));
+  const run = { epochs: flags.epochs, warmupEpochs: flags.warmupEpochs, stepEpochs: flags.stepEveryEpochs };
+  const info = engine.setOptions({ ...flags.options, ...scheduleBatches(run, batchesPerEpoch, model.step), stepGamma: flags.stepGamma });
   if (!flags.json) {
     console.log(`scratchnet: ${model.sizes.join('-')} ${model.output}, ${model.classes} classes, ${model.scaling} scaling, ` +
       `${model.parameters.toLocaleString('en-US')} parameters, ${engine.backend} engine${flags.engine === 'simd-threads' ? ' on two threads' : ''}; ` +

@@ -12,6 +12,10 @@ export declare const ADAM_LEARNING_RATE: number;
 export declare const DEFAULT_OPTIONS: Readonly<Required<TrainOptions>>;
 /** The training defaults that learn with this output and loss: the learning rate differs between them. */
 export declare function defaultOptionsFor(output: OutputLoss): Readonly<Required<TrainOptions>>;
+/** The schedule's lengths in batches for a run of `epochs` more epochs from the model's `step`. */
+export declare function scheduleBatches(
+  run: { epochs: number; warmupEpochs?: number; stepEpochs?: number }, batchesPerEpoch: number, step?: number,
+): Required<Pick<TrainOptions, 'warmupBatches' | 'scheduleBatches' | 'stepBatches'>>;
 
 export declare class EngineError extends Error {
   /** set when train() failed: what was done before the failure */

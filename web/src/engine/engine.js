@@ -24,6 +24,16 @@ export function defaultOptionsFor(output = 'sigmoid-l2') {
   if (!(output in DEFAULT_RATES)) throw new EngineError(`unknown output '${output}' (${Object.keys(DEFAULT_RATES).join(', ')})`);
   return Object.freeze({ ...COMMON_OPTIONS, learningRate: DEFAULT_RATES[output] });
 }
+/**
+ * The schedule's lengths in batches, as setOptions takes them, for a run of `epochs` more epochs from the model's
+ * `step` (its clock: 0 for a new model). Warm-up and the step schedule's interval are given in epochs; a cosine
+ * decay ends with the run, so a continued model's decay stretches over the new run.
+ */
+export function scheduleBatches({ epochs, warmupEpochs = 0, stepEpochs = 2 }, batchesPerEpoch, step = 0) {
+  const batches = (count) => Math.round(count * batchesPerEpoch);
+  return { warmupBatches: batches(warmupEpochs), scheduleBatches: step + batches(epochs), stepBatches: Math.max(1, batches(stepEpochs)) };
+}
+
 /** The training defaults for the default output, sigmoid + L2. */
 export const DEFAULT_OPTIONS = defaultOptionsFor('sigmoid-l2');
 

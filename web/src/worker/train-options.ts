@@ -1,5 +1,6 @@
 // The engine's training options for the form's settings. The form speaks in epochs, the engine's schedule in
 // batches on the model's own clock (`step`, the batches it has trained, kept in the model file).
+import { scheduleBatches } from '../engine/engine.js';
 import type { TrainOptions } from '../wasm/scratchnet-module';
 import type { TrainingSettings } from './protocol';
 
@@ -10,7 +11,6 @@ import type { TrainingSettings } from './protocol';
  */
 export function trainOptions(settings: TrainingSettings, { trainCount, step }: { trainCount: number; step: number }): TrainOptions {
   const batchesPerEpoch = Math.max(1, Math.ceil(trainCount / settings.batchSize));
-  const batches = (epochs: number) => Math.round(epochs * batchesPerEpoch);
   return {
     batchSize: settings.batchSize,
     learningRate: settings.learningRate,
@@ -19,9 +19,7 @@ export function trainOptions(settings: TrainingSettings, { trainCount, step }: {
     weightDecay: settings.weightDecay,
     dropout: settings.dropout,
     schedule: settings.schedule,
-    warmupBatches: batches(settings.warmupEpochs),
-    scheduleBatches: step + batches(settings.epochs),
-    stepBatches: Math.max(1, batches(settings.stepEpochs)),
+    ...scheduleBatches(settings, batchesPerEpoch, step),
     stepGamma: settings.stepGamma,
   };
 }
