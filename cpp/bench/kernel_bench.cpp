@@ -103,7 +103,7 @@ int main() {
   const FloatBuffer w2t = sparse_matrix(rng, static_cast<size_t>(Out) * Hidden, 0.f);
   const FloatBuffer dy = sparse_matrix(rng, static_cast<size_t>(B) * Out, 0.f);
   FloatBuffer h(static_cast<size_t>(B) * Hidden), dx(static_cast<size_t>(B) * Hidden);
-  FloatBuffer w(w1), v(w1.size(), 0.f);
+  FloatBuffer w(w1), v(w1.size(), 0.f), second(w1.size(), 0.f);
   size_t nonzero_inputs = 0;
   for (float value : x) nonzero_inputs += value != 0.f;
 
@@ -111,6 +111,9 @@ int main() {
   const double forward_flops = 2.0 * nonzero_inputs * Hidden;
   const double input_grad_flops = 2.0 * B * Out * Hidden;
   const double weight_grad_flops = 2.0 * nonzero_inputs * Hidden + 4.0 * In * Hidden;  // products + the step
+  // Adam's step: 9 multiplies and adds, a square root and a division a weight, counted as 11.
+  const double adam_step_flops = 2.0 * nonzero_inputs * Hidden + 11.0 * In * Hidden;
+  const scratchnet::AdamRule adam{1e-9f, 0.9f, 0.999f, 1e-8f, 0.f, false, 10};
 
   std::vector<Result> results;
   auto measure = [&](const std::string& name, double flops, const std::function<void()>& fast,
@@ -127,6 +130,11 @@ int main() {
           [&] { scratchnet::f32_gemm_momentum_step(In, B, Hidden, x.data(), dh.data(), w.data(), v.data(), 1e-9f, 0.9f); },
           [&] {
             scratchnet::f32_gemm_momentum_step_reference(In, B, Hidden, x.data(), dh.data(), w.data(), v.data(), 1e-9f, 0.9f);
+          });
+  measure("weight gradient + adam step 784x64 . 64x2048", adam_step_flops,
+          [&] { scratchnet::f32_gemm_adam_step(In, B, Hidden, x.data(), dh.data(), w.data(), v.data(), second.data(), adam); },
+          [&] {
+            scratchnet::f32_gemm_adam_step_reference(In, B, Hidden, x.data(), dh.data(), w.data(), v.data(), second.data(), adam);
           });
 
   std::printf("{\"backend\":\"%s\",\"peakGflops\":%.3f,\"kernels\":[", scratchnet::kernel_backend(), measured_peak_gflops());

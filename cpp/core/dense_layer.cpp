@@ -27,6 +27,7 @@ void DenseLayer::ensure_state(OptimizerKind kind) {
   }
   state_kind = kind;
   lr_history_.reserve(kMaxPendingSteps);  // a training batch allocates nothing
+  adam_history_.reserve(kMaxPendingSteps);
   if (weight_velocity.empty()) weight_velocity.assign(weights.size(), 0.f);
   if (bias_velocity.empty()) bias_velocity.assign(bias.size(), 0.f);
   if (kind != OptimizerKind::kSgd) {
@@ -55,6 +56,7 @@ void DenseLayer::release_training_buffers() {
     FloatBuffer().swap(*buffer);
   std::vector<uint32_t>().swap(deferred_steps);
   lr_history_.clear();
+  adam_history_.clear();
 }
 
 void DenseLayer::reset_velocity() {
@@ -63,6 +65,7 @@ void DenseLayer::reset_velocity() {
   std::fill(deferred_steps.begin(), deferred_steps.end(), 0u);  // with v = 0 they would not move w
   has_deferred_ = false;
   lr_history_.clear();
+  adam_history_.clear();
 }
 
 bool DenseLayer::rates_changed_while_deferring(float learning_rate) const {
@@ -87,9 +90,52 @@ void DenseLayer::fill_deferred_tables(float momentum) {
   }
 }
 
+void DenseLayer::fill_adam_deferred_tables(float beta1, float beta2) {
+  // A row owing p steps, taken as h[p-1] (oldest) … h[0] (latest):  P[p] = P[p-1]·f(h[p-1]),
+  // C[p] = r·(s(h[p-1])·P[p-1] + C[p-1]) with r = β1/√β2 (each later owed step one power of r further on).
+  const double r = beta1 / std::sqrt(static_cast<double>(beta2));
+  double shrink = 1.0, owed = 0.0, first_decay = beta1, second_decay = beta2;
+  decay_table_[0] = 1.f;
+  catch_up_table_[0] = 0.f;
+  first_moment_decay_table_[0] = beta1;
+  second_moment_decay_table_[0] = beta2;
+  for (size_t p = 1; p <= kMaxPendingSteps; ++p) {
+    const OwedAdamStep step = p <= adam_history_.size() ? adam_history_[p - 1] : OwedAdamStep{0.f, 1.f};
+    owed = r * (step.step_size * shrink + owed);
+    shrink *= step.shrink;
+    first_decay *= beta1;
+    second_decay *= beta2;
+    decay_table_[p] = static_cast<float>(shrink);
+    catch_up_table_[p] = static_cast<float>(owed);
+    first_moment_decay_table_[p] = static_cast<float>(first_decay);
+    second_moment_decay_table_[p] = static_cast<float>(second_decay);
+  }
+}
+
 void DenseLayer::catch_up_deferred_steps() {
   if (!has_deferred_) return;
   has_deferred_ = false;
+  if (state_kind != OptimizerKind::kSgd) {
+    // Adam's owed steps (kernels.h): w ← P[p]·w − C[p]·m/(√v + ε),  m ← β1^p·m,  v ← β2^p·v.
+    fill_adam_deferred_tables(deferred_beta1_, deferred_beta2_);
+    for (int row = 0; row < in; ++row) {
+      uint32_t& pending = deferred_steps[row];
+      if (pending == 0) continue;
+      const float shrink = decay_table_[pending], owed = catch_up_table_[pending];
+      const float first_decay = first_moment_decay_table_[pending - 1], second_decay = second_moment_decay_table_[pending - 1];
+      pending = 0;
+      const size_t begin = static_cast<size_t>(row) * out;
+      for (size_t i = begin; i < begin + out; ++i) {
+        float& m = weight_velocity[i];
+        float& v = weight_second[i];
+        weights[i] = shrink * weights[i] - owed * m / (std::sqrt(v) + deferred_epsilon_);
+        m *= first_decay;
+        v *= second_decay;
+      }
+    }
+    adam_history_.clear();
+    return;
+  }
   const bool varied = rates_changed_while_deferring(deferred_lr_);
   if (varied) fill_deferred_tables(deferred_momentum_);
   for (int row = 0; row < in; ++row) {
@@ -173,19 +219,52 @@ bool DenseLayer::backward_and_step(int B, const float* x, const float* dy, float
                                                rule.learning_rate, rule.momentum);
     return sgd_step(B, x, dy, rule, inputs_read_next, next_forward) && bias_finite;
   }
-  const AdamRule weight_rule{rule.learning_rate, rule.beta1,        rule.beta2, rule.epsilon,
-                             rule.weight_decay,  rule.optimizer == OptimizerKind::kAdamW, rule.t};
-  AdamRule bias_rule = weight_rule;
-  bias_rule.weight_decay = 0.f;
+  AdamRule bias_rule{rule.learning_rate, rule.beta1, rule.beta2, rule.epsilon, 0.f,
+                     rule.optimizer == OptimizerKind::kAdamW, rule.t};
   const bool bias_finite =
       f32_adam_step(bias.size(), bias.data(), bias_velocity.data(), bias_second.data(), bias_grad.data(), bias_rule);
+  return adam_step(B, x, dy, rule, inputs_read_next, next_forward) && bias_finite;
+}
+
+bool DenseLayer::adam_step(int B, const float* x, const float* dy, const StepRule& rule,
+                           const uint8_t* inputs_read_next, const NextForward* next_forward) {
+  const AdamRule weight_rule{rule.learning_rate, rule.beta1,        rule.beta2, rule.epsilon,
+                             rule.weight_decay,  rule.optimizer == OptimizerKind::kAdamW, rule.t};
+  const AdamConstants constants = adam_constants(weight_rule);
+  // Owed steps are caught up under the betas they were owed under, and never with an L2 term (which moves a
+  // row whose input is zero): settle them first if those changed.
+  const bool deferrable = constants.l2 == 0.f && rule.beta2 >= kMinDeferringBeta2;
+  if (has_deferred_ && (!deferrable || rule.beta1 != deferred_beta1_ || rule.beta2 != deferred_beta2_))
+    catch_up_deferred_steps();
+  const bool may_defer = inputs_read_next && deferrable && adam_history_.size() + 1 < kMaxPendingSteps;
+  DeferredSteps deferral{nullptr, may_defer ? inputs_read_next : nullptr};
+  if (may_defer || has_deferred_) {
+    deferred_steps.resize(in, 0u);
+    deferral.pending = deferred_steps.data();
+  }
+  if (has_deferred_) {
+    fill_adam_deferred_tables(rule.beta1, rule.beta2);
+    deferral.decay_by_pending = decay_table_.data();
+    deferral.catch_up_by_pending = catch_up_table_.data();
+    deferral.first_moment_decay_by_pending = first_moment_decay_table_.data();
+    deferral.second_moment_decay_by_pending = second_moment_decay_table_.data();
+  }
+  const DeferredSteps* deferred = deferral.pending ? &deferral : nullptr;
   const bool weights_finite =
       next_forward ? f32_gemm_adam_step_then_forward_relu(in, B, out, x, dy, weights.data(), weight_velocity.data(),
                                                           weight_second.data(), weight_rule, next_forward->batch,
-                                                          next_forward->x, bias.data(), next_forward->y)
+                                                          next_forward->x, bias.data(), next_forward->y, deferred)
                    : f32_gemm_adam_step(in, B, out, x, dy, weights.data(), weight_velocity.data(), weight_second.data(),
-                                        weight_rule);
-  return weights_finite && bias_finite;
+                                        weight_rule, deferred);
+  has_deferred_ = may_defer;  // a step without deferral brought every row up to date
+  deferred_beta1_ = rule.beta1;
+  deferred_beta2_ = rule.beta2;
+  deferred_epsilon_ = constants.epsilon;
+  if (may_defer)
+    adam_history_.insert(adam_history_.begin(), OwedAdamStep{constants.step_size, constants.shrink});
+  else
+    adam_history_.clear();
+  return weights_finite;
 }
 
 bool DenseLayer::sgd_step(int B, const float* x, const float* dy, const StepRule& rule, const uint8_t* inputs_read_next,

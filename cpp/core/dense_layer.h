@@ -21,6 +21,9 @@ struct NextForward {
   float* y;        // [batch×out]
 };
 
+// Adam's steps wait only with β2 at least this: the catch-up's ε then stays near each owed step's (kernels.h).
+constexpr float kMinDeferringBeta2 = 0.99f;
+
 struct DenseLayer {
   int in = 0, out = 0;
   FloatBuffer weights, bias;                   // [in×out], [out]
@@ -60,7 +63,8 @@ struct DenseLayer {
   // after it would (f32_gemm_momentum_step_then_forward_relu).
   //
   // The rule's optimizer decides the step (StepRule): SGD with momentum as above (a weight decay, or a rate
-  // that changes from step to step, still exact: see DeferredSteps), or Adam / AdamW, which defer nothing.
+  // that changes from step to step, still exact: see DeferredSteps), or Adam / AdamW, whose rows defer as SGD's
+  // (kernels.h: Adam's deferred steps) unless an L2 weight decay gives them a gradient or β2 < kMinDeferringBeta2.
   // A change of optimizer starts its state afresh.
   bool backward_and_step(int B, const float* x, const float* dy, float* dx, float* scratch, const StepRule& rule,
                          bool x_through_relu = false, const uint8_t* inputs_read_next = nullptr,
@@ -88,6 +92,10 @@ struct DenseLayer {
   void ensure_state(OptimizerKind kind);
   bool sgd_step(int B, const float* x, const float* dy, const StepRule& rule, const uint8_t* inputs_read_next,
                 const NextForward* next_forward);
+  bool adam_step(int B, const float* x, const float* dy, const StepRule& rule, const uint8_t* inputs_read_next,
+                 const NextForward* next_forward);
+  // Adam's catch-up coefficients for the steps in adam_history_, into the tables (kernels.h: Adam's deferred steps).
+  void fill_adam_deferred_tables(float beta1, float beta2);
   // The coefficients of owed steps taken at the rates of the last steps (lr_history_), into the tables.
   void fill_deferred_tables(float momentum);
   bool rates_changed_while_deferring(float learning_rate) const;
@@ -100,6 +108,14 @@ struct DenseLayer {
   // are caught up at the rates they were owed under. At most kMaxPendingSteps (a full step comes then).
   std::vector<float> lr_history_;
   std::array<float, kMaxPendingSteps + 1> decay_table_{}, catch_up_table_{};
+  // Adam's: the owed steps' step sizes and AdamW shrinks (AdamConstants), the latest first, as lr_history_;
+  // the betas and the latest epsilon they were taken with; the moments' decays by pending count.
+  struct OwedAdamStep {
+    float step_size, shrink;
+  };
+  std::vector<OwedAdamStep> adam_history_;
+  float deferred_beta1_ = 0.f, deferred_beta2_ = 0.f, deferred_epsilon_ = 0.f;
+  std::array<float, kMaxPendingSteps + 1> first_moment_decay_table_{}, second_moment_decay_table_{};
 };
 
 }  // namespace scratchnet

@@ -96,38 +96,60 @@ struct MomentumStep {
 };
 
 // Applies a finished gradient element g of the fused Adam / AdamW step (kernels.h: AdamRule), with the bias
-// corrections folded into a step size and an epsilon once per call. `check` as in MomentumStep.
+// corrections folded into a step size and an epsilon once per call, after any steps the row deferred (kernels.h:
+// Adam's deferred steps). `check` as in MomentumStep.
 struct AdamStep {
   static constexpr bool kLongCode = true;  // a square root and a division a weight
-  struct RowStep {};
+  // A row's step: its owed steps (when `owes`) w ← owed_shrink·w − owed_step·m/(√v + ε), then
+  // m ← first_decay·m + (1−β1)·g,  v ← second_decay·v + (1−β2)·g²  from the moments before them.
+  struct RowStep {
+    float first_decay, second_decay, owed_shrink, owed_step;
+    bool owes;
+  };
   float* W;
   float* M1;  // first moments
   float* M2;  // second moments
   size_t N;
   float beta1, beta2, one_minus_beta1, one_minus_beta2;
-  float step_size;   // lr·√(1−β2^t)/(1−β1^t)
-  float epsilon;     // ε·√(1−β2^t)
-  float shrink;      // AdamW: 1 − lr·weight_decay; else 1
-  float l2;          // Adam: weight_decay; else 0
+  float step_size, epsilon, shrink, l2;  // AdamConstants
+  const DeferredSteps* deferred;
   float check = 0.f;
-  AdamStep(float* w, float* m1, float* m2, size_t n, const AdamRule& rule)
+  RowStep row_step;  // the current row's
+  AdamStep(float* w, float* m1, float* m2, size_t n, const AdamRule& rule, const DeferredSteps* deferrals = nullptr)
       : W(w), M1(m1), M2(m2), N(n), beta1(rule.beta1), beta2(rule.beta2), one_minus_beta1(1.f - rule.beta1),
-        one_minus_beta2(1.f - rule.beta2) {
-    const double t = rule.t > 0 ? rule.t : 1;
-    const double correction2 = std::sqrt(1.0 - std::pow(static_cast<double>(rule.beta2), t));
-    step_size = static_cast<float>(rule.lr * correction2 / (1.0 - std::pow(static_cast<double>(rule.beta1), t)));
-    epsilon = static_cast<float>(rule.epsilon * correction2);
-    shrink = rule.decoupled ? 1.f - rule.lr * rule.weight_decay : 1.f;
-    l2 = rule.decoupled ? 0.f : rule.weight_decay;
+        one_minus_beta2(1.f - rule.beta2), deferred(deferrals), row_step(plain_step()) {
+    const AdamConstants constants = adam_constants(rule);
+    step_size = constants.step_size;
+    epsilon = constants.epsilon;
+    shrink = constants.shrink;
+    l2 = constants.l2;
   }
-  bool plan_row(int, int, RowStep*) const { return true; }  // every row steps
-  void use_row(const RowStep&) {}
+  RowStep plain_step() const { return RowStep{beta1, beta2, 1.f, 0.f, false}; }
+  // As MomentumStep::plan_row.
+  bool plan_row(int row, int nonzeros, RowStep* step) const {
+    *step = plain_step();
+    if (!deferred) return true;
+    uint32_t& pending = deferred->pending[row];
+    if (nonzeros == 0 && deferred->needed && !deferred->needed[row]) {
+      ++pending;
+      return false;
+    }
+    if (pending != 0) {
+      *step = RowStep{deferred->first_moment_decay_by_pending[pending], deferred->second_moment_decay_by_pending[pending],
+                      deferred->decay_by_pending[pending], deferred->catch_up_by_pending[pending], true};
+      pending = 0;
+    }
+    return true;
+  }
+  void use_row(const RowStep& step) { row_step = step; }
   void scalar(int row, int col, float gradient) {
     const size_t at = row * N + col;
     float& w = W[at];
+    const float m_before = M1[at], v_before = M2[at];
+    if (row_step.owes) w = row_step.owed_shrink * w - row_step.owed_step * m_before / (std::sqrt(v_before) + epsilon);
     if (l2 != 0.f) gradient += l2 * w;
-    const float m = beta1 * M1[at] + one_minus_beta1 * gradient;
-    const float v = beta2 * M2[at] + one_minus_beta2 * (gradient * gradient);
+    const float m = row_step.first_decay * m_before + one_minus_beta1 * gradient;
+    const float v = row_step.second_decay * v_before + one_minus_beta2 * (gradient * gradient);
     M1[at] = m;
     M2[at] = v;
     w = w * shrink - step_size * m / (std::sqrt(v) + epsilon);

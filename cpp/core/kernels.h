@@ -52,10 +52,13 @@ struct DeferredSteps {
   uint32_t* pending;      // per row of W: the zero-gradient steps it has not taken yet
   const uint8_t* needed;  // per row: non-zero if the next batch reads the row, so it must be current after
                           // this step; null: every row must be (the step brings them all up to date)
-  // When the learning rate changed while steps waited (a schedule), the coefficients by pending count,
+  // SGD: when the learning rate changed while steps waited (a schedule), the coefficients by pending count,
   // decay[p] and catch_up[p] for p up to kMaxPendingSteps (DeferredStepTable); null: this step's rate throughout.
+  // Adam (AdamRule): always set when a row may owe steps (Adam's deferred steps, below).
   const float* decay_by_pending = nullptr;
   const float* catch_up_by_pending = nullptr;
+  const float* first_moment_decay_by_pending = nullptr;
+  const float* second_moment_decay_by_pending = nullptr;
 };
 // Steps a row may wait: the layer takes a full step (every row current) at least this often.
 constexpr uint32_t kMaxPendingSteps = 64;
@@ -82,6 +85,34 @@ struct AdamRule {
   bool decoupled;
   uint32_t t;  // this step's number, from 1
 };
+
+// An Adam step's constants as the kernels apply them: the bias corrections folded into the step size and epsilon.
+struct AdamConstants {
+  float step_size;  // lr·√(1−β2^t)/(1−β1^t)
+  float epsilon;    // ε·√(1−β2^t)
+  float shrink;     // AdamW: 1 − lr·weight_decay; else 1
+  float l2;         // Adam: weight_decay; else 0
+};
+inline AdamConstants adam_constants(const AdamRule& rule) {
+  const double t = rule.t > 0 ? rule.t : 1;
+  const double correction2 = std::sqrt(1.0 - std::pow(static_cast<double>(rule.beta2), t));
+  AdamConstants constants;
+  constants.step_size = static_cast<float>(rule.lr * correction2 / (1.0 - std::pow(static_cast<double>(rule.beta1), t)));
+  constants.epsilon = static_cast<float>(rule.epsilon * correction2);
+  constants.shrink = rule.decoupled ? 1.f - rule.lr * rule.weight_decay : 1.f;
+  constants.l2 = rule.decoupled ? 0.f : rule.weight_decay;
+  return constants;
+}
+
+// Adam's deferred steps (DeferredSteps, for AdamRule). A zero gradient still moves w along m, and p of them
+// taken from (w, m, v) with no gradient give m·β1^p, v·β2^p and, the k-th moving w by s_k·β1^k·m/(β2^(k/2)·√v + ε_k)
+// (s_k its step size, ε_k its epsilon), after AdamW's shrinks f_k:
+//   w ← P[p]·w − C[p]·m/(√v + ε),   P[p] = Π f_k,   C[p] = Σ_k s_k·(β1/√β2)^k·Π_{i>k} f_i,
+// exact but for ε's place: ε here is the catching-up step's, for each ε_k/β2^(k/2). That changes nothing while
+// √v ≫ ε, and the owed movement by a few percent at most where ε dominates; the layer defers only for β2 ≥ 0.99
+// (DenseLayer). A row owing p steps then takes its step with moments decayed by β1^(p+1) and β2^(p+1):
+//   decay_by_pending[p] = P[p],  catch_up_by_pending[p] = C[p],
+//   first_moment_decay_by_pending[p] = β1^(p+1),  second_moment_decay_by_pending[p] = β2^(p+1).
 
 // The weight-gradient step of a layer fused with SGD with momentum: G[K×N] = X[M×K]ᵀ · D[M×N] (X is the
 // layer's input, D the gradient of its output), then V = momentum·V + G and W -= lr·V, block by block,
@@ -123,28 +154,31 @@ bool f32_gemm_momentum_step_then_forward_relu_wasmsimd(int K, int M, int N, cons
 
 // The fused weight step of Adam / AdamW (AdamRule): G[K×N] = X[M×K]ᵀ · D[M×N] applied to W with the moments M1
 // (first) and M2 (second), block by block, never stored; bit-identical to f32_gemm on the transposed X followed by
-// f32_adam_step of the same flavour. Every row steps (a zero gradient still moves w along m). False when a W
-// became non-finite.
+// f32_adam_step of the same flavour. With `deferred` (may be null), rows of W may defer their step (Adam's deferred
+// steps, above; no L2 weight decay then). False when a W became non-finite.
 bool f32_gemm_adam_step_reference(int K, int M, int N, const float* X, const float* D, float* W, float* M1, float* M2,
-                                  const AdamRule& rule);
+                                  const AdamRule& rule, const DeferredSteps* deferred = nullptr);
 bool f32_gemm_adam_step_scalar(int K, int M, int N, const float* X, const float* D, float* W, float* M1, float* M2,
-                               const AdamRule& rule);
+                               const AdamRule& rule, const DeferredSteps* deferred = nullptr);
 #if defined(__wasm_simd128__)
 bool f32_gemm_adam_step_wasmsimd(int K, int M, int N, const float* X, const float* D, float* W, float* M1, float* M2,
-                                 const AdamRule& rule);
+                                 const AdamRule& rule, const DeferredSteps* deferred = nullptr);
 #endif
 // The Adam step above, then the next batch's forward Y[Mn×N] = max(Xn·W + bias, 0): the two in turn, fused
 // where it pays as f32_gemm_momentum_step_then_forward_relu is.
 bool f32_gemm_adam_step_then_forward_relu_reference(int K, int M, int N, const float* X, const float* D, float* W,
                                                     float* M1, float* M2, const AdamRule& rule, int Mn, const float* Xn,
-                                                    const float* bias, float* Y);
+                                                    const float* bias, float* Y,
+                                                    const DeferredSteps* deferred = nullptr);
 bool f32_gemm_adam_step_then_forward_relu_scalar(int K, int M, int N, const float* X, const float* D, float* W,
                                                  float* M1, float* M2, const AdamRule& rule, int Mn, const float* Xn,
-                                                 const float* bias, float* Y);
+                                                 const float* bias, float* Y,
+                                                 const DeferredSteps* deferred = nullptr);
 #if defined(__wasm_simd128__)
 bool f32_gemm_adam_step_then_forward_relu_wasmsimd(int K, int M, int N, const float* X, const float* D, float* W,
                                                    float* M1, float* M2, const AdamRule& rule, int Mn, const float* Xn,
-                                                   const float* bias, float* Y);
+                                                   const float* bias, float* Y,
+                                                   const DeferredSteps* deferred = nullptr);
 #endif
 
 // T[C×R] = S[R×C]^T
@@ -203,13 +237,14 @@ inline bool f32_gemm_momentum_step_then_forward_relu(int K, int M, int N, const 
                                                                      Xn, bias, Y, weight_decay);
 }
 inline bool f32_gemm_adam_step(int K, int M, int N, const float* X, const float* D, float* W, float* M1, float* M2,
-                               const AdamRule& rule) {
-  return SCRATCHNET_FASTEST(f32_gemm_adam_step)(K, M, N, X, D, W, M1, M2, rule);
+                               const AdamRule& rule, const DeferredSteps* deferred = nullptr) {
+  return SCRATCHNET_FASTEST(f32_gemm_adam_step)(K, M, N, X, D, W, M1, M2, rule, deferred);
 }
 inline bool f32_gemm_adam_step_then_forward_relu(int K, int M, int N, const float* X, const float* D, float* W,
                                                 float* M1, float* M2, const AdamRule& rule, int Mn, const float* Xn,
-                                                const float* bias, float* Y) {
-  return SCRATCHNET_FASTEST(f32_gemm_adam_step_then_forward_relu)(K, M, N, X, D, W, M1, M2, rule, Mn, Xn, bias, Y);
+                                                const float* bias, float* Y, const DeferredSteps* deferred = nullptr) {
+  return SCRATCHNET_FASTEST(f32_gemm_adam_step_then_forward_relu)(K, M, N, X, D, W, M1, M2, rule, Mn, Xn, bias, Y,
+                                                                 deferred);
 }
 inline bool f32_adam_step(size_t n, float* w, float* m, float* v, const float* g, const AdamRule& rule) {
   return SCRATCHNET_FASTEST(f32_adam_step)(n, w, m, v, g, rule);

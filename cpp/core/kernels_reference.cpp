@@ -126,15 +126,44 @@ bool f32_adam_step_reference(size_t n, float* w, float* m, float* v, const float
 }
 
 bool f32_gemm_adam_step_reference(int K, int M, int N, const float* X, const float* D, float* W, float* M1, float* M2,
-                                  const AdamRule& rule) {
+                                  const AdamRule& rule, const DeferredSteps* deferred) {
   const std::vector<float> gradient = weight_gradient(K, M, N, X, D);
-  return f32_adam_step_reference(gradient.size(), W, M1, M2, gradient.data(), rule);
+  if (!deferred) return f32_adam_step_reference(gradient.size(), W, M1, M2, gradient.data(), rule);
+  // Row by row: a waiting row counts its step; a row that owes steps takes them (kernels.h: Adam's deferred
+  // steps), then the textbook step.
+  const double t = rule.t > 0 ? rule.t : 1;
+  const double epsilon = rule.epsilon * std::sqrt(1.0 - std::pow(static_cast<double>(rule.beta2), t));
+  bool finite = true;
+  for (int k = 0; k < K; ++k) {
+    bool input_zero = true;
+    for (int m = 0; m < M; ++m) input_zero &= X[static_cast<size_t>(m) * K + k] == 0.f;
+    uint32_t& pending = deferred->pending[k];
+    if (input_zero && deferred->needed && !deferred->needed[k]) {
+      ++pending;
+      continue;
+    }
+    const size_t row = static_cast<size_t>(k) * N;
+    if (pending != 0) {
+      const double shrink = deferred->decay_by_pending[pending], owed = deferred->catch_up_by_pending[pending];
+      const double first_decay = std::pow(static_cast<double>(rule.beta1), pending);
+      const double second_decay = std::pow(static_cast<double>(rule.beta2), pending);
+      for (int n = 0; n < N; ++n) {
+        const size_t i = row + n;
+        W[i] = static_cast<float>(shrink * W[i] - owed * M1[i] / (std::sqrt(static_cast<double>(M2[i])) + epsilon));
+        M1[i] = static_cast<float>(first_decay * M1[i]);
+        M2[i] = static_cast<float>(second_decay * M2[i]);
+      }
+      pending = 0;
+    }
+    finite &= f32_adam_step_reference(N, W + row, M1 + row, M2 + row, gradient.data() + row, rule);
+  }
+  return finite;
 }
 
 bool f32_gemm_adam_step_then_forward_relu_reference(int K, int M, int N, const float* X, const float* D, float* W,
                                                     float* M1, float* M2, const AdamRule& rule, int Mn, const float* Xn,
-                                                    const float* bias, float* Y) {
-  const bool finite = f32_gemm_adam_step_reference(K, M, N, X, D, W, M1, M2, rule);
+                                                    const float* bias, float* Y, const DeferredSteps* deferred) {
+  const bool finite = f32_gemm_adam_step_reference(K, M, N, X, D, W, M1, M2, rule, deferred);
   f32_gemm_relu_reference(Mn, K, N, Xn, W, bias, Y);
   return finite;
 }

@@ -87,16 +87,16 @@ bool f32_momentum_step_scalar(size_t n, float* w, float* v, const float* g, floa
 }
 
 bool f32_gemm_adam_step_scalar(int K, int M, int N, const float* X, const float* D, float* W, float* M1, float* M2,
-                               const AdamRule& rule) {
-  AdamStep out{W, M1, M2, static_cast<size_t>(N), rule};
+                               const AdamRule& rule, const DeferredSteps* deferred) {
+  AdamStep out{W, M1, M2, static_cast<size_t>(N), rule, deferred};
   momentum_step_panels(K, M, N, X, D, out, 8, &row_block<8, AdamStep>, kTailBlocks<AdamStep>[N % 8]);
   return out.finite();
 }
 
 bool f32_gemm_adam_step_then_forward_relu_scalar(int K, int M, int N, const float* X, const float* D, float* W,
                                                  float* M1, float* M2, const AdamRule& rule, int Mn, const float* Xn,
-                                                 const float* bias, float* Y) {
-  const bool finite = f32_gemm_adam_step_scalar(K, M, N, X, D, W, M1, M2, rule);
+                                                 const float* bias, float* Y, const DeferredSteps* deferred) {
+  const bool finite = f32_gemm_adam_step_scalar(K, M, N, X, D, W, M1, M2, rule, deferred);
   f32_gemm_relu_scalar(Mn, K, N, Xn, W, bias, Y);
   return finite;
 }

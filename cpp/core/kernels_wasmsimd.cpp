@@ -76,25 +76,36 @@ struct MomentumStepSimd : MomentumStep {
 };
 
 struct AdamStepSimd : AdamStep {
-  v128_t beta1_v, beta2_v, one_minus_beta1_v, one_minus_beta2_v, step_size_v, epsilon_v, shrink_v, l2_v,
-      check_v = wasm_f32x4_splat(0.f);
-  AdamStepSimd(float* w, float* m1, float* m2, size_t n, const AdamRule& rule)
-      : AdamStep{w, m1, m2, n, rule},
-        beta1_v(wasm_f32x4_splat(beta1)),
-        beta2_v(wasm_f32x4_splat(beta2)),
+  v128_t first_decay_v, second_decay_v, owed_shrink_v, owed_step_v, one_minus_beta1_v, one_minus_beta2_v,
+      step_size_v, epsilon_v, shrink_v, l2_v, check_v = wasm_f32x4_splat(0.f);
+  AdamStepSimd(float* w, float* m1, float* m2, size_t n, const AdamRule& rule, const DeferredSteps* deferrals = nullptr)
+      : AdamStep{w, m1, m2, n, rule, deferrals},
         one_minus_beta1_v(wasm_f32x4_splat(one_minus_beta1)),
         one_minus_beta2_v(wasm_f32x4_splat(one_minus_beta2)),
         step_size_v(wasm_f32x4_splat(step_size)),
         epsilon_v(wasm_f32x4_splat(epsilon)),
         shrink_v(wasm_f32x4_splat(shrink)),
-        l2_v(wasm_f32x4_splat(l2)) {}
+        l2_v(wasm_f32x4_splat(l2)) {
+    use_row(row_step);
+  }
+  void use_row(const RowStep& step) {
+    AdamStep::use_row(step);
+    first_decay_v = wasm_f32x4_splat(step.first_decay);
+    second_decay_v = wasm_f32x4_splat(step.second_decay);
+    owed_shrink_v = wasm_f32x4_splat(step.owed_shrink);
+    owed_step_v = wasm_f32x4_splat(step.owed_step);
+  }
   void vector(int row, int col, v128_t gradient) {
     const size_t at = row * N + col;
     v128_t weight = wasm_v128_load(W + at);
+    const v128_t m_before = wasm_v128_load(M1 + at), v_before = wasm_v128_load(M2 + at);
+    if (row_step.owes)
+      weight = wasm_f32x4_sub(wasm_f32x4_mul(owed_shrink_v, weight),
+                              wasm_f32x4_div(wasm_f32x4_mul(owed_step_v, m_before),
+                                             wasm_f32x4_add(wasm_f32x4_sqrt(v_before), epsilon_v)));
     if (l2 != 0.f) gradient = wasm_f32x4_add(gradient, wasm_f32x4_mul(l2_v, weight));
-    const v128_t m = wasm_f32x4_add(wasm_f32x4_mul(beta1_v, wasm_v128_load(M1 + at)),
-                                    wasm_f32x4_mul(one_minus_beta1_v, gradient));
-    const v128_t v = wasm_f32x4_add(wasm_f32x4_mul(beta2_v, wasm_v128_load(M2 + at)),
+    const v128_t m = wasm_f32x4_add(wasm_f32x4_mul(first_decay_v, m_before), wasm_f32x4_mul(one_minus_beta1_v, gradient));
+    const v128_t v = wasm_f32x4_add(wasm_f32x4_mul(second_decay_v, v_before),
                                     wasm_f32x4_mul(one_minus_beta2_v, wasm_f32x4_mul(gradient, gradient)));
     wasm_v128_store(M1 + at, m);
     wasm_v128_store(M2 + at, v);
@@ -428,9 +439,9 @@ bool f32_gemm_momentum_step_wasmsimd(int K, int M, int N, const float* X, const 
 }
 
 bool f32_gemm_adam_step_wasmsimd(int K, int M, int N, const float* X, const float* D, float* W, float* M1, float* M2,
-                                 const AdamRule& rule) {
-  AdamStepSimd out(W, M1, M2, static_cast<size_t>(N), rule);
-  return weight_step(K, M, N, X, D, out, false);
+                                 const AdamRule& rule, const DeferredSteps* deferred) {
+  AdamStepSimd out(W, M1, M2, static_cast<size_t>(N), rule, deferred);
+  return weight_step(K, M, N, X, D, out, deferred != nullptr);
 }
 
 namespace {
@@ -511,13 +522,13 @@ bool f32_gemm_momentum_step_then_forward_relu_wasmsimd(int K, int M, int N, cons
 
 bool f32_gemm_adam_step_then_forward_relu_wasmsimd(int K, int M, int N, const float* X, const float* D, float* W,
                                                    float* M1, float* M2, const AdamRule& rule, int Mn, const float* Xn,
-                                                   const float* bias, float* Y) {
+                                                   const float* bias, float* Y, const DeferredSteps* deferred) {
   if (!fused_step_then_forward_pays(K, M, N, Mn)) {
-    const bool finite = f32_gemm_adam_step_wasmsimd(K, M, N, X, D, W, M1, M2, rule);
+    const bool finite = f32_gemm_adam_step_wasmsimd(K, M, N, X, D, W, M1, M2, rule, deferred);
     f32_gemm_relu_wasmsimd(Mn, K, N, Xn, W, bias, Y);
     return finite;
   }
-  AdamStepSimd step(W, M1, M2, static_cast<size_t>(N), rule);
+  AdamStepSimd step(W, M1, M2, static_cast<size_t>(N), rule, deferred);
   return step_then_forward(K, M, N, X, D, W, step, Mn, Xn, bias, Y);
 }
 

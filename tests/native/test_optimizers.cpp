@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -55,8 +56,8 @@ struct ScalarFlavour {
     return f32_adam_step_scalar(n, w, m, v, g, rule);
   }
   static bool gemm_adam_step(int K, int M, int N, const float* X, const float* D, float* W, float* M1, float* M2,
-                             const AdamRule& rule) {
-    return f32_gemm_adam_step_scalar(K, M, N, X, D, W, M1, M2, rule);
+                             const AdamRule& rule, const DeferredSteps* deferred = nullptr) {
+    return f32_gemm_adam_step_scalar(K, M, N, X, D, W, M1, M2, rule, deferred);
   }
   static bool gemm_adam_step_then_forward_relu(int K, int M, int N, const float* X, const float* D, float* W,
                                                float* M1, float* M2, const AdamRule& rule, int Mn, const float* Xn,
@@ -91,8 +92,8 @@ struct WasmSimdFlavour {
     return f32_adam_step_wasmsimd(n, w, m, v, g, rule);
   }
   static bool gemm_adam_step(int K, int M, int N, const float* X, const float* D, float* W, float* M1, float* M2,
-                             const AdamRule& rule) {
-    return f32_gemm_adam_step_wasmsimd(K, M, N, X, D, W, M1, M2, rule);
+                             const AdamRule& rule, const DeferredSteps* deferred = nullptr) {
+    return f32_gemm_adam_step_wasmsimd(K, M, N, X, D, W, M1, M2, rule, deferred);
   }
   static bool gemm_adam_step_then_forward_relu(int K, int M, int N, const float* X, const float* D, float* W,
                                                float* M1, float* M2, const AdamRule& rule, int Mn, const float* Xn,
@@ -230,6 +231,58 @@ TYPED_TEST(OptimizerKernels, AdamFusedStepMatchesReferenceOverThreeSteps) {
   }
 }
 
+// 1b. The fused Adam step with deferred rows (kernels.h: Adam's deferred steps) against the reference: rows whose
+// input is zero and which the next batch does not read wait and count; rows that owe steps catch them up from the
+// tables, then step. Over three steps, with some rows owing steps from the start.
+TYPED_TEST(OptimizerKernels, AdamDeferredRowsWaitAndCatchUpAsTheReferenceDoes) {
+  Rng rng(111);
+  std::array<float, kMaxPendingSteps + 1> shrink{}, owed{}, first_decay{}, second_decay{};
+  for (size_t p = 0; p <= kMaxPendingSteps; ++p) {
+    shrink[p] = 1.f - 0.001f * p;
+    owed[p] = 0.003f * p;
+    first_decay[p] = static_cast<float>(std::pow(0.9, p + 1.0));
+    second_decay[p] = static_cast<float>(std::pow(0.999, p + 1.0));
+  }
+  for (const Shape shape : kShapes) {
+    const int K = shape.K, M = shape.M, N = shape.N;
+    SCOPED_TRACE(::testing::Message() << TypeParam::kName << " K=" << K << " M=" << M << " N=" << N);
+    const size_t size = static_cast<size_t>(K) * N;
+    std::vector<float> W = random_floats(rng, size, -1.f, 1.f), M1 = random_floats(rng, size, -0.01f, 0.01f),
+                       M2 = random_floats(rng, size, 1e-6f, 1e-4f);
+    std::vector<float> W_ref = W, M1_ref = M1, M2_ref = M2;
+    std::vector<uint32_t> pending(K), pending_ref;
+    for (uint32_t& p : pending) p = rng.below(4);
+    pending_ref = pending;
+    int waited = 0, caught_up = 0;
+    for (uint32_t t = 1; t <= 3; ++t) {
+      const AdamRule rule{0.01f, 0.9f, 0.999f, 1e-8f, 0.02f, true, t + 5};
+      const std::vector<float> X = pixel_inputs(rng, M, K, 0.4f);
+      const std::vector<float> D = exact_output_gradient(rng, M, N);
+      std::vector<uint8_t> needed(K);
+      for (auto& n : needed) n = rng.uniform() < 0.5f;
+      for (int k = 0; k < K; ++k) caught_up += pending[k] > 0;
+      DeferredSteps deferred{pending.data(), needed.data(), shrink.data(), owed.data(), first_decay.data(),
+                             second_decay.data()};
+      DeferredSteps deferred_ref = deferred;
+      deferred_ref.pending = pending_ref.data();
+      ASSERT_TRUE(TypeParam::gemm_adam_step(K, M, N, X.data(), D.data(), W.data(), M1.data(), M2.data(), rule, &deferred));
+      ASSERT_TRUE(f32_gemm_adam_step_reference(K, M, N, X.data(), D.data(), W_ref.data(), M1_ref.data(), M2_ref.data(),
+                                               rule, &deferred_ref));
+      ASSERT_EQ(pending, pending_ref) << "t=" << t;
+      for (uint32_t p : pending) waited += p > 0;
+      for (size_t i = 0; i < size; ++i) {
+        ASSERT_NEAR(M1[i], M1_ref[i], 1e-5 * (std::fabs(M1_ref[i]) + 1e-3)) << "m " << i << " t=" << t;
+        ASSERT_NEAR(M2[i], M2_ref[i], 1e-5 * (std::fabs(M2_ref[i]) + 1e-7)) << "v " << i << " t=" << t;
+        ASSERT_NEAR(W[i], W_ref[i], 1e-5 * (std::fabs(W_ref[i]) + rule.lr)) << "w " << i << " t=" << t;
+      }
+    }
+    if (K > 7) {
+      EXPECT_GT(waited, 0) << "no row waited";
+      EXPECT_GT(caught_up, 0) << "no row caught up";
+    }
+  }
+}
+
 // 2. Adam's first two steps on one parameter, worked out by hand (β1 0.9, β2 0.999, ε 1e-8, lr 0.1, w 1):
 //   step 1, g = 0.5:   m = 0.1·0.5 = 0.05;  v = 0.001·0.25 = 0.00025;  m̂ = 0.05/(1−0.9) = 0.5, v̂ = 0.00025/(1−0.999)
 //                      = 0.25, √v̂ = 0.5: w = 1 − 0.1·0.5/(0.5 + 1e-8) ≈ 0.9 (+2e-9).
@@ -361,7 +414,7 @@ TYPED_TEST(OptimizerKernels, SgdWeightDecayIsAnL2TermOfTheGradient) {
 // 3b. Through the layer: with a weight decay, no row defers its step even when told the next batch's inputs (a
 // row with a zero input still decays), so the layer steps exactly as one never told; and the decay applies to
 // the weights, not the bias, under SGD and Adam alike.
-TEST(OptimizerLayer, WeightDecayDefersNothingAndSparesTheBias) {
+TEST(OptimizerLayer, WeightDecayDefersOnlyAsAShrinkAndSparesTheBias) {
   constexpr int kIn = 40, kOut = 12, kBatch = 4;
   for (OptimizerKind kind : {OptimizerKind::kSgd, OptimizerKind::kAdam, OptimizerKind::kAdamW}) {
     SCOPED_TRACE(optimizer_name(kind));
@@ -386,9 +439,16 @@ TEST(OptimizerLayer, WeightDecayDefersNothingAndSparesTheBias) {
                                          nothing_next.data()));
       ASSERT_TRUE(untold.backward_and_step(kBatch, x.data(), dy.data(), nullptr, scratch.data(), rule));
       ASSERT_TRUE(undecayed.backward_and_step(kBatch, x.data(), dy.data(), nullptr, scratch.data(), plain));
-      EXPECT_FALSE(told.has_deferred_steps());
+      // AdamW's decay is a shrink its waiting rows catch up in closed form; an L2 term gives every row a gradient.
+      EXPECT_EQ(told.has_deferred_steps(), kind == OptimizerKind::kAdamW);
     }
-    EXPECT_EQ(told.weights, untold.weights);
+    told.catch_up_deferred_steps();
+    if (kind == OptimizerKind::kAdamW) {
+      for (size_t i = 0; i < told.weights.size(); ++i)
+        ASSERT_NEAR(told.weights[i], untold.weights[i], 1e-5 * (1 + std::fabs(untold.weights[i]))) << i;
+    } else {
+      EXPECT_EQ(told.weights, untold.weights);
+    }
     EXPECT_EQ(told.bias, untold.bias);
     EXPECT_EQ(told.bias, undecayed.bias) << "the bias does not decay";
     // A row whose input was always zero moves only by the decay: towards zero under SGD and AdamW (Adam's L2
@@ -569,6 +629,75 @@ TEST(OptimizerDeferredSteps, ARateChangingEveryStepStaysExact) {
   expect_close(lazy.weights, eager.weights, "weight");
   expect_close(lazy.weight_velocity, eager.weight_velocity, "velocity");
   expect_close(lazy.bias, eager.bias, "bias");
+}
+
+// 5b. Deferred Adam and AdamW steps, as 5: each exact but for ε's place (kernels.h), so close to a layer that
+// steps every row, with a rate changing every step and AdamW's decay shrinking the waiting rows.
+TEST(OptimizerDeferredSteps, AdamRowsThatWaitEndCloseToSteppingEveryRow) {
+  constexpr int kSteps = 150;
+  for (OptimizerKind kind : {OptimizerKind::kAdam, OptimizerKind::kAdamW}) {
+    SCOPED_TRACE(optimizer_name(kind));
+    Rng rng(405);
+    DenseLayer lazy(kDeferIn, kDeferOut), eager(kDeferIn, kDeferOut);
+    lazy.init_he(rng);
+    eager.weights = lazy.weights;
+    std::vector<float> scratch(static_cast<size_t>(kDeferIn) * kDeferBatch);
+    std::vector<std::vector<float>> batches;
+    for (int t = 0; t <= kSteps; ++t) batches.push_back(drifting_band(rng, t));
+    uint32_t longest_wait = 0;
+    for (int t = 0; t < kSteps; ++t) {
+      StepRule rule;
+      rule.optimizer = kind;
+      rule.learning_rate = 0.001f * (1.f + 0.8f * std::sin(1.3f * t));
+      rule.weight_decay = kind == OptimizerKind::kAdamW ? 0.5f : 0.f;
+      rule.t = static_cast<uint32_t>(t + 1);
+      const std::vector<float> dy = random_floats(rng, static_cast<size_t>(kDeferBatch) * kDeferOut, -0.2f, 0.2f);
+      const std::vector<uint8_t> read_next = inputs_used(batches[t + 1]);
+      ASSERT_TRUE(lazy.backward_and_step(kDeferBatch, batches[t].data(), dy.data(), nullptr, scratch.data(), rule,
+                                         false, read_next.data()));
+      ASSERT_TRUE(eager.backward_and_step(kDeferBatch, batches[t].data(), dy.data(), nullptr, scratch.data(), rule));
+      for (uint32_t p : lazy.deferred_steps) longest_wait = std::max(longest_wait, p);
+      for (int k = 0; k < kDeferIn; ++k) {
+        if (!read_next[k]) continue;
+        for (int j = 0; j < kDeferOut; ++j) {
+          const size_t i = static_cast<size_t>(k) * kDeferOut + j;
+          ASSERT_NEAR(lazy.weights[i], eager.weights[i], 1e-5 * (1 + std::fabs(eager.weights[i])))
+              << "step " << t << ": row " << k << ", read next, owes " << lazy.deferred_steps[k] << " steps";
+        }
+      }
+    }
+    EXPECT_GE(longest_wait, 40u) << "rows must wait long";
+    lazy.catch_up_deferred_steps();
+    EXPECT_FALSE(lazy.has_deferred_steps());
+    expect_close(lazy.weights, eager.weights, "weight");
+    expect_close(lazy.weight_velocity, eager.weight_velocity, "first moment");
+    expect_close(lazy.weight_second, eager.weight_second, "second moment");
+    // The rows moved: a catch-up that owed nothing would leave the dark rows where they started.
+    double moved = 0;
+    for (size_t i = 0; i < lazy.weights.size(); ++i) moved += std::fabs(lazy.weight_velocity[i]);
+    EXPECT_GT(moved, 0.0);
+  }
+}
+
+// Adam with an L2 weight decay (a gradient on every row) and a β2 below kMinDeferringBeta2 defer nothing.
+TEST(OptimizerDeferredSteps, AdamDefersNothingWhereItCouldNotCatchUp) {
+  const std::vector<uint8_t> nothing_next(kDeferIn, 0);
+  for (int variant = 0; variant < 2; ++variant) {
+    Rng rng(406);
+    DenseLayer layer(kDeferIn, kDeferOut);
+    layer.init_he(rng);
+    std::vector<float> scratch(static_cast<size_t>(kDeferIn) * kDeferBatch);
+    StepRule rule;
+    rule.optimizer = OptimizerKind::kAdam;
+    rule.learning_rate = 0.001f;
+    if (variant == 0) rule.weight_decay = 0.01f;
+    else rule.beta2 = 0.9f;
+    const std::vector<float> x = drifting_band(rng, 0);
+    const std::vector<float> dy = random_floats(rng, static_cast<size_t>(kDeferBatch) * kDeferOut, -0.2f, 0.2f);
+    ASSERT_TRUE(layer.backward_and_step(kDeferBatch, x.data(), dy.data(), nullptr, scratch.data(), rule, false,
+                                        nothing_next.data()));
+    EXPECT_FALSE(layer.has_deferred_steps()) << "variant " << variant;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
