@@ -193,6 +193,18 @@ inline v128_t load_partial(const float* p) {
   return wasm_f32x4_splat(0.f);
 }
 
+// NarrowRow::finish for a long epilogue (Adam's): one copy of it out of line serves every narrow shape, where
+// inlined into each it would add a tenth to the module.
+template <class Epilogue>
+__attribute__((noinline)) void finish_out_of_line(const v128_t* sums, int vectors, int rest, int row, Epilogue& out) {
+  for (int v = 0; v < vectors; ++v) out.vector(row, 4 * v, sums[v]);
+  if (rest > 0) {
+    alignas(16) float lanes[4];
+    wasm_v128_store(lanes, sums[vectors]);
+    for (int r = 0; r < rest; ++r) out.scalar(row, 4 * vectors + r, lanes[r]);
+  }
+}
+
 // A narrow row of N = 4V + R floats as V + (R > 0) vectors.
 template <int V, int R>
 struct NarrowRow {
@@ -205,11 +217,15 @@ struct NarrowRow {
   // Hands the row's finished elements to the epilogue: whole vectors, then the last R one by one.
   template <class Epilogue>
   static void finish(const v128_t* sums, int row, Epilogue& out) {
-    for (int v = 0; v < V; ++v) out.vector(row, 4 * v, sums[v]);
-    if constexpr (R > 0) {
-      alignas(16) float lanes[4];
-      wasm_v128_store(lanes, sums[V]);
-      for (int r = 0; r < R; ++r) out.scalar(row, 4 * V + r, lanes[r]);
+    if constexpr (Epilogue::kLongCode) {
+      finish_out_of_line(sums, V, R, row, out);
+    } else {
+      for (int v = 0; v < V; ++v) out.vector(row, 4 * v, sums[v]);
+      if constexpr (R > 0) {
+        alignas(16) float lanes[4];
+        wasm_v128_store(lanes, sums[V]);
+        for (int r = 0; r < R; ++r) out.scalar(row, 4 * V + r, lanes[r]);
+      }
     }
   }
 };
@@ -415,16 +431,13 @@ namespace {
 // else through the sparse panels.
 template <class Step>
 bool weight_step(int K, int M, int N, const float* X, const float* D, Step& out, bool deferring) {
-  // (A long epilogue's narrow products go through the panels: twelve narrow shapes of it cost more bytes than time.)
-  if constexpr (!Step::kLongCode) {
-    if (N <= kNarrowMaxN && M >= kNarrowMinK && !deferring) {
-      with_narrow_shape(N, [&](auto vectors, auto rest) {
-        split_rows(K, out, [&](int begin, int end, Step& part) {
-          narrow_rows<decltype(vectors)::value, decltype(rest)::value>(begin, end, M, X, 1, K, D, nullptr, part);
-        });
+  if (N <= kNarrowMaxN && M >= kNarrowMinK && !deferring) {
+    with_narrow_shape(N, [&](auto vectors, auto rest) {
+      split_rows(K, out, [&](int begin, int end, Step& part) {
+        narrow_rows<decltype(vectors)::value, decltype(rest)::value>(begin, end, M, X, 1, K, D, nullptr, part);
       });
-      return out.finite();
-    }
+    });
+    return out.finite();
   }
   momentum_step_panels(K, M, N, X, D, out, 32, &row_block<8, 0, Step>, tail_block<Step>(N));
   return out.finite();
