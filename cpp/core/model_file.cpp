@@ -100,6 +100,9 @@ std::vector<uint8_t> save_model(const Network& network, const OptimizerState& st
     put_u32(out, static_cast<uint32_t>(state.batches >> 32));
     put_u32(out, state.seed);
     put_u32(out, state.epochs);
+    put_u32(out, state.samples_into_epoch);
+    put_u32(out, state.batches_into_epoch);
+    for (uint32_t word : state.dropout_state) put_u32(out, word);
     for (const auto& layer : network.layers()) {
       const size_t sizes[] = {layer.weights.size(), layer.bias.size()};
       int i = 0;
@@ -120,8 +123,8 @@ Status load_model(const uint8_t* data, size_t size, std::unique_ptr<Network>* ou
   if (size < 24) return Status::Error("model file: " + std::to_string(size) + " bytes is too short to be a model");
   if (std::memcmp(data, kMagic, 4) != 0) return Status::Error("model file: not a scratchnet model (bad magic)");
   const uint32_t version = get_u32(data + 4);
-  if (version != 1 && version != 2)
-    return Status::Error("model file: format version " + std::to_string(version) + " is not supported (this build reads 1 and " +
+  if (version < 1 || version > kModelFormatVersion)
+    return Status::Error("model file: format version " + std::to_string(version) + " is not supported (this build reads 1 to " +
                          std::to_string(kModelFormatVersion) + ")");
   const uint32_t output = get_u32(data + 8);
   if (output > 1) return Status::Error("model file: unknown output/loss kind " + std::to_string(output));
@@ -144,10 +147,10 @@ Status load_model(const uint8_t* data, size_t size, std::unique_ptr<Network>* ou
   if (Status s = validate(config); !s.ok()) return Status::Error("model file: " + s.error);
   const size_t inputs = static_cast<size_t>(config.sizes.front());
   const size_t parameters = parameter_count(config.sizes);
-  // v2: shape and scaling after the sizes.
+  // v2 on: shape and scaling after the sizes.
   size_t header = sizes_end;
   config.scaling = ScalingKind::kUnit;
-  if (version == 2) {
+  if (version >= 2) {
     header = sizes_end + 12 + 8 * inputs;
     if (size < header + 4) return Status::Error("model file: truncated inside its header");
     const uint32_t rows = get_u32(data + sizes_end), cols = get_u32(data + sizes_end + 4);
@@ -162,10 +165,11 @@ Status load_model(const uint8_t* data, size_t size, std::unique_ptr<Network>* ou
     config.scaling = static_cast<ScalingKind>(scaling);
   }
   const size_t weights_end = header + 4 * parameters;
-  // v2: the optimizer-state flag and the state follow the weights.
+  // v2 on: the optimizer-state flag and the state follow the weights; v3's state says more (model_file.h).
   OptimizerState state;
   size_t expected = weights_end + 4;
-  if (version == 2) {
+  const size_t state_header = version >= 3 ? 44 : 20;  // from the optimizer's kind to its buffers
+  if (version >= 2) {
     if (size < weights_end + 8)
       return Status::Error("model file: truncated (" + std::to_string(size) + " of at least " +
                            std::to_string(weights_end + 8) + " bytes)");
@@ -177,7 +181,7 @@ Status load_model(const uint8_t* data, size_t size, std::unique_ptr<Network>* ou
       return Status::Error(!sealed ? "model file: checksum mismatch (the file is corrupted)"
                                    : "model file: bad optimizer-state flag " + std::to_string(flag));
     if (flag == 1) {
-      if (size < weights_end + 28) return Status::Error("model file: truncated inside its optimizer state");
+      if (size < weights_end + 8 + state_header) return Status::Error("model file: truncated inside its optimizer state");
       const uint32_t kind = get_u32(data + weights_end + 4);
       if (kind > static_cast<uint32_t>(OptimizerKind::kAdamW))
         return Status::Error(!sealed ? "model file: checksum mismatch (the file is corrupted)"
@@ -187,8 +191,18 @@ Status load_model(const uint8_t* data, size_t size, std::unique_ptr<Network>* ou
       state.batches = get_u32(data + weights_end + 8) | (static_cast<uint64_t>(get_u32(data + weights_end + 12)) << 32);
       state.seed = get_u32(data + weights_end + 16);
       state.epochs = get_u32(data + weights_end + 20);
+      if (version >= 3) {
+        state.samples_into_epoch = get_u32(data + weights_end + 24);
+        state.batches_into_epoch = get_u32(data + weights_end + 28);
+        for (int i = 0; i < 4; ++i) state.dropout_state[i] = get_u32(data + weights_end + 32 + 4 * i);
+        state.has_dropout_state = true;
+        // xoshiro's one state it never leaves, and never reaches from a seed: all dropout masks would drop all.
+        if (state.dropout_state == std::array<uint32_t, 4>{})
+          return Status::Error(!sealed ? "model file: checksum mismatch (the file is corrupted)"
+                                       : "model file: bad dropout generator state (all zero)");
+      }
       config.seed = state.seed;
-      expected = weights_end + 28 + 4 * parameters * state_floats_per_parameter(state.kind);
+      expected = weights_end + 8 + state_header + 4 * parameters * state_floats_per_parameter(state.kind);
     }
   }
   if (size < expected)
@@ -199,7 +213,7 @@ Status load_model(const uint8_t* data, size_t size, std::unique_ptr<Network>* ou
     return Status::Error("model file: checksum mismatch (the file is corrupted)");
 
   auto network = std::make_unique<Network>(config);
-  if (version == 2) {
+  if (version >= 2) {
     InputScaling scaling;
     scaling.kind = config.scaling;
     scaling.scale.resize(inputs);
@@ -219,11 +233,12 @@ Status load_model(const uint8_t* data, size_t size, std::unique_ptr<Network>* ou
   if (!reader.finite) return Status::Error("model file: holds a non-finite parameter");
   network->reset_velocities();
   if (state.present) {
-    FloatReader state_reader{data + weights_end + 24};  // after the flag, kind, batches, seed and epochs
+    FloatReader state_reader{data + weights_end + 4 + state_header};  // after the flag and the state's header
     for (auto& layer : network->layers())
       for (FloatBuffer* buffer : layer.optimizer_state(state.kind)) state_reader.read(*buffer);
     if (!state_reader.finite) return Status::Error("model file: holds a non-finite optimizer state");
   }
+  if (state.has_dropout_state) network->set_dropout_generator_state(state.dropout_state);
   if (state_out) *state_out = state;
   *out = std::move(network);
   return Status::Ok();

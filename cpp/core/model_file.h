@@ -2,7 +2,7 @@
 //
 //   offset  size        field
 //   0       4           magic "SNET"
-//   4       4  u32      format version (2; version 1 files still load)
+//   4       4  u32      format version (3; versions 1 and 2 still load)
 //   8       4  u32      output and loss: 0 = sigmoid + L2, 1 = softmax + cross-entropy
 //   12      4  u32      hidden activation: 0 = ReLU (the only one so far)
 //   16      4  u32      L, the number of weight layers (1..8)
@@ -15,12 +15,14 @@
 //           4  u32      optimizer: 0 = SGD, 1 = Adam, 2 = AdamW
 //           8  u64      batches trained (the schedule's clock; Adam's step count)
 //           4  u32      the seed of the model's shuffles and dropout, 4 u32 epochs completed (the shuffles to replay)
+//   v3:     4+4 u32     samples and batches into the unfinished epoch; 16 (4 u32) the dropout generator's state
 //           ...         per layer: SGD: f32 velocity of W, of b; Adam: f32 m of W, of b, then v of W, of b
 //   end-4   4  u32      CRC-32 (IEEE 802.3, as zlib's crc32) of every byte before it
 //
 // Version 1 has no input shape (28×28 for 784 inputs, else one row), no scaling (unit) and no optimizer state.
 // The seed is not stored: a loaded model is its weights.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -30,7 +32,7 @@
 
 namespace scratchnet {
 
-constexpr uint32_t kModelFormatVersion = 2;
+constexpr uint32_t kModelFormatVersion = 3;
 
 // What a model file holds beyond the weights, for training on.
 struct OptimizerState {
@@ -39,6 +41,11 @@ struct OptimizerState {
   uint64_t batches = 0;  // trained so far
   uint32_t seed = 1;     // of the epoch shuffles and dropout masks
   uint32_t epochs = 0;   // completed: a trainer replays their shuffles to go on in the same order
+  // v3: where the unfinished epoch stands (0, 0 at an epoch's start) and the dropout masks' generator; from a v2
+  // file, an epoch's start and the generator as the seed starts it.
+  uint32_t samples_into_epoch = 0, batches_into_epoch = 0;
+  bool has_dropout_state = false;
+  std::array<uint32_t, 4> dropout_state{};
 };
 
 // With state.present, the layers' optimizer buffers for state.kind go in too (zeros where the network holds

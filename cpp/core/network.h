@@ -1,6 +1,7 @@
 // A multilayer perceptron: dense layers with ReLU between them and a sigmoid (L2 loss) or softmax
 // (cross-entropy) output. The default is the original numpy network: 784 -> 2048 -> ReLU -> 10 -> sigmoid, L2.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -78,6 +79,9 @@ class Network {
   // Inverted dropout on the hidden layers' outputs in train_batch: each unit dropped with this probability,
   // the rest scaled by 1/(1 − rate); forward() never drops. The masks come from a stream seeded by the config.
   void set_dropout(float rate);
+  // Where the dropout masks' generator stands: a model saved with its state goes on with the same masks.
+  std::array<uint32_t, 4> dropout_generator_state() const { return dropout_rng_.state(); }
+  void set_dropout_generator_state(const std::array<uint32_t, 4>& state) { dropout_rng_.set_state(state); }
   float dropout() const { return dropout_; }
 
   // How the trainer turns pixels into this network's inputs (stored in the model file).

@@ -24,6 +24,11 @@ void Rng::reseed(uint64_t seed) {
   has_spare_normal_ = false;
 }
 
+void Rng::set_state(const std::array<uint32_t, 4>& state) {
+  for (int i = 0; i < 4; ++i) s_[i] = state[i];
+  has_spare_normal_ = false;
+}
+
 uint32_t Rng::next_u32() {
   const uint32_t result = rotl(s_[1] * 5, 7) * 9;
   const uint32_t t = s_[1] << 9;

@@ -2,6 +2,7 @@
 // stream on every platform and standard library: weights and shuffles are bit-identical across
 // runs of one build, in Node and in the browser.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <cstddef>
 
@@ -22,6 +23,9 @@ class Rng {
   uint32_t below(uint32_t bound);
   // Fisher-Yates shuffle of items[0..count).
   void shuffle(uint32_t* items, size_t count);
+  // The generator's position in its stream, to save and go on from (a cached normal is dropped).
+  std::array<uint32_t, 4> state() const { return {s_[0], s_[1], s_[2], s_[3]}; }
+  void set_state(const std::array<uint32_t, 4>& state);
 
  private:
   uint32_t s_[4];

@@ -344,6 +344,9 @@ std::vector<uint8_t> Trainer::save(bool with_state) const {
   state.batches = step_;
   state.seed = network_->config().seed;
   state.epochs = static_cast<uint32_t>(epoch_);
+  state.samples_into_epoch = static_cast<uint32_t>(cursor_);
+  state.batches_into_epoch = static_cast<uint32_t>(batch_in_epoch_);
+  state.dropout_state = network_->dropout_generator_state();
   return save_model(*network_, state);
 }
 
@@ -360,10 +363,18 @@ Status Trainer::load(const uint8_t* bytes, size_t size) {
   step_ = state.present ? state.batches : 0;
   restart_epochs();
   if (state.present) {
-    // Go on as the saved run would have: the same shuffles from the next epoch on.
+    // Go on as the saved run would have: the same shuffles, and in an unfinished epoch the samples not yet seen
+    // (when the file's place in it fits this training set; else from the epoch's start).
+    const bool mid_epoch = state.samples_into_epoch > 0 && state.samples_into_epoch < order_.size();
     order_rng_.reseed(state.seed ^ kOrderStream);
-    for (uint32_t e = 0; e < state.epochs && !order_.empty(); ++e) order_rng_.shuffle(order_.data(), order_.size());
+    const uint32_t shuffles = state.epochs + (mid_epoch ? 1 : 0);
+    for (uint32_t e = 0; e < shuffles && !order_.empty(); ++e) order_rng_.shuffle(order_.data(), order_.size());
     epoch_ = static_cast<int>(state.epochs);
+    if (mid_epoch) {
+      needs_shuffle_ = false;
+      cursor_ = state.samples_into_epoch;
+      batch_in_epoch_ = static_cast<int>(state.batches_into_epoch);
+    }
   }
   take_checkpoint();
   return Status::Ok();

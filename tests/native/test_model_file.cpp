@@ -206,13 +206,29 @@ TEST(ModelFile, RejectsBadMagic) {
 }
 
 TEST(ModelFile, RejectsAnUnsupportedVersion) {
-  for (uint32_t version : {0u, 3u, 0x01000000u}) {
+  for (uint32_t version : {0u, 4u, 0x01000000u}) {
     std::vector<uint8_t> bytes = save_model(make_network({6, 5, 3}, OutputLoss::kSigmoidL2, 8));
     put_u32(bytes, 4, version);
     reseal(bytes);
     std::unique_ptr<Network> out;
     EXPECT_ERROR_CONTAINS(load(bytes, &out).error, "version " + std::to_string(version) + " is not supported");
   }
+}
+
+// Version 3's optimizer state carries the dropout masks' generator; xoshiro's all-zero state (which no seed
+// reaches) would drop every unit for ever, so a file holding it is refused.
+TEST(ModelFile, RejectsAnAllZeroDropoutGenerator) {
+  Network net = make_network({6, 5, 3}, OutputLoss::kSigmoidL2, 12);
+  OptimizerState state;
+  state.present = true;
+  state.dropout_state = {1, 2, 3, 4};
+  std::unique_ptr<Network> out;
+  OptimizerState read;
+  ASSERT_TRUE(load_model(save_model(net, state).data(), save_model(net, state).size(), &out, &read).ok());
+  EXPECT_EQ(read.dropout_state, state.dropout_state);
+  state.dropout_state = {0, 0, 0, 0};
+  const std::vector<uint8_t> bytes = save_model(net, state);
+  EXPECT_ERROR_CONTAINS(load(bytes, &out).error, "bad dropout generator state");
 }
 
 TEST(ModelFile, RejectsExtraBytes) {

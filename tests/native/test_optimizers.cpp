@@ -958,14 +958,14 @@ TEST(OptimizerScaling, RmsScalingTravelsInTheModelFile) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// 8. The model file's version 2 with the optimizer state, and version 1.
+// 8. The model file's versions 3 and 2 with the optimizer state, and version 1.
 
 // Saved with its optimizer state (Trainer::save(true)) at an epoch's end, a model loaded into a fresh trainer
 // trains on as the original does: the same losses, to the bit, and rates for the next batches, under SGD, Adam
 // and AdamW with a weight decay and a cosine schedule (the step count, the seed and the epochs completed travel
 // too, so the shuffles replay). Saved without the state, the next losses differ: the comparison can see a lost
-// state.
-TEST(OptimizerModelFile, Version2WithStateTrainsOnAsTheOriginal) {
+// state. The same file written as version 2 (no place in the epoch, no dropout generator) trains on alike.
+TEST(OptimizerModelFile, Versions3And2WithStateTrainOnAsTheOriginal) {
   const RawSet set = make_quadrant_set(64, 4, 1001);
   for (OptimizerKind kind : {OptimizerKind::kSgd, OptimizerKind::kAdam, OptimizerKind::kAdamW}) {
     SCOPED_TRACE(optimizer_name(kind));
@@ -985,7 +985,17 @@ TEST(OptimizerModelFile, Version2WithStateTrainsOnAsTheOriginal) {
     ASSERT_TRUE(original.set_options(options).ok());
     ASSERT_EQ(original.train(12).batches, 12);
     const std::vector<uint8_t> with_state = original.save(true), without_state = original.save(false);
-    ASSERT_EQ(with_state[4], 2);  // version 2, little-endian
+    ASSERT_EQ(with_state[4], 3);  // version 3, little-endian
+    // Version 2: v3's 24 bytes after the epochs count (samples and batches into the epoch, the dropout
+    // generator) taken out, then resealed.
+    const size_t buffers = 4 * original.network().parameter_count() * (kind == OptimizerKind::kSgd ? 1 : 2);
+    const size_t flag_at = with_state.size() - 4 - buffers - 48;
+    ASSERT_EQ(with_state[flag_at], 1);
+    std::vector<uint8_t> version2(with_state.begin(), with_state.begin() + flag_at + 24);
+    version2.insert(version2.end(), with_state.begin() + flag_at + 48, with_state.end() - 4);
+    version2[4] = 2;
+    const uint32_t crc = crc32(version2.data(), version2.size());
+    for (int i = 0; i < 4; ++i) version2.push_back(static_cast<uint8_t>(crc >> (8 * i)));
 
     auto resumed = [&](const std::vector<uint8_t>& file) {
       auto trainer = std::make_unique<Trainer>();
@@ -995,10 +1005,12 @@ TEST(OptimizerModelFile, Version2WithStateTrainsOnAsTheOriginal) {
       EXPECT_TRUE(loaded.ok()) << loaded.error;
       return trainer;
     };
-    auto loaded = resumed(with_state), stateless = resumed(without_state);
+    auto loaded = resumed(with_state), stateless = resumed(without_state), loaded2 = resumed(version2);
     EXPECT_EQ(loaded->step(), 12u);
+    EXPECT_EQ(loaded2->step(), 12u);
     EXPECT_EQ(stateless->step(), 0u);
-    const TrainSummary a = original.train(8), b = loaded->train(8), c = stateless->train(8);
+    const TrainSummary a = original.train(8), b = loaded->train(8), c = stateless->train(8), b2 = loaded2->train(8);
+    EXPECT_EQ(a.batch_losses, b2.batch_losses) << "from the version 2 file";
     ASSERT_EQ(a.batches, 8) << a.error;
     ASSERT_EQ(b.batches, 8) << b.error;
     ASSERT_EQ(c.batches, 8) << c.error;
