@@ -3,7 +3,7 @@
 // .wasm the browser loads, printing one line per epoch.
 import { existsSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { ADAM_LEARNING_RATE, DEFAULT_HIDDEN, DEFAULT_MODEL, defaultOptionsFor, scheduleBatches } from '../web/src/engine/engine.js';
+import { ADAM_LEARNING_RATE, DEFAULT_HIDDEN, DEFAULT_MODEL, DEFAULT_RUN_SCHEDULE, defaultOptionsFor, scheduleBatches } from '../web/src/engine/engine.js';
 import { loadNodeEngine } from './lib/node-engine.mjs';
 import { DEFAULT_DATA_DIR, readIdxFolder } from './lib/mnist-files.mjs';
 import { UsageError, choiceFlag, engineFlag, numberFlag, parseFlags, runCli, writeFileAtomic } from './lib/cli.mjs';
@@ -19,13 +19,13 @@ const USAGE = `usage: npm run train -- [flags]
   --momentum X        SGD momentum, 0 (plain SGD) to below 1 (default ${SGD_DEFAULTS.momentum})
   --weight-decay X    L2 penalty (sgd, adam) or decoupled decay (adamw), 0 to below 1 (default 0)
   --dropout X         fraction of hidden units dropped in training, 0 to 0.9 (default 0)
-  --schedule KIND     learning rate over the run: constant (default), cosine (down to 0 at the end), step
+  --schedule KIND     learning rate over the run: cosine (down to 0 at the end; default), constant, step
   --warmup EPOCHS     linear warm-up from 0, in epochs (fractions allowed; default 0)
   --step-every EPOCHS step schedule: epochs between decays (default 2)
   --step-gamma X      step schedule: factor at each decay (default 0.1)
   --hidden SIZES      hidden layer sizes, comma-separated, e.g. 512,256 (default ${DEFAULT_HIDDEN.join(',')})
-  --scaling KIND      inputs from pixels: auto (default: rms for a set with under half its pixels lit,
-                      else standard), rms (one factor for all pixels, to MNIST's root mean square; keeps
+  --scaling KIND      inputs from pixels: auto (default: rms for a set with under a third of its pixels
+                      lit, else standard), rms (one factor for all pixels, to MNIST's root mean square; keeps
                       zeros zero), standard (per pixel, centred, to the same), unit (pixel / 255)
   --seed N            seed of the initial weights, the shuffles and dropout (default ${DEFAULT_MODEL.seed})
   --data DIR          folder with the four MNIST-format IDX files, gzipped or not (default: MNIST)
@@ -80,7 +80,7 @@ export function parseTrainFlags(args) {
   const output = LOSSES[values.loss ?? 'l2'];
   const optimizer = choiceFlag(values, 'optimizer', OPTIMIZERS, 'sgd');
   const defaults = defaultOptionsFor(output);
-  const schedule = choiceFlag(values, 'schedule', SCHEDULES, 'constant');
+  const schedule = choiceFlag(values, 'schedule', SCHEDULES, DEFAULT_RUN_SCHEDULE);
   if (values['step-every'] !== undefined && schedule !== 'step') throw new UsageError('--step-every needs --schedule step');
   if (values['step-gamma'] !== undefined && schedule !== 'step') throw new UsageError('--step-gamma needs --schedule step');
   if (values.momentum !== undefined && optimizer !== 'sgd') throw new UsageError(`--momentum is SGD's; ${optimizer} has its own moments`);

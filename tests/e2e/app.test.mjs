@@ -117,7 +117,7 @@ describe('scratchnet in the browser', () => {
     assert.equal(await page.locator('#data-retry').isVisible(), false);
     // the settings form shows the defaults
     assert.equal(await page.inputValue('#hidden'), '2048');
-    assert.equal(await page.inputValue('#learningRate'), '1');
+    assert.equal(await page.inputValue('#learningRate'), '2');
     await sleep(300); // late errors (e.g. a view failing on its first frame), late progress reports
     assert.match(await page.locator('#data-status').textContent(), /^MNIST ready: /, 'the ready message stays');
     assertNoErrors(errors);

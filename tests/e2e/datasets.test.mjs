@@ -210,7 +210,7 @@ describe('other data sets', () => {
 
   test('softmax + cross-entropy at its suggested rate learns, and the rate follows the loss unless typed', async (t) => {
     const { page, errors } = await openFor(t, app, '?hidden=128&images=5000&epochs=1');
-    assert.equal(await page.inputValue('#learningRate'), '1');
+    assert.equal(await page.inputValue('#learningRate'), '2');
     await page.selectOption('#output', 'softmax-xent');
     assert.equal(await page.inputValue('#learningRate'), '0.1', 'the suggested rate comes with the loss');
     assert.match(await text(page, '#learningRate-suggestion'), /Learning rate set to 0\.1, the suggestion for softmax \+ cross-entropy/);
@@ -218,9 +218,9 @@ describe('other data sets', () => {
     await page.fill('#learningRate', '0.5');
     await page.selectOption('#output', 'sigmoid-l2');
     assert.equal(await page.inputValue('#learningRate'), '0.5', 'a typed rate is kept');
-    assert.match(await text(page, '#learningRate-suggestion'), /Suggested for sigmoid \+ L2: 1 \(your 0\.5 is kept\)/);
+    assert.match(await text(page, '#learningRate-suggestion'), /Suggested for sigmoid \+ L2: 2 \(your 0\.5 is kept\)/);
     await page.click('#use-suggested-rate');
-    assert.equal(await page.inputValue('#learningRate'), '1');
+    assert.equal(await page.inputValue('#learningRate'), '2');
 
     await page.selectOption('#output', 'softmax-xent');
     assert.equal(await page.inputValue('#learningRate'), '0.1');

@@ -167,7 +167,7 @@ describe('parseSettings', () => {
 
 describe('suggested settings for an output, loss and optimizer', () => {
   const suggestions: Suggestions = {
-    byOutput: { 'sigmoid-l2': { learningRate: 1, momentum: 0.9 }, 'softmax-xent': { learningRate: 0.1, momentum: 0.8 } },
+    byOutput: { 'sigmoid-l2': { learningRate: 2, momentum: 0.9 }, 'softmax-xent': { learningRate: 0.1, momentum: 0.8 } },
     adamLearningRate: 0.001,
   };
 
@@ -175,7 +175,7 @@ describe('suggested settings for an output, loss and optimizer', () => {
     const settings = parseSettings({ output: 'softmax-xent' }, suggestions).settings;
     expect(settings.learningRate).toBe(0.1);
     expect(settings.momentum).toBe(0.8);
-    expect(parseSettings({}, suggestions).settings.learningRate).toBe(1);
+    expect(parseSettings({}, suggestions).settings.learningRate).toBe(2);
   });
 
   it('give Adam and AdamW their own rate, whichever the loss', () => {

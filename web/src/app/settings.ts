@@ -5,7 +5,7 @@ import type { TrainingSettings } from '../worker/protocol';
 
 export const DEFAULT_SETTINGS: Readonly<TrainingSettings> = Object.freeze({
   hidden: [2048],
-  learningRate: 1,
+  learningRate: 2,
   momentum: 0.9,
   batchSize: 64,
   epochs: 5,
@@ -15,7 +15,7 @@ export const DEFAULT_SETTINGS: Readonly<TrainingSettings> = Object.freeze({
   optimizer: 'sgd',
   weightDecay: 0,
   dropout: 0,
-  schedule: 'constant',
+  schedule: 'cosine',
   warmupEpochs: 0,
   stepEpochs: 1,
   stepGamma: 0.1,

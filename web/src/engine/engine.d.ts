@@ -1,5 +1,5 @@
 import type {
-  DataInfo, Evaluation, FirstLayerWeights, ModelConfig, ModelInfo, OutputLoss, Split, TrainOptions, TrainSummary,
+  DataInfo, Evaluation, FirstLayerWeights, ModelConfig, ModelInfo, OutputLoss, Schedule, Split, TrainOptions, TrainSummary,
 } from '../wasm/scratchnet-module';
 
 export type { DataInfo, Evaluation, FirstLayerWeights, ModelConfig, ModelInfo, OutputLoss, Split, TrainOptions, TrainSummary };
@@ -10,6 +10,7 @@ export declare const DEFAULT_HIDDEN: readonly number[];
 export declare const ADAM_LEARNING_RATE: number;
 /** The training defaults for sigmoid + L2 (the default output). */
 export declare const DEFAULT_OPTIONS: Readonly<Required<TrainOptions>>;
+export declare const DEFAULT_RUN_SCHEDULE: Schedule;
 /** The training defaults that learn with this output and loss: the learning rate differs between them. */
 export declare function defaultOptionsFor(output: OutputLoss): Readonly<Required<TrainOptions>>;
 /** The schedule's lengths in batches for a run of `epochs` more epochs from the model's `step`. */

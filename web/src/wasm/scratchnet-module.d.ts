@@ -11,7 +11,7 @@ export type OutputLoss = 'sigmoid-l2' | 'softmax-xent';
  * root mean square (dense).
  */
 export type Scaling = 'unit' | 'rms' | 'standard';
-/** 'auto' chooses when the model is fitted: 'rms' for a sparse set (under half its pixels lit), else 'standard'. */
+/** 'auto' chooses when the model is fitted: 'rms' for a sparse set (under a third of its pixels lit), else 'standard'. */
 export type ScalingChoice = Scaling | 'auto';
 export type Optimizer = 'sgd' | 'adam' | 'adamw';
 export type Schedule = 'constant' | 'cosine' | 'step';
