@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // npm run eval -- MODEL [flags]: test accuracy and confusion matrix of a saved model.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { loadNodeEngine } from './lib/node-engine.mjs';
 import { DEFAULT_DATA_DIR, readIdxFolder } from './lib/mnist-files.mjs';
-import { UsageError, engineFlag, parseFlags, runCli } from './lib/cli.mjs';
+import { UsageError, checkReadableFile, engineFlag, parseFlags, runCli } from './lib/cli.mjs';
 
 const USAGE = `usage: npm run eval -- MODEL [flags]
 
@@ -57,8 +57,8 @@ async function main(args) {
     return 0;
   }
   const [modelPath] = positionals;
-  if (!modelPath) throw new UsageError('which model? give the path of a saved model');
-  if (!existsSync(modelPath)) throw new UsageError(`no file ${modelPath}`);
+  if (modelPath === undefined) throw new UsageError('which model? give the path of a saved model');
+  checkReadableFile(modelPath, 'MODEL');
   const dataDir = values.data ?? DEFAULT_DATA_DIR;
   const files = readIdxFolder(dataDir);
   const engine = await loadNodeEngine(engineFlag(values));

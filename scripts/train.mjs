@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // npm run train -- [flags]: trains a network on MNIST (or any MNIST-format folder) headless, on the same
 // .wasm the browser loads, printing one line per epoch.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { ADAM_LEARNING_RATE, DEFAULT_HIDDEN, DEFAULT_MODEL, DEFAULT_RUN_SCHEDULE, defaultOptionsFor, scheduleBatches } from '../web/src/engine/engine.js';
 import { loadNodeEngine } from './lib/node-engine.mjs';
 import { DEFAULT_DATA_DIR, readIdxFolder } from './lib/mnist-files.mjs';
-import { UsageError, choiceFlag, engineFlag, numberFlag, parseFlags, runCli, writeFileAtomic } from './lib/cli.mjs';
+import { UsageError, checkReadableFile, checkWritableFile, choiceFlag, engineFlag, numberFlag, parseFlags, runCli, writeFileAtomic } from './lib/cli.mjs';
 
 const SGD_DEFAULTS = defaultOptionsFor('sigmoid-l2');
 const USAGE = `usage: npm run train -- [flags]
@@ -32,7 +32,8 @@ const USAGE = `usage: npm run train -- [flags]
   --limit N           train on the first N training images only
   --test-limit N      test on the first N test images only
   --load FILE         start from a saved model (its layers, loss, scaling and seed) instead of a new one
-  --save FILE         save the trained model here (also when interrupted or diverged)
+  --save FILE         save the trained model here (also when interrupted, by Ctrl-C or a kill, or
+                      diverged); its folder is checked before training
   --save-state        with --save: also save the optimizer's state, so that --load goes on as if never stopped
   --engine KIND       simd (default), scalar, or threads (SIMD on two threads)
   --json              print one JSON object per epoch instead of text
@@ -71,12 +72,14 @@ export function parseTrainFlags(args) {
   if (values.help) return { help: true };
   if (values.loss !== undefined && !Object.hasOwn(LOSSES, values.loss)) throw new UsageError(`--loss must be l2 or xent, not '${values.loss}'`);
   if (values.load !== undefined) {
-    if (!existsSync(values.load)) throw new UsageError(`--load: no file ${values.load}`);
+    checkReadableFile(values.load, '--load');
     const conflicting = MODEL_FLAGS.filter((name) => values[name] !== undefined);
     if (conflicting.length)
       throw new UsageError(`${conflicting.map((name) => `--${name}`).join(', ')} cannot be used with --load: the loaded model brings its own (train it further with the training flags)`);
   }
   if (values['save-state'] && values.save === undefined) throw new UsageError('--save-state needs --save FILE');
+  // Before any training: a run whose model cannot be saved is a run lost.
+  if (values.save !== undefined) checkWritableFile(values.save, '--save');
   const output = LOSSES[values.loss ?? 'l2'];
   const optimizer = choiceFlag(values, 'optimizer', OPTIMIZERS, 'sgd');
   const defaults = defaultOptionsFor(output);
@@ -136,7 +139,23 @@ function describeRun(o, flags) {
 
 const percent = (fraction) => `${(100 * fraction).toFixed(2)}%`;
 
+/** Exit codes of a run stopped by a signal, as a shell reports them. */
+const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 };
+
 async function main(args) {
+  // Ctrl-C (or a kill) is heard from the start, so that it can never cut a save short: before training it
+  // ends the process at once (no file is open then: the checks and writes are synchronous), during training
+  // it stops after the current chunk of batches and saves.
+  let interrupted = null, training = false;
+  const onSignal = (signal) => {
+    if (!training) {
+      console.error(`interrupted before training (${signal})`);
+      process.exit(SIGNAL_EXIT_CODES[signal]);
+    }
+    interrupted ??= signal;
+  };
+  for (const signal of Object.keys(SIGNAL_EXIT_CODES)) process.on(signal, onSignal);
+
   const flags = parseTrainFlags(args);
   if (flags.help) {
     console.log(USAGE);
@@ -164,10 +183,9 @@ async function main(args) {
     console.log(describeRun(info, flags));
   }
 
-  let interrupted = false;
-  process.once('SIGINT', () => { interrupted = true; });
+  training = true;
   const save = (why) => {
-    if (!flags.save) return;
+    if (flags.save === undefined) return;
     writeFileAtomic(flags.save, engine.saveModel({ optimizerState: flags.saveState }));
     console.log(`saved the model to ${flags.save}${why ? ` (${why})` : ''}`);
   };
@@ -194,7 +212,7 @@ async function main(args) {
       if (interrupted) {
         console.error(`interrupted in epoch ${epoch}`);
         save('interrupted');
-        return 130;
+        return SIGNAL_EXIT_CODES[interrupted];
       }
     }
     const evaluation = engine.evaluate('test');

@@ -1,6 +1,7 @@
 // Shared pieces of the command-line tools: strict flag parsing with usage errors, and number checks.
 import { parseArgs } from 'node:util';
-import { renameSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 export class UsageError extends Error {}
 
@@ -60,9 +61,88 @@ export async function runCli(main, usage) {
   }
 }
 
-/** Writes a file through a temporary name, so an interrupted write never leaves a half file in its place. */
+/** stat, or null when nothing is there (also when a part of the path is a file: ENOTDIR). */
+export function statOrNull(path) {
+  try {
+    return statSync(path, { throwIfNoEntry: false }) ?? null;
+  } catch (error) {
+    if (error.code === 'ENOTDIR') return null;
+    throw error;
+  }
+}
+
+/** What went wrong with a file operation, in words, without the path Node puts in its message (often a temporary one). */
+export function fileProblem(error) {
+  const reasons = {
+    EACCES: 'permission denied', EPERM: 'permission denied', EROFS: 'the file system is read-only',
+    ENOSPC: 'no space left on the device', EDQUOT: 'the disk quota is exhausted', ENOENT: 'the folder does not exist',
+    ENOTDIR: 'a part of the path is not a folder', EISDIR: 'it is a folder', ENOTEMPTY: 'it is a folder',
+    EEXIST: 'something else is in the way', ENAMETOOLONG: 'the name is too long', EIO: 'an input/output error',
+    EBUSY: 'it is busy', EXDEV: 'the temporary file is on another device',
+  };
+  return reasons[error.code] ?? error.code ?? error.message;
+}
+
+/** The temporary file that writeFileAtomic writes `path` through (in the same folder, so the rename is atomic). */
+export function temporaryPath(path) {
+  return `${path}.tmp-${process.pid}`;
+}
+
+/** A file to read (a model): given, there, and a file rather than a folder. Throws a UsageError naming `path`. */
+export function checkReadableFile(path, flag) {
+  if (path === '') throw new UsageError(`${flag} needs a file name, not ''`);
+  const stats = statOrNull(path);
+  if (!stats) throw new UsageError(`${flag}: no file ${path}`);
+  if (stats.isDirectory()) throw new UsageError(`${flag} ${path}: that is a folder, not a model file`);
+}
+
+/**
+ * Checks, before any long work, that `path` can be written by writeFileAtomic: a file name (not '' and not a
+ * folder) in an existing folder where a file can be created (tried for real: as root, access() says yes where
+ * the file system says no). Throws a UsageError that names `path` as the user gave it.
+ */
+export function checkWritableFile(path, flag) {
+  const example = (folder) => join(folder, 'model.bin');
+  if (path === '') throw new UsageError(`${flag} needs a file name, not ''`);
+  if (/[\\/]$/.test(path)) throw new UsageError(`${flag} ${path}: that names a folder; give a file name, e.g. ${example(path)}`);
+  const stats = statOrNull(path);
+  if (stats?.isDirectory()) throw new UsageError(`${flag} ${path}: that is a folder; give a file name, e.g. ${example(path)}`);
+  if (stats && !stats.isFile()) throw new UsageError(`${flag} ${path}: that is not a regular file (a device, a pipe or a socket)`);
+  const folder = dirname(path);
+  const folderStats = statOrNull(folder);
+  if (!folderStats) throw new UsageError(`${flag} ${path}: the folder ${folder} does not exist`);
+  if (!folderStats.isDirectory()) throw new UsageError(`${flag} ${path}: ${folder} is not a folder`);
+  const temporary = temporaryPath(path);
+  try {
+    closeSync(openSync(temporary, 'w'));
+  } catch (error) {
+    throw new UsageError(`${flag} ${path}: cannot write in the folder ${folder} (${fileProblem(error)})`);
+  } finally {
+    removeQuietly(temporary);
+  }
+}
+
+/** Removes a file if it is there; a failure to remove it is not the problem to report. */
+function removeQuietly(path) {
+  try {
+    rmSync(path, { force: true });
+  } catch {
+    // nothing more to do
+  }
+}
+
+/**
+ * Writes a file through a temporary name in the same folder, then renames it into place, so an interrupted or
+ * failed write never leaves a half file at `path`. On any failure the temporary file is removed and the Error
+ * names `path`, not the temporary file.
+ */
 export function writeFileAtomic(path, bytes) {
-  const temporary = `${path}.tmp-${process.pid}`;
-  writeFileSync(temporary, bytes);
-  renameSync(temporary, path);
+  const temporary = temporaryPath(path);
+  try {
+    writeFileSync(temporary, bytes);
+    renameSync(temporary, path);
+  } catch (error) {
+    removeQuietly(temporary);
+    throw new Error(`could not save ${path}: ${fileProblem(error)}`, { cause: error });
+  }
 }

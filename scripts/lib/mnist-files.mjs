@@ -1,5 +1,5 @@
 // Finding and reading the four MNIST-format IDX files of a folder, gzipped or not.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
@@ -22,7 +22,13 @@ function candidates(base) {
 
 /** Reads a file, gunzipping it if it starts with the gzip magic. Throws an Error that names the file. */
 export function readMaybeGzipped(path) {
-  const bytes = readFileSync(path);
+  let bytes;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    const reasons = { EISDIR: 'it is a folder, not a file', EACCES: 'permission denied', EPERM: 'permission denied' };
+    throw new Error(`${path} cannot be read (${reasons[error.code] ?? error.code ?? error.message})`);
+  }
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
       return new Uint8Array(gunzipSync(bytes));
@@ -35,8 +41,23 @@ export function readMaybeGzipped(path) {
 
 /** Finds the four files in `dir`; throws an Error listing what is missing. */
 export function findIdxFiles(dir) {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`data folder ${dir} does not exist`);
-  const names = new Set(readdirSync(dir));
+  if (dir === '') throw new Error('no data folder given (an empty name)');
+  let stats;
+  try {
+    stats = statSync(dir, { throwIfNoEntry: false });
+  } catch (error) {
+    if (error.code !== 'ENOTDIR') throw new Error(`data folder ${dir}: ${error.code ?? error.message}`);
+  }
+  if (!stats) throw new Error(`data folder ${dir} does not exist`);
+  if (!stats.isDirectory())
+    throw new Error(`data folder ${dir} is not a folder${stats.isFile() ? ' (it is a file)' : ''}: give the folder that holds the four IDX files`);
+  let entries;
+  try {
+    entries = readdirSync(dir);
+  } catch (error) {
+    throw new Error(`data folder ${dir} cannot be read (${error.code === 'EACCES' || error.code === 'EPERM' ? 'permission denied' : error.code ?? error.message})`);
+  }
+  const names = new Set(entries);
   const found = {};
   const missing = [];
   for (const [key, base] of Object.entries(IDX_FILES)) {

@@ -18,6 +18,10 @@ export declare function scheduleBatches(
   run: { epochs: number; warmupEpochs?: number; stepEpochs?: number }, batchesPerEpoch: number, step?: number,
 ): Required<Pick<TrainOptions, 'warmupBatches' | 'scheduleBatches' | 'stepBatches'>>;
 
+/**
+ * Every refused call throws one: a bad argument (checked as given, never coerced: train('3') and limit: true are
+ * refused), a bad file or setting, a diverged run. The engine is left as it was.
+ */
 export declare class EngineError extends Error {
   /** set when train() failed: what was done before the failure */
   summary?: TrainSummary;
@@ -32,22 +36,32 @@ export interface LoadOptions {
   factory?: import('../wasm/scratchnet-module').ModuleFactory;
 }
 
+/** wasmBinary must hold a WebAssembly module (it starts with \0asm) and not be detached. */
 export declare function loadEngine(options?: LoadOptions): Promise<Engine>;
 
+/**
+ * Every argument is checked as given (numbers must be numbers, options objects plain objects or left out, byte
+ * arrays Uint8Arrays that are not detached); anything else throws an EngineError and leaves the engine as it was.
+ */
 export declare class Engine {
   readonly flavor: Flavor;
   readonly backend: string;
   memoryBytes(): number;
+  /** limit: 0 (all, the default) or a whole number of samples to keep */
   loadData(split: Split, images: Uint8Array, labels: Uint8Array, options?: { limit?: number }): DataInfo;
-  /** sizes default to [features, ...hidden, classes] of the loaded training set (hidden default [2048]) */
+  /** sizes default to [features, ...hidden, classes] of the loaded training set (hidden default [2048]); no argument: all defaults */
   createModel(config?: ModelConfig & { hidden?: number[] }): ModelInfo;
   setOptions(options: TrainOptions): ModelInfo;
+  /** batches: a whole number from 0 to 1,000,000 */
   train(batches: number): TrainSummary;
+  /** limit: 0 (all, the default) or a whole number of samples */
   evaluate(split: Split, options?: { limit?: number }): Evaluation;
   predict(pixels: Uint8Array): Float32Array;
+  /** units: a whole number from 1 to the first hidden layer's width */
   firstLayerWeights(units: number): FirstLayerWeights;
   saveModel(options?: { optimizerState?: boolean }): Uint8Array;
   loadModel(bytes: Uint8Array): ModelInfo;
   info(): ModelInfo;
+  /** frees the module's engine; later calls throw an EngineError, a second dispose does nothing */
   dispose(): void;
 }
