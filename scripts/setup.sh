@@ -11,6 +11,9 @@ command -v g++ >/dev/null || missing+=(g++)
 command -v make >/dev/null || missing+=(make)
 # GoogleTest: the native suite uses the installed package, the wasm suite builds it from /usr/src/googletest.
 [ -d /usr/src/googletest ] && [ -e /usr/lib/x86_64-linux-gnu/cmake/GTest/GTestConfig.cmake -o -n "$(find /usr/lib -name GTestConfig.cmake -print -quit 2>/dev/null)" ] || missing+=(libgtest-dev)
+# clang with libFuzzer (and its ASan and UBSan runtimes): the fuzz targets in cpp/fuzz, replayed by test.sh.
+command -v clang++ >/dev/null || missing+=(clang)
+[ -n "$(find /usr/lib/llvm-* -name 'libclang_rt.fuzzer-*.a' -print -quit 2>/dev/null)" ] || missing+=(libclang-rt-dev)
 # An emcc already on PATH (say, from emsdk) is used as it is; Debian's Emscripten only when there is none.
 command -v emcc >/dev/null || missing+=(emscripten)
 # Fashion-MNIST, the page's second data set (scripts/prepare-data.mjs copies it beside MNIST).

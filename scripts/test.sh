@@ -11,6 +11,15 @@ cmake -S . -B build/native -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build/native -j"$(nproc)"
 ctest --test-dir build/native --output-on-failure || failed+=("native ctest")
 
+say "fuzz targets over the committed corpus (clang, libFuzzer, ASan + UBSan; docs/fuzzing.md)"
+CC=clang CXX=clang++ cmake -S . -B build/fuzz-replay -DCMAKE_BUILD_TYPE=Release -DSCRATCHNET_FUZZ=ON >/dev/null
+cmake --build build/fuzz-replay -j"$(nproc)" --target fuzz_idx fuzz_model_file
+for corpus in idx model; do
+  target=fuzz_$([ $corpus = idx ] && echo idx || echo model_file) log=build/fuzz-replay/$corpus.log
+  build/fuzz-replay/$target -runs=0 -artifact_prefix=build/fuzz-replay/ cpp/fuzz/corpus/$corpus >"$log" 2>&1 &&
+    echo "$target: $(tail -n 1 "$log")" || { cat "$log"; failed+=("$target corpus"); }
+done
+
 say "GoogleTest suite in wasm SIMD, under node"
 cmake --build build/wasm -j"$(nproc)" --target scratchnet_wasm_tests
 ctest --test-dir build/wasm --output-on-failure || failed+=("wasm ctest")

@@ -102,7 +102,10 @@ std::vector<uint8_t> save_model(const Network& network, const OptimizerState& st
     put_u32(out, state.epochs);
     put_u32(out, state.samples_into_epoch);
     put_u32(out, state.batches_into_epoch);
-    for (uint32_t word : state.dropout_state) put_u32(out, word);
+    // All zero is no generator's state (xoshiro never reaches it) and the loader refuses it: a state made by
+    // hand gets the network's own, so that what is saved always loads.
+    const bool no_dropout_state = state.dropout_state == std::array<uint32_t, 4>{};
+    for (uint32_t word : no_dropout_state ? network.dropout_generator_state() : state.dropout_state) put_u32(out, word);
     for (const auto& layer : network.layers()) {
       const size_t sizes[] = {layer.weights.size(), layer.bias.size()};
       int i = 0;
@@ -238,7 +241,10 @@ Status load_model(const uint8_t* data, size_t size, std::unique_ptr<Network>* ou
       for (FloatBuffer* buffer : layer.optimizer_state(state.kind)) state_reader.read(*buffer);
     if (!state_reader.finite) return Status::Error("model file: holds a non-finite optimizer state");
   }
-  if (state.has_dropout_state) network->set_dropout_generator_state(state.dropout_state);
+  if (state.has_dropout_state)
+    network->set_dropout_generator_state(state.dropout_state);
+  else if (state.present)
+    state.dropout_state = network->dropout_generator_state();  // v2: the generator as the seed starts it
   if (state_out) *state_out = state;
   *out = std::move(network);
   return Status::Ok();
