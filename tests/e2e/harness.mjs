@@ -117,9 +117,10 @@ export function useApp() {
 
   /**
    * Opens the app with `query` (e.g. '?hidden=64&images=2000'). `initScript` runs in the page before its
-   * own scripts. Returns { page, errors }: errors collects console errors and uncaught page errors.
+   * own scripts; `beforeGoto(page)` runs before the page is opened (to route its requests, say). Returns
+   * { page, errors }: errors collects console errors and uncaught page errors.
    */
-  app.open = async (query = '', { initScript, waitForData = true } = {}) => {
+  app.open = async (query = '', { initScript, waitForData = true, beforeGoto } = {}) => {
     const page = await app.context.newPage();
     const errors = [];
     page.on('console', (message) => {
@@ -128,6 +129,7 @@ export function useApp() {
     page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
     page.on('crash', () => errors.push('the page crashed'));
     if (initScript) await page.addInitScript(initScript);
+    if (beforeGoto) await beforeGoto(page);
     await page.goto(new URL(query, app.url).href);
     if (waitForData) await waitForDataReady(page);
     return { page, errors };

@@ -1,7 +1,7 @@
 // Entry point of the full page: the trainer's markup in the document, configured by the URL.
 import './styles.css';
 import { App } from './app/app';
-import { settingsFromQuery } from './app/settings';
+import { parseEngineChoice, settingsFromQuery } from './app/settings';
 import { trainerMarkup } from './app/template';
 import { DEFAULT_DATASET, parseDatasetChoice } from './data/datasets';
 
@@ -12,6 +12,9 @@ function datasetFromQuery() {
   if (text !== null && !choice) console.warn(`scratchnet: ignoring dataset="${text}" (must be mnist, fashion-mnist or own); using ${DEFAULT_DATASET}`);
   return choice ?? DEFAULT_DATASET;
 }
+
+const engine = parseEngineChoice(query.get('engine'));
+if (engine.warning) console.warn(engine.warning);
 
 const main = document.createElement('main');
 main.innerHTML = trainerMarkup();
@@ -24,7 +27,7 @@ void new App({
   dataset: datasetFromQuery(),
   dataBase: document.baseURI,
   dataUrl: query.has('data') ? new URL(query.get('data')!, document.baseURI).href : undefined,
-  engine: (['simd', 'scalar', 'threads'] as const).find((choice) => choice === query.get('engine')) ?? 'auto',
+  engine: engine.engine,
   autostart: query.has('autostart'),
   onDatasetChosen: (choice) => {
     const url = new URL(location.href);

@@ -16,15 +16,16 @@ import { downloadFile, loadFromBrowser, readFile, saveToBrowser } from './model-
 import { errorMessage } from '../lib/error-message';
 import { OwnFilesPanel } from './own-files-panel';
 import {
-  MODEL_SETTING_NAMES, SETTING_NAMES, followsSuggestion, formatSetting, parseSettings, suggestedRate, type SettingName, type Suggestions,
+  MODEL_SETTING_NAMES, SETTING_NAMES, followsSuggestion, formatSetting, ignoredSettingWarning, parseSettings, suggestedRate, type SettingName, type Suggestions,
 } from './settings';
-import { callback, startTrainer, transfer, type Trainer } from './trainer-client';
+import { TIMEOUTS, TrainerConnection, WorkerFailure, callback, transfer, type Trainer } from './trainer-client';
+import type { Watch } from './watchdog';
 
 /** Where the trainer lives and how it starts: the whole page, or one embedded element's shadow root. */
 export interface AppOptions {
   /** holds the markup of template.ts */
   root: Document | ShadowRoot;
-  /** gets data-state, data-batches, data-test-accuracy, data-engine and data-classes, for tests and styling */
+  /** gets data-state, data-batches, data-test-accuracy, data-engine, data-classes and (while the worker is gone) data-worker, for tests and styling */
   stateTarget: HTMLElement;
   /** raw settings (from the URL or the element's attributes), validated like the form */
   settings: Partial<Record<SettingName, string>>;
@@ -42,14 +43,25 @@ export interface AppOptions {
 
 const percent = (fraction: number) => `${(100 * fraction).toFixed(2)}%`;
 const errorText = (error: unknown) => errorMessage(error).replace(/^Error: /, '');
+/** A call slower than this gets a note that the page waits for the worker (so a click never seems ignored). */
+const SLOW_ANSWER_MILLISECONDS = 3000;
 const OUTPUT_TITLES: Record<OutputLoss, string> = { 'sigmoid-l2': 'sigmoid + L2', 'softmax-xent': 'softmax + cross-entropy' };
 const OPTIMIZER_TITLES: Record<Optimizer, string> = { sgd: 'SGD', adam: 'Adam', adamw: 'AdamW' };
 
 export class App {
   readonly #root: Document | ShadowRoot;
   readonly #stateTarget: HTMLElement;
-  readonly #trainer: Trainer;
-  readonly #terminate: () => void;
+  /** the worker and its watch; replaced by Retry after a failure */
+  #connection!: TrainerConnection;
+  #trainer!: Trainer;
+  /** why the worker is gone, while it is (the page offers Retry) */
+  #workerFailure: WorkerFailure | null = null;
+  /** watches training's progress reports while the state is 'training' */
+  #trainingWatch: Watch | null = null;
+  /** autostart waits for the first data set that loads (a Retry after a failed start still autostarts) */
+  #autostartPending: boolean;
+  /** when the reader last saved the model in this browser, to say so if the worker dies with the model */
+  #savedInBrowserAt: Date | null = null;
   readonly #form: HTMLFormElement;
   readonly #buttons: Record<'start' | 'pause' | 'resume' | 'step' | 'reset', HTMLButtonElement>;
   readonly #modelButtons: [HTMLButtonElement, HTMLButtonElement, HTMLButtonElement, HTMLInputElement];
@@ -94,6 +106,7 @@ export class App {
     this.#stateTarget = options.stateTarget;
     this.#dataset = options.dataset;
     this.#dataUrl = options.dataUrl;
+    this.#autostartPending = options.autostart;
     const element = this.#element.bind(this);
     this.#form = element<HTMLFormElement>('settings');
     this.#buttons = {
@@ -112,7 +125,7 @@ export class App {
     this.#weights = new WeightTiles(element('weight-tiles'));
     this.#scores = new ScoreBars(element('draw-pad-scores'));
     this.#drawPanelChosen = !element('draw-panel').hidden;
-    ({ trainer: this.#trainer, terminate: this.#terminate } = startTrainer());
+    this.#connect();
     this.#fillForm(options.settings);
     new DrawPad(element('draw-pad-canvas'), (pixels) => void this.#predictDrawing(pixels));
     this.#wire();
@@ -120,7 +133,15 @@ export class App {
 
   /** Stops the worker: the element left the page. */
   dispose(): void {
-    this.#terminate();
+    this.#trainingWatch = null;
+    this.#connection.terminate();
+  }
+
+  /** Starts a worker, watched: its failure comes to #workerFailed. */
+  #connect(): void {
+    const connection = new TrainerConnection((failure) => this.#workerFailed(connection, failure));
+    this.#connection = connection;
+    this.#trainer = connection.trainer;
   }
 
   /**
@@ -167,23 +188,127 @@ export class App {
 
   /** Starts the trainer; a failure to start is shown in the page, not thrown. */
   async run(): Promise<void> {
+    const connection = this.#connection;
+    const onEvent = (event: TrainingEvent) => {
+      if (connection === this.#connection && !connection.failure) this.#onEvent(event);
+    };
     try {
-      await this.#trainer.subscribe(callback((event: TrainingEvent) => this.#onEvent(event)));
-      const engine = await this.#trainer.init({ engine: this.#options.engine });
+      await this.#trainer.subscribe(callback(onEvent));
+      let engine;
+      try {
+        engine = await this.#trainer.init({ engine: this.#options.engine });
+      } catch (error) {
+        // the worker runs but its engine did not load: it is of no use, and the message names the file at fault
+        if (!(error instanceof WorkerFailure)) {
+          const what = errorText(error);
+          connection.giveUp(new WorkerFailure('engine', /[.!?]$/.test(what) ? what : `${what}.`));
+        }
+        return;
+      }
       this.#element('engine-status').textContent = engine.backend === 'wasm-simd128'
         ? `Engine: WebAssembly with SIMD (wasm-simd128), ${engine.threads > 1 ? `on ${engine.threads} threads (this page is cross-origin isolated)` : 'one thread'}, in a Web Worker.`
         : `Engine: plain WebAssembly (${this.#options.engine === 'scalar' ? 'asked for with engine=scalar' : 'this browser has no wasm SIMD'}), in a Web Worker.`;
       this.#stateTarget.dataset.engine = engine.backend;
       this.#stateTarget.dataset.threads = String(engine.threads);
       // The learning rate and momentum that suit the chosen loss, unless the URL or attributes set them.
-      this.#suggestions = await this.#trainer.suggestedSettings();
-      this.#fillForm(this.#options.settings);
+      const suggestions = await this.#trainer.suggestedSettings();
+      if (!this.#suggestions) { // a Retry keeps the form as the reader left it
+        this.#suggestions = suggestions;
+        this.#fillForm(this.#options.settings);
+      }
     } catch (error) {
+      if (error instanceof WorkerFailure) return; // #workerFailed tells it
       const status = this.#root.getElementById('engine-status');
       if (status) status.textContent = `scratchnet could not start: ${errorMessage(error)}`;
       return;
     }
     await this.#useDataset(this.#dataset, true);
+  }
+
+  /**
+   * The worker is gone or never started: training stops, the page says what went wrong, every control that
+   * needs the worker is disabled, a model the worker can still hand over is offered for saving, and Retry
+   * starts a new worker.
+   */
+  #workerFailed(connection: TrainerConnection, failure: WorkerFailure): void {
+    if (connection !== this.#connection) return;
+    const hadModel = this.#configured || this.#loadedModel !== null || ['training', 'paused', 'done', 'diverged'].includes(this.#state);
+    const wasRunning = this.#state === 'training';
+    this.#workerFailure = failure;
+    this.#endTrainingWatch();
+    this.#dataGeneration++; // a load under way is over
+    this.#data = null;
+    this.#setState('error');
+    this.#stateTarget.dataset.worker = failure.kind;
+    const engineStatus = this.#element('engine-status');
+    if (failure.kind !== 'died') engineStatus.textContent = 'The engine is not loaded.';
+    else engineStatus.textContent = 'The training worker stopped.';
+    const status = this.#element('data-status');
+    delete status.dataset.ready;
+    status.textContent = 'The data set loads again when a new worker starts (Retry).';
+    this.#element('data-progress').hidden = true;
+    this.#element('data-retry').hidden = true;
+    this.#message('run-message', failure.message);
+    if (wasRunning) this.#progress.stop('Stopped: the training worker is gone.');
+    if (wasRunning || this.#lastEpoch) {
+      this.#summary(`Stopped${this.#lastEpoch ? ` after ${this.#describeEpoch(this.#lastEpoch)}` : '.'}`);
+    }
+    const box = this.#element('worker-failure');
+    const text = this.#element('worker-failure-message');
+    const save = this.#element<HTMLButtonElement>('worker-save-model');
+    text.textContent = failure.message;
+    save.hidden = true;
+    box.hidden = false;
+    this.#updateButtons();
+    if (!hadModel) {
+      connection.terminate();
+      return;
+    }
+    text.textContent = `${failure.what} Recovering the trained model… ${failure.advice}`;
+    void connection.salvageModel().then((bytes) => {
+      if (connection !== this.#connection) return;
+      if (bytes) {
+        this.#salvaged = bytes;
+        save.hidden = false;
+        save.textContent = `Download the trained model (${(bytes.length / 1e6).toFixed(1)} MB)`;
+        text.textContent = `${failure.what} The model it was training was recovered: download it first if you want to keep it. ${failure.advice}`;
+      } else {
+        const saved = this.#savedInBrowserAt ? ` The one you saved in this browser at ${this.#savedInBrowserAt.toLocaleTimeString()} is still there (Load from this browser).` : '';
+        text.textContent = `${failure.what} The model it was training could not be recovered.${saved} ${failure.advice}`;
+      }
+    });
+  }
+
+  /** a model the failed worker handed over, for the failure's download button */
+  #salvaged: Uint8Array | null = null;
+
+  /** Retry: a new worker loads the engine and the data set again. */
+  async #retryWorker(): Promise<void> {
+    this.#connection.terminate();
+    this.#workerFailure = null;
+    this.#salvaged = null;
+    this.#element('worker-failure').hidden = true;
+    delete this.#stateTarget.dataset.worker;
+    this.#element('engine-status').textContent = 'Loading the engine…';
+    this.#message('run-message', '');
+    this.#configured = false;
+    this.#setState('idle');
+    this.#connect();
+    await this.run();
+  }
+
+  /** The state as the page shows it: the worker's, or 'error' when the worker is gone. */
+  #setState(state: TrainingState): void {
+    this.#state = state;
+    this.#stateTarget.dataset.state = state;
+    if (state === 'training' && !this.#trainingWatch) this.#trainingWatch = this.#connection.watch('no progress while training', TIMEOUTS.training);
+    else if (state !== 'training') this.#endTrainingWatch();
+    this.#updateButtons();
+  }
+
+  #endTrainingWatch(): void {
+    this.#trainingWatch?.end();
+    this.#trainingWatch = null;
   }
 
   /** Fills the form from raw settings; each invalid one falls back to its default, with a console warning. */
@@ -192,7 +317,7 @@ export class App {
     const { settings } = parsed;
     if (!parsed.ok && this.#suggestions) { // warned once, on the second fill (the first has no suggestions yet)
       for (const [name, error] of Object.entries(parsed.errors)) {
-        console.warn(`scratchnet: ignoring ${name}="${raw[name as SettingName]}" (must be ${error}); using ${formatSetting(settings, name as SettingName)}`);
+        console.warn(ignoredSettingWarning(name, raw[name as SettingName] ?? '', error, formatSetting(settings, name as SettingName)));
       }
     }
     for (const name of SETTING_NAMES) this.#field(name).value = formatSetting(settings, name);
@@ -251,6 +376,10 @@ export class App {
       if (await this.#newNetwork()) this.#summary('The network was reset to fresh random weights.');
     }));
     this.#element('data-retry').addEventListener('click', () => void this.#useDataset(this.#dataset));
+    this.#element('worker-retry').addEventListener('click', () => void this.#retryWorker());
+    this.#element('worker-save-model').addEventListener('click', () => {
+      if (this.#salvaged) downloadFile(this.#salvaged, 'scratchnet-model.bin');
+    });
     this.#datasetSelect.addEventListener('change', () => {
       const choice = parseDatasetChoice(this.#datasetSelect.value);
       if (!choice) return;
@@ -262,6 +391,7 @@ export class App {
     const [saveBrowser, loadBrowser, download, loadFile] = this.#modelButtons;
     saveBrowser.addEventListener('click', () => void this.#modelAction(async () => {
       const stored = await saveToBrowser(await this.#trainer.saveModel());
+      this.#savedInBrowserAt = new Date(stored.savedAt);
       return `Saved in this browser (${(stored.bytes.length / 1e6).toFixed(1)} MB).`;
     }));
     loadBrowser.addEventListener('click', () => void this.#modelAction(async () => {
@@ -466,7 +596,8 @@ export class App {
       const cached = files.size > 0 && [...files.values()].every((p) => p.cached);
       bar.value = 1;
       this.#dataReady(info, `${title} ready: ${this.#describeData(info)}${cached ? ' (from this browser’s cache)' : ''}.`);
-      if (first && this.#options.autostart) {
+      if (first && this.#autostartPending) {
+        this.#autostartPending = false;
         if (this.#onScreen || !this.#pauseOffScreen) this.#buttons.start.click();
         else this.#startWhenOnScreen = true; // an autostarting trainer further down the post waits to be seen
       }
@@ -538,16 +669,19 @@ export class App {
   }
 
   async #forgetOwnFiles(): Promise<void> {
-    await this.#trainer.forgetOwnFiles();
+    try {
+      await this.#trainer.forgetOwnFiles();
+    } catch (error) {
+      if (!(error instanceof WorkerFailure)) this.#ownFiles.show(null, [errorText(error)]);
+      return;
+    }
     await this.#useDataset('own');
   }
 
   #onEvent(event: TrainingEvent): void {
     switch (event.type) {
       case 'state':
-        this.#state = event.state;
-        this.#stateTarget.dataset.state = event.state;
-        this.#updateButtons();
+        this.#setState(event.state);
         if (event.state === 'diverged') this.#message('run-message', `Training stopped: ${event.message ?? 'the run diverged.'}`);
         else if (event.state === 'error' && event.message) this.#message('run-message', event.message);
         else if (event.state === 'training') this.#message('run-message', '');
@@ -555,11 +689,13 @@ export class App {
         if (event.state === 'paused') this.#summary(`Paused${this.#lastEpoch ? ` after ${this.#describeEpoch(this.#lastEpoch)}` : ''}.`);
         break;
       case 'batches':
+        this.#trainingWatch?.touch();
         this.#charts.addBatchLosses(event.losses, event.batchesDone);
         this.#progress.update(event);
         this.#stateTarget.dataset.batches = String(event.batchesDone);
         break;
       case 'epoch':
+        this.#trainingWatch?.touch();
         this.#lastEpoch = event.report;
         if (event.report.epoch > 0) this.#charts.addEpoch(event.report);
         this.#confusion.show(event.report.confusion);
@@ -588,14 +724,21 @@ export class App {
       this.#scores.show(null);
       return;
     }
-    const scores = await this.#trainer.predict(pixels);
+    let scores: Float32Array;
+    try {
+      scores = await this.#trainer.predict(pixels);
+    } catch (error) {
+      if (!(error instanceof WorkerFailure)) this.#message('run-message', errorText(error));
+      return;
+    }
     if (pixels === this.#lastDrawing) this.#scores.show(scores); // a newer drawing (or Clear) wins
   }
 
   #updateButtons(): void {
     const valid = this.#readForm() !== null;
     const state = this.#state;
-    const hasEngine = this.#data !== null && (!['idle', 'loading', 'error'].includes(state) || (state === 'error' && this.#configured));
+    const hasEngine = !this.#workerFailure && this.#data !== null && (!['idle', 'loading', 'error'].includes(state) || (state === 'error' && this.#configured));
+    this.#datasetSelect.disabled = Boolean(this.#workerFailure);
     const running = state === 'training';
     this.#buttons.start.disabled = !hasEngine || running || !valid;
     this.#buttons.pause.disabled = !running;
@@ -606,18 +749,27 @@ export class App {
   }
 
   async #act(action: () => Promise<unknown>): Promise<void> {
+    const waiting = 'Waiting for the training worker to answer…';
+    const slow = setTimeout(() => this.#message('run-message', waiting), SLOW_ANSWER_MILLISECONDS);
     try {
       await action();
+      if (this.#element('run-message').textContent === waiting) this.#message('run-message', '');
     } catch (error) {
-      this.#message('run-message', errorText(error));
+      if (!(error instanceof WorkerFailure)) this.#message('run-message', errorText(error)); // else #workerFailed said it
+    } finally {
+      clearTimeout(slow);
     }
   }
 
   async #modelAction(action: () => Promise<string>): Promise<void> {
+    const waiting = 'Waiting for the training worker to answer…';
+    const slow = setTimeout(() => this.#message('model-message', waiting), SLOW_ANSWER_MILLISECONDS);
     try {
       const text = await action();
-      if (text) this.#message('model-message', text);
+      clearTimeout(slow);
+      if (text || this.#element('model-message').textContent === waiting) this.#message('model-message', text);
     } catch (error) {
+      clearTimeout(slow);
       this.#message('model-message', errorText(error), true);
     }
   }

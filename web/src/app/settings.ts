@@ -1,7 +1,7 @@
 // The training settings: defaults, limits, and validation of what a person typed (or put in the URL).
 // Pure functions, so the rules are unit-tested and shared by the form and the URL parser.
 import type { Optimizer, OutputLoss, ScalingChoice, Schedule } from '../wasm/scratchnet-module';
-import type { TrainingSettings } from '../worker/protocol';
+import type { EngineChoice, TrainingSettings } from '../worker/protocol';
 
 export const DEFAULT_SETTINGS: Readonly<TrainingSettings> = Object.freeze({
   hidden: [2048],
@@ -83,7 +83,7 @@ function parseHidden(text: string): number[] | string {
   const sizes: number[] = [];
   for (const part of parts) {
     const size = parseNumber(part, { integer: true, min: 1, max: LIMITS.hiddenSize });
-    if (size === null) return `sizes must be whole numbers from 1 to ${LIMITS.hiddenSize}, separated by commas`;
+    if (size === null) return `whole numbers from 1 to ${LIMITS.hiddenSize}, separated by commas`;
     sizes.push(size);
   }
   return sizes;
@@ -161,6 +161,24 @@ export function followsSuggestion(fieldText: string, suggestion: number | string
   if (typeof suggestion === 'string') return fieldText.trim() === suggestion;
   const value = parseNumber(fieldText, { integer: false, min: -Infinity, max: Infinity });
   return value !== null && Math.abs(value - suggestion) <= 1e-9 * Math.max(1, Math.abs(suggestion));
+}
+
+/**
+ * The console warning for a setting from the URL (or an attribute) that is refused: `error` is the parser's
+ * message, which says what is allowed ("a whole number from 1 to 4096"), and `using` the value taken instead.
+ */
+export function ignoredSettingWarning(name: string, value: string, error: string, using: string): string {
+  return `scratchnet: ignoring ${name}="${value}" (must be ${error}); using ${using}`;
+}
+
+export const ENGINE_CHOICES: readonly EngineChoice[] = ['auto', 'simd', 'scalar', 'threads'];
+
+/** The page's `engine` parameter: a known build, or 'auto' (with a warning when something else was given). */
+export function parseEngineChoice(text: string | null): { engine: EngineChoice; warning?: string } {
+  if (text === null) return { engine: 'auto' };
+  const engine = ENGINE_CHOICES.find((choice) => choice === text);
+  if (engine) return { engine };
+  return { engine: 'auto', warning: ignoredSettingWarning('engine', text, `one of ${ENGINE_CHOICES.join(', ')}`, 'auto') };
 }
 
 /** The output setting a loss name gives: the short l2 and xent, or the output's own name (validated later). */

@@ -22,6 +22,13 @@ const MARKUP = /* html */ `
   <p>A neural network written from scratch in C++, compiled to WebAssembly, learning handwritten digits
     (or clothes, or your own images) in a Web Worker while this page stays smooth.</p>
   <p class="engine" id="engine-status" role="status">Loading the engine…</p>
+  <div class="worker-failure" id="worker-failure" role="alert" hidden>
+    <p id="worker-failure-message"></p>
+    <div class="buttons">
+      <button type="button" id="worker-retry">Retry</button>
+      <button type="button" id="worker-save-model" hidden>Download the trained model</button>
+    </div>
+  </div>
 </header>
 
 <div class="layout">

@@ -58,6 +58,15 @@ export class ProgressView {
     else setText(this.etaText, timeLeft(remaining / this.batchesPerSecond));
   }
 
+  /** The run ended early (the worker is gone): the bar stays where it got to, speed and time left give way to `note`. */
+  stop(note: string): void {
+    this.samplesPerSecond = 0;
+    this.batchesPerSecond = 0;
+    this.lastEventTime = 0;
+    setText(this.speedText, '');
+    setText(this.etaText, note);
+  }
+
   reset(): void {
     this.samplesPerSecond = 0;
     this.batchesPerSecond = 0;

@@ -145,6 +145,11 @@ export type TrainingEvent =
 
 /** The worker's API, as the page sees it through Comlink (every method returns a Promise there). */
 export interface TrainerApi {
+  /**
+   * Holds the Web Lock `name` while the worker lives (the page waits for it to learn that the worker died);
+   * resolves once it is held, or false where the browser has no Web Locks.
+   */
+  lifeline(name: string): Promise<boolean>;
   /** Loads the engine the choice names (EngineChoice). */
   init(options: { engine: EngineChoice }): Promise<EngineInfo>;
   /** The engine's suggested learning rates and momentum for each output, loss and optimizer. */

@@ -10,6 +10,10 @@ import { IdxDownload, type IdxBytes } from '../data/idx-download';
 import { IDX_ROLES, assignIdxFiles, nameFilesInRefusal, readIdxHeader, type IdxRole } from '../data/idx-files';
 import { forgetStoredOwnFiles, keepOwnFiles, storedOwnFiles } from '../data/own-files-store';
 import { errorMessage } from '../lib/error-message';
+import { checkFile, fileName } from './file-check';
+import simdWasmUrl from '../wasm/scratchnet-simd.wasm?url';
+import scalarWasmUrl from '../wasm/scratchnet-scalar.wasm?url';
+import threadsWasmUrl from '../wasm/scratchnet-simd-threads.wasm?url';
 import { topClass } from '../lib/top-class';
 import type {
   DataInfo, DataProgress, DigitPredictions, EngineChoice, EngineInfo, ModelSummary, OwnFile, OwnFilesStatus, TrainerApi,
@@ -49,6 +53,26 @@ async function chooseFlavor(choice: EngineChoice): Promise<Flavor> {
   return 'simd';
 }
 
+/** Each build's wasm file (the one its glue fetches), to name it when the engine does not load. */
+const WASM_FILES: Record<Flavor, { name: string; url: string }> = {
+  simd: { name: 'scratchnet-simd.wasm', url: simdWasmUrl },
+  scalar: { name: 'scratchnet-scalar.wasm', url: scalarWasmUrl },
+  'simd-threads': { name: 'scratchnet-simd-threads.wasm', url: threadsWasmUrl },
+};
+
+/**
+ * Why the engine did not load, naming the file at fault: a glue module that did not load (its URL is in the
+ * browser's message), or a wasm file that is missing, is not wasm, or does not compile. Else the error's own text.
+ */
+async function explainEngineFailure(flavor: Flavor, error: unknown): Promise<string> {
+  const message = errorMessage(error);
+  const module = /dynamically imported module:?\s*(\S+)/i.exec(message)?.[1];
+  const problem = module
+    ? await checkFile(module, { name: fileName(module) })
+    : await checkFile(new URL(WASM_FILES[flavor].url, self.location.href).href, { name: WASM_FILES[flavor].name, wasm: true });
+  return problem ?? message;
+}
+
 /** A loaded data set: its files (for the sample images) and what the engine read. */
 interface LoadedData {
   bytes: IdxBytes;
@@ -81,12 +105,32 @@ class TrainingWorker implements TrainerApi {
   #batchesPerCall = 1; // see WORK_PER_CALL
   #toEpochEnd = 1; // batches left in the epoch, as the last call reported (1 until one has)
 
+  /**
+   * Holds a Web Lock named `name` for as long as this worker lives, so the page, waiting for the same lock, learns
+   * the moment the worker is gone (Web Locks release a dead context's locks). False where there are none (a page
+   * that is not a secure context).
+   */
+  async lifeline(name: string): Promise<boolean> {
+    const locks = (self.navigator as Navigator & { locks?: LockManager }).locks;
+    if (!locks) return false;
+    await new Promise<void>((held) => {
+      void locks.request(name, () => {
+        held();
+        return new Promise<void>(() => undefined); // never released while the worker runs
+      });
+    });
+    return true;
+  }
+
   async init(options: { engine: EngineChoice }): Promise<EngineInfo> {
-    try {
-      this.#engine ??= await loadEngine({ flavor: await chooseFlavor(options.engine) });
-    } catch (error) {
-      this.#setState('error', errorMessage(error));
-      throw new Error(errorMessage(error));
+    if (!this.#engine) {
+      const flavor = await chooseFlavor(options.engine);
+      try {
+        this.#engine = await loadEngine({ flavor });
+      } catch (error) {
+        this.#setState('error');
+        throw new Error(`Could not load the engine: ${await explainEngineFailure(flavor, error)}`);
+      }
     }
     return { backend: this.#engine.backend, threads: this.#engine.flavor === 'simd-threads' ? 2 : 1 };
   }
