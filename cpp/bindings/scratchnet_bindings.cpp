@@ -75,6 +75,8 @@ class Engine {
     const std::vector<uint8_t> images_head = head_bytes(images), labels_head = head_bytes(labels);
     if (Status s = Dataset::check_headers(images_head.data(), images_size, labels_head.data(), labels_size); !s.ok())
       return error_result(which + s.error);
+    if (Status s = trainer_.check_data_memory(split, static_cast<uint64_t>(images_size) + labels_size); !s.ok())
+      return error_result(which + s.error);
     // A training set is let go first (the large one); a test set only once the new one is known to fit.
     if (split == Split::kTrain) trainer_.set_data(split, Dataset());
     Dataset data;
@@ -173,7 +175,7 @@ class Engine {
     result.set("error", s.error);
     result.set("diverged", s.diverged);
     result.set("batches", s.batches);
-    result.set("samples", s.samples);
+    result.set("samples", static_cast<double>(s.samples));
     result.set("loss", s.mean_loss);
     result.set("batchLosses", val::global("Float32Array").new_(emscripten::typed_memory_view(s.batch_losses.size(), s.batch_losses.data())));
     result.set("accuracy", s.accuracy);

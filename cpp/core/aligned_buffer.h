@@ -6,6 +6,8 @@
 // network's two-thread speed over one-thread measured 1.74-1.76x so, against 1.71-1.73x (medians of interleaved runs).
 #pragma once
 #include <cstddef>
+#include <cstdio>
+#include <cstdlib>
 #include <new>
 #include <vector>
 
@@ -26,7 +28,15 @@ struct CacheLineAllocator {
   template <class U>
   CacheLineAllocator(const CacheLineAllocator<U>&) {}
   T* allocate(std::size_t n) {
-    return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t(buffer_alignment(n * sizeof(T)))));
+    // Without exceptions a failed allocation would come back null and be written through (zeroing the module's
+    // static data from address 0): the memory budget (memory_budget.h) refuses what would not fit first, and a
+    // failure past it stops here, loudly, instead.
+    void* p = ::operator new(n * sizeof(T), std::align_val_t(buffer_alignment(n * sizeof(T))), std::nothrow);
+    if (!p) {
+      std::fprintf(stderr, "scratchnet: out of memory allocating %zu bytes\n", n * sizeof(T));
+      std::abort();
+    }
+    return static_cast<T*>(p);
   }
   void deallocate(T* p, std::size_t n) { ::operator delete(p, std::align_val_t(buffer_alignment(n * sizeof(T)))); }
   template <class U>

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "memory_budget.h"
 #include "model_file.h"
 #include "parallel.h"
 
@@ -66,6 +67,44 @@ Status validate(const TrainOptions& options) {
 
 Trainer::Trainer() { create_model(NetworkConfig{}); }
 
+uint64_t Trainer::data_bytes() const {
+  uint64_t bytes = 0;
+  for (const Dataset* set : {&train_, &test_}) bytes += static_cast<uint64_t>(set->size()) * (set->features() + 1);
+  return bytes;
+}
+
+namespace {
+std::string describe_sizes(const std::vector<int>& sizes) {
+  std::string text;
+  for (size_t i = 0; i < sizes.size(); ++i) text += (i ? "-" : "") + std::to_string(sizes[i]);
+  return text;
+}
+}  // namespace
+
+Status Trainer::check_memory(const std::vector<int>& sizes, const TrainOptions& options, uint64_t data) const {
+  const uint64_t model = inference_bytes(sizes, std::max(options.batch_size, kEvalChunk)) +
+                         training_bytes(sizes, options.batch_size, options.optimizer);
+  if (model + data <= kCountedLimitBytes) return Status::Ok();
+  return Status::Error("this network (" + describe_sizes(sizes) + ") at batch " + std::to_string(options.batch_size) +
+                       " with " + optimizer_name(options.optimizer) + " needs about " + format_bytes(model) +
+                       " of memory to train" + (data > 0 ? ", beside " + format_bytes(data) + " of data," : "") +
+                       " where the engine can use " + format_bytes(kCountedLimitBytes) +
+                       " in all (wasm32's limit): lower the batch size or the layer widths");
+}
+
+Status Trainer::check_data_memory(Split split, uint64_t bytes) const {
+  const Dataset& other = split == Split::kTrain ? test_ : train_;
+  const uint64_t kept = static_cast<uint64_t>(other.size()) * (other.features() + 1);
+  const std::vector<int>& sizes = network_->config().sizes;
+  const uint64_t model = inference_bytes(sizes, std::max(options_.batch_size, kEvalChunk)) +
+                         training_bytes(sizes, options_.batch_size, options_.optimizer);
+  if (bytes + kept + model <= kCountedLimitBytes) return Status::Ok();
+  return Status::Error("the data set (" + format_bytes(bytes) + ") does not fit in memory beside the model (" +
+                       format_bytes(model) + " to train) and the " + (split == Split::kTrain ? "test" : "training") +
+                       " set (" + format_bytes(kept) + "): the engine can use " + format_bytes(kCountedLimitBytes) +
+                       " in all (wasm32's limit); load fewer images (limit)");
+}
+
 Status Trainer::check_model_fits(const Network& network, const Dataset& data, const char* which) const {
   if (data.empty()) return Status::Ok();
   if (data.features() != network.input_size())
@@ -114,6 +153,7 @@ void Trainer::fit_input_scaling() {
 
 Status Trainer::create_model(const NetworkConfig& config) {
   if (Status s = validate(config); !s.ok()) return s;
+  if (Status s = check_memory(config.sizes, options_, data_bytes()); !s.ok()) return s;
   network_.reset();  // free the old model first: never two in memory at once
   network_ = std::make_unique<Network>(config);
   model_trained_ = false;
@@ -140,6 +180,7 @@ StepRule Trainer::step_rule() const {
 
 Status Trainer::set_options(const TrainOptions& options) {
   if (Status s = validate(options); !s.ok()) return s;
+  if (Status s = check_memory(network_->config().sizes, options, data_bytes()); !s.ok()) return s;
   options_ = options;
   // New rates are where most blow-ups start: a divergence under them comes back to the model as it is now.
   if (batches_since_checkpoint_ > 0) take_checkpoint();
@@ -192,7 +233,7 @@ TrainSummary Trainer::train(int batches) {
   summary.batch_losses.reserve(batches);
   const auto start = std::chrono::steady_clock::now();
   double loss_sum = 0;
-  long correct = 0;
+  int64_t correct = 0;
   int current = 0;             // batches_[current] is this step's
   bool current_drawn = false;  // drawn by the step before
   for (int i = 0; i < batches; ++i) {
@@ -304,7 +345,7 @@ Evaluation Trainer::evaluate(Split split, size_t limit) {
   FloatBuffer x(static_cast<size_t>(kEvalChunk) * data.features());
   std::vector<uint8_t> labels(kEvalChunk);
   double loss_sum = 0;
-  long correct = 0;
+  int64_t correct = 0;
   for (size_t first = 0; first < count; first += kEvalChunk) {
     const int n = static_cast<int>(std::min<size_t>(kEvalChunk, count - first));
     data.fill_range(first, n, network_->input_scaling(), x.data(), labels.data());
@@ -325,6 +366,16 @@ Evaluation Trainer::evaluate(Split split, size_t limit) {
 Status Trainer::predict(const uint8_t* pixels, size_t count, std::vector<float>* scores) {
   const int F = network_->input_size();
   const int C = network_->output_size();
+  // The scores (count × classes floats) beside the model and the data: in 64 bits, as count × C passes 2^32.
+  const std::vector<int>& sizes = network_->config().sizes;
+  const uint64_t held = data_bytes() + inference_bytes(sizes, std::max(options_.batch_size, kEvalChunk)) +
+                        training_bytes(sizes, options_.batch_size, options_.optimizer);
+  const uint64_t needed = static_cast<uint64_t>(count) * (static_cast<uint64_t>(C) * sizeof(float) + F);
+  if (held + needed > kCountedLimitBytes)
+    return Status::Error("predicting " + std::to_string(count) + " images needs about " + format_bytes(needed) +
+                         " of memory for them and their " + std::to_string(C) + " scores each, beside " +
+                         format_bytes(held) + " for the model and the data, where the engine can use " +
+                         format_bytes(kCountedLimitBytes) + " in all (wasm32's limit): predict fewer at a time");
   scores->assign(count * C, 0.f);
   FloatBuffer x(static_cast<size_t>(kEvalChunk) * F);
   for (size_t first = 0; first < count; first += kEvalChunk) {
@@ -356,6 +407,10 @@ Status Trainer::load(const uint8_t* bytes, size_t size) {
   if (Status s = load_model(bytes, size, &loaded, &state); !s.ok()) return s;
   if (Status s = check_model_fits(*loaded, train_, "training"); !s.ok()) return Status::Error("cannot load this model: " + s.error);
   if (Status s = check_model_fits(*loaded, test_, "test"); !s.ok()) return Status::Error("cannot load this model: " + s.error);
+  TrainOptions trained_as = options_;
+  if (state.present) trained_as.optimizer = state.kind;
+  if (Status s = check_memory(loaded->config().sizes, trained_as, data_bytes()); !s.ok())
+    return Status::Error("cannot load this model: " + s.error);
   network_->release_training_state();  // before the swap: the old and new training states never both grow
   network_ = std::move(loaded);
   model_trained_ = true;

@@ -30,7 +30,7 @@ Status validate(const TrainOptions& options);
 
 struct TrainSummary {
   int batches = 0;            // mini-batches run by this call
-  int samples = 0;            // samples seen by this call
+  int64_t samples = 0;        // samples seen by this call (batches × batch size passes 2^31)
   double mean_loss = 0;       // mean over this call's samples
   std::vector<float> batch_losses;  // each batch's mean loss, in order
   double accuracy = 0;        // fraction of this call's samples classified right (before each update)
@@ -64,6 +64,9 @@ class Trainer {
   // training set that the test set does not fit unloads the test set. A model not trained yet refits its input
   // scaling to a new training set.
   Status set_data(Split split, Dataset data);
+  // Whether a set of `bytes` (its images and labels) would fit in memory beside the model and the other split's
+  // set: checked before the set is copied in.
+  Status check_data_memory(Split split, uint64_t bytes) const;
   const Dataset& data(Split split) const { return split == Split::kTrain ? train_ : test_; }
 
   // A new model (He-initialised from config.seed), its input scaling fitted to the training set when one is
@@ -95,6 +98,10 @@ class Trainer {
 
  private:
   Status check_model_fits(const Network& network, const Dataset& data, const char* which) const;
+  // Whether a model of `sizes` training under `options`, with `data_bytes` of data sets loaded, fits in the memory
+  // the engine can use (memory_budget.h); else an error with the figures and what to lower.
+  Status check_memory(const std::vector<int>& sizes, const TrainOptions& options, uint64_t data_bytes) const;
+  uint64_t data_bytes() const;  // the data sets loaded now
   void restart_epochs();
   void take_checkpoint();
   void fit_input_scaling();

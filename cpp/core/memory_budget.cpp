@@ -1,0 +1,56 @@
+#include "memory_budget.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace scratchnet {
+
+namespace {
+constexpr uint64_t kFloat = sizeof(float);
+
+uint64_t parameters(const std::vector<int>& sizes) {
+  uint64_t total = 0;
+  for (size_t l = 1; l < sizes.size(); ++l) total += static_cast<uint64_t>(sizes[l - 1]) * sizes[l] + sizes[l];
+  return total;
+}
+}  // namespace
+
+uint64_t inference_bytes(const std::vector<int>& sizes, int forward_batch) {
+  // Network::ensure_forward_workspace: each layer's output and the logits, for the batch.
+  uint64_t activations = 0;
+  for (size_t l = 1; l < sizes.size(); ++l) activations += static_cast<uint64_t>(forward_batch) * sizes[l];
+  if (!sizes.empty()) activations += static_cast<uint64_t>(forward_batch) * sizes.back();
+  return kFloat * (parameters(sizes) + activations);
+}
+
+uint64_t training_bytes(const std::vector<int>& sizes, int batch, OptimizerKind optimizer) {
+  if (sizes.empty()) return 0;
+  const uint64_t P = parameters(sizes), B = static_cast<uint64_t>(batch);
+  const uint64_t state = P * (optimizer == OptimizerKind::kSgd ? 1 : 2);  // velocity, or Adam's two moments
+  const uint64_t snapshot = P;                                            // Trainer::take_checkpoint
+  // Network::ensure_training_workspace: two gradients of the widest layer, and the transposes (every layer's
+  // input [in×B]; Wᵀ [out×in] for all but the first).
+  const uint64_t widest = static_cast<uint64_t>(*std::max_element(sizes.begin(), sizes.end()));
+  uint64_t scratch = 0;
+  for (size_t l = 1; l < sizes.size(); ++l) {
+    const uint64_t in = static_cast<uint64_t>(sizes[l - 1]), out = static_cast<uint64_t>(sizes[l]);
+    scratch = std::max(scratch, in * B);
+    if (l > 1) scratch = std::max(scratch, in * out);
+  }
+  // Trainer: the step's batch and the next one, drawn as floats.
+  const uint64_t batches = 2 * B * static_cast<uint64_t>(sizes.front());
+  return kFloat * (state + snapshot + 2 * B * widest + scratch + batches);
+}
+
+std::string format_bytes(uint64_t bytes) {
+  char text[32];
+  if (bytes >= 1000000000ull)
+    std::snprintf(text, sizeof text, "%.1f GB", bytes / 1e9);
+  else if (bytes >= 1000000ull)
+    std::snprintf(text, sizeof text, "%.0f MB", bytes / 1e6);
+  else
+    std::snprintf(text, sizeof text, "%.0f KB", bytes / 1e3);
+  return text;
+}
+
+}  // namespace scratchnet
