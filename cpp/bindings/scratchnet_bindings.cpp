@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "kernels.h"
+#include "parallel.h"
 #include "trainer.h"
 
 using emscripten::val;
@@ -299,6 +300,7 @@ class Engine {
 };
 
 std::string backend() { return kernel_backend(); }
+double threadsWorking() { return threads_running_parts(); }
 double memoryBytes() { return static_cast<double>(emscripten_get_heap_size()); }
 
 }  // namespace
@@ -308,6 +310,7 @@ EMSCRIPTEN_BINDINGS(scratchnet) {
   using namespace scratchnet;
   emscripten::function("backend", &backend);
   emscripten::function("memoryBytes", &memoryBytes);
+  emscripten::function("threadsWorking", &threadsWorking);
   emscripten::class_<Engine>("Engine")
       .constructor<>()
       .function("loadData", &Engine::loadData)

@@ -115,12 +115,24 @@ Pool& pool() {
 }  // namespace
 
 int thread_count() { return pool().threads(); }
+int threads_running_parts() {
+  std::thread::id ids[kMaxThreadCount];
+  run_parts([&](int part, int) { ids[part] = std::this_thread::get_id(); });
+  int distinct = 0;
+  for (int i = 0; i < thread_count(); ++i) {
+    bool seen = false;
+    for (int j = 0; j < i; ++j) seen |= ids[j] == ids[i];
+    distinct += !seen;
+  }
+  return distinct;
+}
 int set_thread_count(int n) { return pool().set_threads(n); }
 void run_parts_with(void (*call)(const void*, int, int), const void* body) { pool().run(call, body); }
 
 #else
 
 int thread_count() { return 1; }
+int threads_running_parts() { return 1; }
 int set_thread_count(int) { return 1; }
 void run_parts_with(void (*call)(const void*, int, int), const void* body) { call(body, 0, 1); }
 

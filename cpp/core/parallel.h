@@ -14,6 +14,9 @@ constexpr int kMaxThreadCount = 2;
 int thread_count();
 // Asks for n threads (at least 1, at most kMaxThreadCount); returns how many there will be.
 int set_thread_count(int n);
+// How many distinct threads ran the parts of one run_parts, counted as they run: what a build really does,
+// where thread_count() is what it asks for (tests hold the pthread build to 2).
+int threads_running_parts();
 
 // run_parts below, with the body borrowed as a function and its object.
 void run_parts_with(void (*call)(const void* body, int part, int parts), const void* body);

@@ -3,6 +3,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { engineWithMnist, testImages } from './helpers.mjs';
+import { loadNodeEngine } from '../../scripts/lib/node-engine.mjs';
+
+// Counted as the parts run, not as asked for: a build that silently ran one thread would make every other test
+// here pass while proving nothing.
+test('the pthread build runs its kernels on two threads, the others on one', async () => {
+  assert.equal((await loadNodeEngine('simd-threads')).threads, 2);
+  assert.equal((await loadNodeEngine('simd')).threads, 1);
+  assert.equal((await loadNodeEngine('scalar')).threads, 1);
+});
 
 async function run(flavor, batchSize) {
   const engine = await engineWithMnist(flavor, { trainLimit: 3000, testLimit: 1000 });

@@ -46,6 +46,8 @@ export declare function loadEngine(options?: LoadOptions): Promise<Engine>;
 export declare class Engine {
   readonly flavor: Flavor;
   readonly backend: string;
+  /** Threads that really ran a kernel's parts when the engine loaded: 2 for the pthread build, 1 for the others. */
+  readonly threads: number;
   memoryBytes(): number;
   /** limit: 0 (all, the default) or a whole number of samples to keep */
   loadData(split: Split, images: Uint8Array, labels: Uint8Array, options?: { limit?: number }): DataInfo;

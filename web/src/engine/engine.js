@@ -198,6 +198,8 @@ export class Engine {
     this.flavor = flavor;
     /** 'wasm-simd128' or 'scalar' */
     this.backend = module.backend();
+    /** Threads that really ran a kernel's parts just now: 2 for the pthread build, 1 for the others. */
+    this.threads = module.threadsWorking();
   }
 
   /** The module's engine, while this one has not been disposed. */
