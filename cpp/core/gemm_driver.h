@@ -35,6 +35,22 @@ struct StoreC {
   void absorb(const StoreC&) {}
 };
 
+// The fused steps' bookkeeping of a row that may defer (kernels.h: DeferredSteps): true, counting it, if the row's
+// step waits; else false, with *owed the steps it owes and takes now. Touches only this row's count: threads may
+// plan other rows.
+inline bool row_waits(const DeferredSteps* deferred, int row, int nonzeros, uint32_t* owed) {
+  *owed = 0;
+  if (!deferred) return false;
+  uint32_t& pending = deferred->pending[row];
+  if (nonzeros == 0 && deferred->needed && !deferred->needed[row]) {
+    ++pending;
+    return true;
+  }
+  *owed = pending;
+  pending = 0;
+  return false;
+}
+
 // Applies a finished gradient element g of the fused SGD step: v = momentum·v + g;  w -= lr·v, after any
 // steps the row deferred (kernels.h: DeferredSteps). `check` sums the new weights: it is finite while every
 // w is (an infinite or NaN one makes it NaN or infinite; finite weights would have to average above 1e32 to
@@ -61,19 +77,15 @@ struct MomentumStep {
   // row's coefficients in *step. Touches only this row's count of deferred steps: threads may plan other rows.
   bool plan_row(int row, int nonzeros, RowStep* step) const {
     *step = RowStep{momentum, 0.f};
+    uint32_t owed;
+    if (row_waits(deferred, row, nonzeros, &owed)) return false;
     if (!deferred) return true;
-    uint32_t& pending = deferred->pending[row];
-    if (nonzeros == 0 && deferred->needed && !deferred->needed[row]) {
-      ++pending;
-      return false;
-    }
     if (deferred->decay_by_pending) {
-      step->decay = deferred->decay_by_pending[pending];
-      step->catch_up = deferred->catch_up_by_pending[pending];
+      step->decay = deferred->decay_by_pending[owed];
+      step->catch_up = deferred->catch_up_by_pending[owed];
     } else {
-      deferred_step_coefficients(pending, lr, momentum, &step->decay, &step->catch_up);
+      deferred_step_coefficients(owed, lr, momentum, &step->decay, &step->catch_up);
     }
-    pending = 0;
     return true;
   }
   // The planned row whose elements come next.
@@ -128,17 +140,11 @@ struct AdamStep {
   // As MomentumStep::plan_row.
   bool plan_row(int row, int nonzeros, RowStep* step) const {
     *step = plain_step();
-    if (!deferred) return true;
-    uint32_t& pending = deferred->pending[row];
-    if (nonzeros == 0 && deferred->needed && !deferred->needed[row]) {
-      ++pending;
-      return false;
-    }
-    if (pending != 0) {
-      *step = RowStep{deferred->first_moment_decay_by_pending[pending], deferred->second_moment_decay_by_pending[pending],
-                      deferred->decay_by_pending[pending], deferred->catch_up_by_pending[pending], true};
-      pending = 0;
-    }
+    uint32_t owed;
+    if (row_waits(deferred, row, nonzeros, &owed)) return false;
+    if (owed != 0)
+      *step = RowStep{deferred->first_moment_decay_by_pending[owed], deferred->second_moment_decay_by_pending[owed],
+                      deferred->decay_by_pending[owed], deferred->catch_up_by_pending[owed], true};
     return true;
   }
   void use_row(const RowStep& step) { row_step = step; }

@@ -18,18 +18,11 @@
 
 #include "model_file.h"
 #include "network.h"
+#include "fuzz_check.h"
 
 using namespace scratchnet;
 
 namespace {
-
-#define CHECK(cond)                                                           \
-  do {                                                                        \
-    if (!(cond)) {                                                            \
-      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                           \
-    }                                                                         \
-  } while (0)
 
 constexpr int kBatch = 3;
 

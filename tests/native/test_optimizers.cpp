@@ -584,6 +584,20 @@ std::vector<uint8_t> inputs_used(const std::vector<float>& x) {
   return used;
 }
 
+// After step t, the rows of W the next batch reads (read_next) are current: within float rounding of a layer that
+// stepped every row.
+void expect_rows_read_next_current(const DenseLayer& lazy, const DenseLayer& eager, const std::vector<uint8_t>& read_next,
+                                   int t) {
+  for (int k = 0; k < kDeferIn; ++k) {
+    if (!read_next[k]) continue;
+    for (int j = 0; j < kDeferOut; ++j) {
+      const size_t i = static_cast<size_t>(k) * kDeferOut + j;
+      ASSERT_NEAR(lazy.weights[i], eager.weights[i], 1e-5 * (1 + std::fabs(eager.weights[i])))
+          << "step " << t << ": row " << k << ", read next, owes " << lazy.deferred_steps[k] << " steps";
+    }
+  }
+}
+
 void expect_close(const FloatBuffer& a, const FloatBuffer& b, const char* what) {
   ASSERT_EQ(a.size(), b.size());
   for (size_t i = 0; i < a.size(); ++i) ASSERT_NEAR(a[i], b[i], 1e-5 * (1 + std::fabs(b[i]))) << what << " " << i;
@@ -611,15 +625,7 @@ TEST(OptimizerDeferredSteps, ARateChangingEveryStepStaysExact) {
     ASSERT_TRUE(eager.backward_and_step(kDeferBatch, batches[t].data(), dy.data(), nullptr, scratch.data(), rule));
     full_steps += !lazy.has_deferred_steps();
     for (uint32_t p : lazy.deferred_steps) longest_wait = std::max(longest_wait, p);
-    // What the next batch reads is current.
-    for (int k = 0; k < kDeferIn; ++k) {
-      if (!read_next[k]) continue;
-      for (int j = 0; j < kDeferOut; ++j) {
-        const size_t i = static_cast<size_t>(k) * kDeferOut + j;
-        ASSERT_NEAR(lazy.weights[i], eager.weights[i], 1e-5 * (1 + std::fabs(eager.weights[i])))
-            << "step " << t << ": row " << k << ", read next, owes " << lazy.deferred_steps[k] << " steps";
-      }
-    }
+    ASSERT_NO_FATAL_FAILURE(expect_rows_read_next_current(lazy, eager, read_next, t));
   }
   EXPECT_GE(longest_wait, 40u) << "rows must wait long, or the rate history is hardly used";
   EXPECT_GE(full_steps, 2) << "the full step every kMaxPendingSteps must come twice in 150 steps";
@@ -657,14 +663,7 @@ TEST(OptimizerDeferredSteps, AdamRowsThatWaitEndCloseToSteppingEveryRow) {
                                          false, read_next.data()));
       ASSERT_TRUE(eager.backward_and_step(kDeferBatch, batches[t].data(), dy.data(), nullptr, scratch.data(), rule));
       for (uint32_t p : lazy.deferred_steps) longest_wait = std::max(longest_wait, p);
-      for (int k = 0; k < kDeferIn; ++k) {
-        if (!read_next[k]) continue;
-        for (int j = 0; j < kDeferOut; ++j) {
-          const size_t i = static_cast<size_t>(k) * kDeferOut + j;
-          ASSERT_NEAR(lazy.weights[i], eager.weights[i], 1e-5 * (1 + std::fabs(eager.weights[i])))
-              << "step " << t << ": row " << k << ", read next, owes " << lazy.deferred_steps[k] << " steps";
-        }
-      }
+      ASSERT_NO_FATAL_FAILURE(expect_rows_read_next_current(lazy, eager, read_next, t));
     }
     EXPECT_GE(longest_wait, 40u) << "rows must wait long";
     lazy.catch_up_deferred_steps();
