@@ -3,7 +3,7 @@
 // on MNIST, for our SIMD build, our scalar build and TensorFlow.js's wasm backend, in one run; plus inference
 // speed and the module's memory during full-MNIST training. A benchmark, not a test: it prints figures.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ADAM_LEARNING_RATE, DEFAULT_MODEL, DEFAULT_OPTIONS } from '../web/src/engine/engine.js';
@@ -36,7 +36,8 @@ function cpuinfoMegahertz() {
 function benchKernels(flavor) {
   const target = `scratchnet_kernel_bench_${flavor}`;
   const program = `${ROOT}build/wasm/${target}.cjs`;
-  if (!existsSync(program)) execFileSync('cmake', ['--build', `${ROOT}build/wasm`, '--target', target], { stdio: 'ignore' });
+  // Built every time (a no-op when current): a stale binary would print the kernels of an older source.
+  execFileSync('cmake', ['--build', `${ROOT}build/wasm`, '--target', target], { stdio: 'ignore' });
   return JSON.parse(execFileSync(process.execPath, ['--no-experimental-fetch', program], { encoding: 'utf8' }));
 }
 const MEMORY_BUDGET_BYTES = 96 * 1024 * 1024;
@@ -92,6 +93,13 @@ async function benchEngines(runs, files, batchSize) {
   });
 }
 
+/** IDX images with every pixel p turned to 255 - p (the header kept). */
+function invertedImages(idx) {
+  const out = idx.slice();
+  for (let i = 16; i < out.length; i++) out[i] = 255 - out[i];
+  return out;
+}
+
 async function main(args) {
   const { values } = parseFlags(args, FLAGS);
   if (values.help) {
@@ -126,6 +134,15 @@ async function main(args) {
     report.tfjs = { backend: tfjs.backend, simd: tfjs.simd, threads: tfjs.threads, trainSamplesPerSecond: tfjs.samplesPerSecond };
     log(`  TensorFlow.js      ${fmt(tfjs.samplesPerSecond)} samples/s  (tfjs-backend-wasm, simd ${tfjs.simd}, threads ${tfjs.threads})`);
   }
+  // Dense inputs: the same digits with most pixels lit (255 - pixel), which auto scaling centres, so that no input
+  // is zero: the dense tiles' work (issue 14). TF.js's speed does not depend on density.
+  const dense = { ...files, trainImages: invertedImages(files.trainImages), testImages: invertedImages(files.testImages) };
+  [report.dense, report.denseThreads] = await benchEngines(
+    [{ flavor: 'simd', batches }, { flavor: 'simd-threads', batches }], dense, batchSize);
+  log(`dense inputs (MNIST inverted, 255 - pixel, centred): SIMD ${fmt(report.dense.trainSamplesPerSecond)} samples/s one thread ` +
+    `(${(report.dense.trainSamplesPerSecond / report.simd.trainSamplesPerSecond).toFixed(2)}x our MNIST figure` +
+    (report.tfjs ? `, ${(report.dense.trainSamplesPerSecond / report.tfjs.trainSamplesPerSecond).toFixed(2)}x TF.js` : '') +
+    `), ${fmt(report.denseThreads.trainSamplesPerSecond)} on two; inference ${fmt(report.dense.inferenceSamplesPerSecond)} samples/s`);
   // Each optimizer (and a schedule that changes the rate every batch) against SGD with momentum, in one interleaved run.
   const optimizerRuns = [
     { name: 'sgd', options: {} },
@@ -153,6 +170,7 @@ async function main(args) {
   report.kernels = {
     simd: simdKernels.kernels, scalar: benchKernels('scalar').kernels,
     peakGflops: simdKernels.peakGflops, nominalPeakGflops: (8 * megahertz) / 1000, megahertz,
+    forwardByDensity: simdKernels.forwardByDensity,
   };
   report.memory = { bytes: report.simd.memoryBytes, budgetBytes: MEMORY_BUDGET_BYTES, withinBudget: report.simd.memoryBytes < MEMORY_BUDGET_BYTES };
   log(`ratios: SIMD / scalar ${report.ratios.simdOverScalar.toFixed(2)}x (target 2.5x)` +
@@ -165,6 +183,9 @@ async function main(args) {
     log(`  ${kernel.name.padEnd(52)} SIMD ${kernel.gflops.toFixed(1).padStart(5)} (${Math.round((100 * kernel.gflops) / report.kernels.peakGflops)}% of peak)` +
       `  scalar ${scalar.gflops.toFixed(1).padStart(5)}  naive ${kernel.referenceGflops.toFixed(2).padStart(5)}`);
   });
+  log('the first layer\'s forward by the share of inputs lit, sparse kernels against dense tiles (kernels_wasmsimd.cpp picks):');
+  for (const { lit, sparseMs, denseMs } of report.kernels.forwardByDensity)
+    log(`  ${(100 * lit).toFixed(0).padStart(3)}% lit: sparse ${sparseMs.toFixed(2)} ms, dense ${denseMs.toFixed(2)} ms`);
   log(`module memory during full-MNIST training: ${(report.memory.bytes / 2 ** 20).toFixed(1)} MiB (budget 96 MiB)`);
   if (values.json) console.log(JSON.stringify(report));
   return 0;

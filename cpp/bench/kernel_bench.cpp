@@ -137,10 +137,30 @@ int main() {
             scratchnet::f32_gemm_adam_step_reference(In, B, Hidden, x.data(), dh.data(), w.data(), v.data(), second.data(), adam);
           });
 
+  // The forward with every input lit (centred data): the dense tiles, through the same dispatch.
+  const FloatBuffer x_lit = sparse_matrix(rng, static_cast<size_t>(B) * In, 0.f);
+  measure("forward 64x784 . 784x2048 (all inputs lit)", 2.0 * B * In * Hidden,
+          [&] { scratchnet::f32_gemm(B, In, Hidden, x_lit.data(), w1.data(), b1.data(), h.data()); },
+          [&] { scratchnet::f32_gemm_reference(B, In, Hidden, x_lit.data(), w1.data(), b1.data(), h.data()); });
+  // The crossover: the sparse kernels alone against the dense tiles, from MNIST's density to every input lit.
+  std::string by_density;
+#if defined(__wasm_simd128__)
+  for (float lit : {0.2f, 0.35f, 0.5f, 0.65f, 0.8f, 1.0f}) {
+    const FloatBuffer xd = sparse_matrix(rng, static_cast<size_t>(B) * In, 1.f - lit);
+    const double sparse_s = seconds_per_call(
+        [&] { scratchnet::f32_gemm_sparse_wasmsimd(B, In, Hidden, xd.data(), w1.data(), b1.data(), h.data()); }, 0.2);
+    const double dense_s = seconds_per_call(
+        [&] { scratchnet::f32_gemm_dense_wasmsimd(B, In, Hidden, xd.data(), w1.data(), b1.data(), h.data(), false); }, 0.2);
+    char entry[128];
+    std::snprintf(entry, sizeof entry, "%s{\"lit\":%.2f,\"sparseMs\":%.3f,\"denseMs\":%.3f}", by_density.empty() ? "" : ",",
+                  lit, sparse_s * 1e3, dense_s * 1e3);
+    by_density += entry;
+  }
+#endif
   std::printf("{\"backend\":\"%s\",\"peakGflops\":%.3f,\"kernels\":[", scratchnet::kernel_backend(), measured_peak_gflops());
   for (size_t i = 0; i < results.size(); ++i)
     std::printf("%s{\"name\":\"%s\",\"gflops\":%.3f,\"referenceGflops\":%.3f}", i ? "," : "", results[i].name.c_str(),
                 results[i].fast_gflops, results[i].reference_gflops);
-  std::printf("]}\n");
+  std::printf("],\"forwardByDensity\":[%s]}\n", by_density.c_str());
   return 0;
 }

@@ -30,6 +30,15 @@ void f32_gemm_relu_scalar(int M, int K, int N, const float* A, const float* B, c
 void f32_gemm_relu_wasmsimd(int M, int K, int N, const float* A, const float* B, const float* bias, float* C);
 #endif
 
+#if defined(__wasm_simd128__)
+// C = A·B (+ bias), then ReLU when `relu`, by dense register tiles (kernels/f32_gemm_dense_wasmsimd.cpp): for an A
+// with few zeros. f32_gemm_wasmsimd picks it or the sparse kernels by A's share of non-zeros; the sparse path
+// alone is f32_gemm_sparse_wasmsimd (for the benchmark's crossover).
+void f32_gemm_dense_wasmsimd(int M, int K, int N, const float* A, const float* B, const float* bias, float* C,
+                             bool relu);
+void f32_gemm_sparse_wasmsimd(int M, int K, int N, const float* A, const float* B, const float* bias, float* C);
+#endif
+
 // An input gradient through the ReLU below a layer: C = A·B where relu_output > 0, else 0 (relu_output[M×N]
 // is that ReLU's output, i.e. the layer's input).
 void f32_gemm_relu_backward_reference(int M, int K, int N, const float* A, const float* B, const float* relu_output,

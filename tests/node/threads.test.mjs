@@ -45,12 +45,14 @@ test('the threaded build gives bit-identical results on odd network shapes and b
     { sizes: [784, 100, 50, 10], batch: 33, output: 'softmax-xent' }, { sizes: [784, 10], batch: 17 },
     { sizes: [784, 512, 10], batch: 1000 }, { sizes: [784, 400, 10], batch: 50, batches: 20 },
     { sizes: [784, 2048, 10], batch: 64 },
+    // Centred inputs, all non-zero: the dense tiles (kernels/f32_gemm_dense_wasmsimd.cpp), split by columns.
+    { sizes: [784, 300, 10], batch: 64, scaling: 'standard' }, { sizes: [784, 2048, 10], batch: 37, scaling: 'standard' },
   ];
   for (const shape of shapes) {
     const results = [];
     for (const flavor of ['simd', 'simd-threads']) {
       const engine = await engineWithMnist(flavor, { trainLimit: 3000, testLimit: 300 });
-      engine.createModel({ sizes: shape.sizes, seed: 3, ...(shape.output && { output: shape.output }) });
+      engine.createModel({ sizes: shape.sizes, seed: 3, ...(shape.output && { output: shape.output }), ...(shape.scaling && { scaling: shape.scaling }) });
       engine.setOptions({ batchSize: shape.batch, learningRate: 0.1, momentum: 0.9 });
       const losses = [];
       for (let i = 0; i < 4; i++) losses.push(...engine.train(shape.batches ?? (shape.batch >= 1000 ? 2 : 9)).batchLosses);

@@ -1,0 +1,89 @@
+// The dense tiles of kernels/f32_gemm_dense_wasmsimd.cpp (wasm SIMD builds only): exact against the naive reference
+// on small integers over odd sizes (tile tails in M, N and K), with and without bias and ReLU; and the dispatch of
+// f32_gemm_wasmsimd, on both sides of its crossover, to the same bits as the sparse kernels (the same sums in the
+// same order).
+#include <gtest/gtest.h>
+
+#if defined(__wasm_simd128__)
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "kernels.h"
+#include "rng.h"
+#include "test_helpers.h"
+
+namespace {
+
+using namespace scratchnet;
+using scratchnet_test::random_floats;
+
+// Small integers (products and sums exact in float), zero with probability `zero_share`.
+std::vector<float> integers(Rng& rng, size_t n, int range, float zero_share) {
+  std::vector<float> v(n);
+  for (float& x : v) x = rng.uniform() < zero_share ? 0.f : static_cast<float>(static_cast<int>(rng.below(2 * range + 1)) - range);
+  return v;
+}
+
+TEST(DenseKernels, TilesAreExactOnSmallIntegersOverOddSizes) {
+  Rng rng(77);
+  int checked = 0;
+  for (int M : {1, 2, 3, 4, 5, 7, 17, 64}) {
+    for (int K : {1, 3, 7, 17, 784}) {
+      for (int N : {1, 3, 4, 5, 7, 8, 9, 12, 13, 17, 33, 2048}) {
+        if (static_cast<long>(M) * K * N > 3000000) continue;
+        for (bool relu : {false, true}) {
+          for (bool with_bias : {false, true}) {
+            SCOPED_TRACE(::testing::Message() << "M=" << M << " K=" << K << " N=" << N << " relu=" << relu << " bias=" << with_bias);
+            const std::vector<float> A = integers(rng, static_cast<size_t>(M) * K, 3, 0.1f);
+            const std::vector<float> B = integers(rng, static_cast<size_t>(K) * N, 4, 0.f);
+            const std::vector<float> bias = integers(rng, N, 8, 0.f);
+            const float* b = with_bias ? bias.data() : nullptr;
+            std::vector<float> expected(static_cast<size_t>(M) * N);
+            if (relu)
+              f32_gemm_relu_reference(M, K, N, A.data(), B.data(), b, expected.data());
+            else
+              f32_gemm_reference(M, K, N, A.data(), B.data(), b, expected.data());
+            // NaN-filled, with a guard after: an element not written, or one written past the end, shows.
+            std::vector<float> C(expected.size() + 4, std::numeric_limits<float>::quiet_NaN());
+            C[expected.size()] = 12345.f;
+            f32_gemm_dense_wasmsimd(M, K, N, A.data(), B.data(), b, C.data(), relu);
+            ASSERT_EQ(C[expected.size()], 12345.f) << "wrote past the end of C";
+            for (size_t i = 0; i < expected.size(); ++i) ASSERT_EQ(C[i], expected[i]) << "element " << i;
+            ++checked;
+          }
+        }
+      }
+    }
+  }
+  EXPECT_GT(checked, 500);
+}
+
+// The default network's first layer at batch 64, its inputs 50% and 90% lit (either side of the crossover), and a
+// hidden layer's shape: f32_gemm_wasmsimd and its ReLU twin give the sparse kernels' bits, whichever path it takes.
+TEST(DenseKernels, TheDispatchGivesTheSparseKernelsBitsOnBothSidesOfTheCrossover) {
+  Rng rng(78);
+  struct Case {
+    int M, K, N;
+    float lit;
+  };
+  for (const Case c : {Case{64, 784, 2048, 0.5f}, Case{64, 784, 2048, 0.9f}, Case{33, 100, 70, 1.f}, Case{5, 17, 13, 0.95f}}) {
+    SCOPED_TRACE(::testing::Message() << "M=" << c.M << " K=" << c.K << " N=" << c.N << " lit=" << c.lit);
+    std::vector<float> A = random_floats(rng, static_cast<size_t>(c.M) * c.K, 0.f, 1.f);
+    for (float& a : A)
+      if (rng.uniform() >= c.lit) a = 0.f;
+    const std::vector<float> B = random_floats(rng, static_cast<size_t>(c.K) * c.N, -0.1f, 0.1f);
+    const std::vector<float> bias = random_floats(rng, c.N, -0.5f, 0.5f);
+    std::vector<float> sparse(static_cast<size_t>(c.M) * c.N), dispatched(sparse.size()), relu(sparse.size());
+    f32_gemm_sparse_wasmsimd(c.M, c.K, c.N, A.data(), B.data(), bias.data(), sparse.data());
+    f32_gemm_wasmsimd(c.M, c.K, c.N, A.data(), B.data(), bias.data(), dispatched.data());
+    f32_gemm_relu_wasmsimd(c.M, c.K, c.N, A.data(), B.data(), bias.data(), relu.data());
+    for (size_t i = 0; i < sparse.size(); ++i) {
+      ASSERT_EQ(dispatched[i], sparse[i]) << i;
+      ASSERT_EQ(relu[i], sparse[i] > 0.f ? sparse[i] : 0.f) << i;
+    }
+  }
+}
+
+}  // namespace
+#endif  // __wasm_simd128__
