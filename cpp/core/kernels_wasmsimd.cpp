@@ -11,6 +11,7 @@
 
 #include "kernels.h"
 #include "gemm_driver.h"
+#include "kernels/f32_gemm_tile_wasmsimd.h"
 #include "parallel.h"
 #include "sparse_rows.h"
 
@@ -451,10 +452,91 @@ void f32_gemm_relu_backward_wasmsimd(int M, int K, int N, const float* A, const 
 
 namespace {
 
+// Rows [k, k + MR) of G = Xᵀ·D over the columns [col, col + 4V) by a dense tile (G's row k is X's column k, so
+// the tile's A entry (r, m) is X[m·K + k + r]), each handed to the step as planned.
+template <int MR, int V, class Step>
+void step_tile(int k, int col, int M, int K, const float* X, const float* packed, const std::vector<PlannedRow<Step>>& plans,
+               Step& out) {
+  v128_t sums[MR][V];
+  f32_gemm_tile_wasmsimd<MR, V>(M, X + k, 1, K, packed, nullptr, sums);
+  for (int r = 0; r < MR; ++r) {
+    if (!plans[k + r].steps) continue;
+    out.use_row(plans[k + r].step);
+    for (int v = 0; v < V; ++v) out.vector(k + r, col + 4 * v, sums[r][v]);
+  }
+}
+
+// Rows [k, k + MR) of G over every column: D packed block by block (8 columns, then a block of 4 and the last
+// N % 4 one at a time), so the rows' weights are stepped in address order, as the sparse panels step them.
+template <int MR, class Step>
+void step_rows(int k, int M, int K, int N, const float* X, const float* D, const float* packed8, const float* packed4,
+               const std::vector<PlannedRow<Step>>& plans, Step& out) {
+  const int blocks = N / 8;
+  for (int block = 0; block < blocks; ++block)
+    step_tile<MR, 2>(k, 8 * block, M, K, X, packed8 + static_cast<size_t>(block) * M * 8, plans, out);
+  int col = 8 * blocks;
+  if (col + 4 <= N) {
+    step_tile<MR, 1>(k, col, M, K, X, packed4, plans, out);
+    col += 4;
+  }
+  for (int r = 0; r < MR && col < N; ++r) {
+    if (!plans[k + r].steps) continue;
+    out.use_row(plans[k + r].step);
+    for (int n = col; n < N; ++n) {
+      float sum = 0.f;
+      for (int m = 0; m < M; ++m) sum += X[static_cast<size_t>(m) * K + k + r] * D[static_cast<size_t>(m) * N + n];
+      out.scalar(k + r, n, sum);
+    }
+  }
+}
+
+// The fused weight step through dense tiles, for an X with few zeros: each row is planned once (a row whose input
+// is zero throughout may still wait), D is packed once, then each thread steps a run of rows of W in tiles of 4,
+// every column. Each element sums over the batch in order, as in the sparse panels: the same bits.
+template <class Step>
+bool dense_weight_step(int K, int M, int N, const float* X, const float* D, Step& out) {
+  thread_local std::vector<PlannedRow<Step>> planned;
+  thread_local std::vector<int> nonzeros_of;
+  thread_local FloatBuffer packing8, packing4;
+  // The caller's, by name-free reference (inside the lambda below, each worker would name its own).
+  auto& plans = planned;
+  auto& nonzeros = nonzeros_of;
+  plans.resize(K);
+  nonzeros.assign(K, 0);
+  for (int m = 0; m < M; ++m)
+    for (int k = 0; k < K; ++k) nonzeros[k] += X[static_cast<size_t>(m) * K + k] != 0.f;
+  for (int k = 0; k < K; ++k) plans[k].steps = out.plan_row(k, nonzeros[k], &plans[k].step);
+  const int blocks = N / 8;
+  if (packing8.size() < static_cast<size_t>(blocks) * M * 8) packing8.resize(static_cast<size_t>(blocks) * M * 8);
+  for (int block = 0; block < blocks; ++block)
+    pack_columns_into<2>(M, D, N, 8 * block, packing8.data() + static_cast<size_t>(block) * M * 8);
+  const float* packed4 = 8 * blocks + 4 <= N ? pack_columns<1>(M, D, N, 8 * blocks, packing4) : nullptr;
+  const float* packed8 = packing8.data();
+  const Step blank = out;  // the parts' epilogues start from this, their checks empty
+  std::array<std::optional<Step>, kMaxThreadCount> parts_out;
+  run_parts([&](int part, int parts) {
+    int begin, end;
+    part_range(K, part, parts, &begin, &end);
+    Step local = blank;
+    int k = begin;
+    for (; k + 4 <= end; k += 4) step_rows<4>(k, M, K, N, X, D, packed8, packed4, plans, local);
+    switch (end - k) {
+      case 3: step_rows<3>(k, M, K, N, X, D, packed8, packed4, plans, local); break;
+      case 2: step_rows<2>(k, M, K, N, X, D, packed8, packed4, plans, local); break;
+      case 1: step_rows<1>(k, M, K, N, X, D, packed8, packed4, plans, local); break;
+      default: break;
+    }
+    parts_out[part] = local;
+  });
+  for (int part = 0; part < thread_count(); ++part) out.absorb(*parts_out[part]);
+  return out.finite();
+}
+
 // A fused weight step (MomentumStepSimd or AdamStepSimd) of G = Xᵀ·D: dense and narrow for the output layer,
-// else through the sparse panels.
+// through dense tiles for an X with few zeros, else through the sparse panels.
 template <class Step>
 bool weight_step(int K, int M, int N, const float* X, const float* D, Step& out, bool deferring) {
+  if (N > kNarrowMaxN && dense_pays(M, K, N, X)) return dense_weight_step(K, M, N, X, D, out);
   if (N <= kNarrowMaxN && M >= kNarrowMinK && !deferring) {
     with_narrow_shape(N, [&](auto vectors, auto rest) {
       split_rows(K, out, [&](int begin, int end, Step& part) {

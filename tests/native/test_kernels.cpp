@@ -336,16 +336,19 @@ TYPED_TEST(FastKernels, ReluFusedIntoTheProductEqualsProductThenRelu) {
 
 TYPED_TEST(FastKernels, FusedGradientStepEqualsGemmThenStepExactlyAndTheReferenceClosely) {
   // The fused weight-gradient + momentum step must be the unfused pair to the bit (training depends on it
-  // being a pure speed-up), and the naive reference up to float rounding, on odd sizes and sparse inputs.
+  // being a pure speed-up), and the naive reference up to float rounding, on odd sizes, on sparse inputs and on
+  // inputs almost all lit (the SIMD build's dense tiles).
   Rng rng(12);
+  for (float zero_share : {0.7f, 0.05f})
   for (int K : {1, 3, 7, 17, 784}) {
     for (int M : {1, 7, 64, 65, 129}) {  // 784×129 inputs: more than one slab of the step's planned rows
       for (int N : {1, 3, 10, 17, 33, 2048}) {
         if (static_cast<long>(K) * M * N > 3'000'000) continue;
-        SCOPED_TRACE(::testing::Message() << TypeParam::kName << " fused step K=" << K << " M=" << M << " N=" << N);
+        SCOPED_TRACE(::testing::Message() << TypeParam::kName << " fused step K=" << K << " M=" << M << " N=" << N
+                                          << " zeros " << zero_share);
         std::vector<float> X = random_floats(rng, static_cast<size_t>(M) * K, 0.f, 1.f);
         for (float& a : X)
-          if (rng.uniform() < 0.7f) a = 0.f;  // mostly zero, like MNIST pixels
+          if (rng.uniform() < zero_share) a = 0.f;
         std::vector<float> AT(X.size());
         f32_transpose(M, K, X.data(), AT.data());
         const std::vector<float> D = random_floats(rng, static_cast<size_t>(M) * N, -0.1f, 0.1f);
@@ -372,13 +375,14 @@ TYPED_TEST(FastKernels, FusedGradientStepEqualsGemmThenStepExactlyAndTheReferenc
   EXPECT_FALSE(TypeParam::gemm_momentum_step(1, 1, 1, X.data(), D.data(), W.data(), V.data(), -1e10f, 0.f));
 }
 
-// X[M×K] with every column k where zero_column[k] is set zero, the others 70% zero.
-std::vector<float> inputs_with_zero_columns(Rng& rng, int M, int K, const std::vector<uint8_t>& zero_column) {
+// X[M×K] with every column k where zero_column[k] is set zero, the others `zero_share` zero.
+std::vector<float> inputs_with_zero_columns(Rng& rng, int M, int K, const std::vector<uint8_t>& zero_column,
+                                            float zero_share = 0.7f) {
   std::vector<float> X = random_floats(rng, static_cast<size_t>(M) * K, 0.f, 1.f);
   for (int m = 0; m < M; ++m)
     for (int k = 0; k < K; ++k) {
       float& x = X[static_cast<size_t>(m) * K + k];
-      if (zero_column[k] || rng.uniform() < 0.7f) x = 0.f;
+      if (zero_column[k] || rng.uniform() < zero_share) x = 0.f;
     }
   return X;
 }
@@ -391,14 +395,17 @@ std::vector<uint8_t> random_flags(Rng& rng, int n, float share) {
 
 TYPED_TEST(FastKernels, DeferredStepsMatchTheReference) {
   // Rows with zero input and not needed next wait (W and V untouched to the bit, their count goes up); the
-  // others catch up what they owe and step, as the reference does, on odd sizes.
+  // others catch up what they owe and step, as the reference does, on odd sizes; with the other columns 70% zero,
+  // and fully lit with a tenth of the columns zero (the SIMD build's dense tiles).
   Rng rng(31);
+  for (const float zero_share : {0.7f, 0.f})
   for (int K : {1, 5, 17, 130}) {
     for (int M : {1, 7, 64, 600}) {  // 130×600 inputs: more than one slab of the step's planned rows
       for (int N : {1, 3, 10, 37, 100}) {
         SCOPED_TRACE(::testing::Message() << TypeParam::kName << " deferred step K=" << K << " M=" << M << " N=" << N);
-        const std::vector<uint8_t> zero_column = random_flags(rng, K, 0.5f), needed = random_flags(rng, K, 0.5f);
-        const std::vector<float> X = inputs_with_zero_columns(rng, M, K, zero_column);
+        const std::vector<uint8_t> zero_column = random_flags(rng, K, zero_share > 0.f ? 0.5f : 0.1f);
+        const std::vector<uint8_t> needed = random_flags(rng, K, 0.5f);
+        const std::vector<float> X = inputs_with_zero_columns(rng, M, K, zero_column, zero_share);
         const std::vector<float> D = random_floats(rng, static_cast<size_t>(M) * N, -0.1f, 0.1f);
         const std::vector<float> W0 = random_floats(rng, static_cast<size_t>(K) * N, -1.f, 1.f);
         const std::vector<float> V0 = random_floats(rng, static_cast<size_t>(K) * N, -0.1f, 0.1f);
