@@ -50,7 +50,8 @@ void check_same_weights(const Network& a, const Network& b) {
 }
 
 // Network::forward against the same pass in double, with a bound on float32's rounding (any summation order):
-// per output, |Δ| ≤ Σ|w|·|Δ input| + (in + 2)·2^-23·Σ|terms| + 2^-23·|value|. Only where nothing leaves float range.
+// per output, |Δ| ≤ Σ|w|·|Δ input| + (in + 2)·2^-23·Σ|terms| + 2^-23·|value| + (2·in + 2)·2^-149 (underflow). Only
+// where nothing leaves float range.
 void check_forward(Network& net, const std::vector<float>& x) {
   const float* probs = net.forward(kBatch, x.data());
   const auto& sizes = net.config().sizes;
@@ -73,7 +74,9 @@ void check_forward(Network& net, const std::vector<float>& x) {
         }
         const bool hidden = l + 2 < sizes.size();
         value[j] = hidden ? std::max(sum, 0.0) : sum;
-        bound[j] = carried + (in + 2) * 0x1p-23 * magnitude + 0x1p-23 * std::fabs(sum);
+        // Relative rounding, and what underflow to float's subnormals loses (up to 2^-149 an operation, whatever
+        // the size of the value: a relative bound alone failed on tiny activations times huge weights).
+        bound[j] = carried + (in + 2) * 0x1p-23 * magnitude + 0x1p-23 * std::fabs(sum) + (2 * in + 2) * 0x1p-149;
         bounded &= magnitude < 1e30 && std::isfinite(bound[j]);
       }
       a.swap(value);
