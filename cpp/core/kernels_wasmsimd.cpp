@@ -454,6 +454,12 @@ namespace {
 
 // Rows [k, k + MR) of G = Xᵀ·D over the columns [col, col + 4V) by a dense tile (G's row k is X's column k, so
 // the tile's A entry (r, m) is X[m·K + k + r]), each handed to the step as planned.
+// Hands V vectors of a row to a long epilogue (Adam's), out of line: one copy serves every tile shape.
+template <class Step>
+__attribute__((noinline)) void step_vectors_out_of_line(Step& out, int row, int col, const v128_t* sums, int vectors) {
+  for (int v = 0; v < vectors; ++v) out.vector(row, col + 4 * v, sums[v]);
+}
+
 template <int MR, int V, class Step>
 void step_tile(int k, int col, int M, int K, const float* X, const float* packed, const std::vector<PlannedRow<Step>>& plans,
                Step& out) {
@@ -462,7 +468,10 @@ void step_tile(int k, int col, int M, int K, const float* X, const float* packed
   for (int r = 0; r < MR; ++r) {
     if (!plans[k + r].steps) continue;
     out.use_row(plans[k + r].step);
-    for (int v = 0; v < V; ++v) out.vector(k + r, col + 4 * v, sums[r][v]);
+    if constexpr (Step::kLongCode)
+      step_vectors_out_of_line(out, k + r, col, sums[r], V);
+    else
+      for (int v = 0; v < V; ++v) out.vector(k + r, col + 4 * v, sums[r][v]);
   }
 }
 
@@ -520,12 +529,7 @@ bool dense_weight_step(int K, int M, int N, const float* X, const float* D, Step
     Step local = blank;
     int k = begin;
     for (; k + 4 <= end; k += 4) step_rows<4>(k, M, K, N, X, D, packed8, packed4, plans, local);
-    switch (end - k) {
-      case 3: step_rows<3>(k, M, K, N, X, D, packed8, packed4, plans, local); break;
-      case 2: step_rows<2>(k, M, K, N, X, D, packed8, packed4, plans, local); break;
-      case 1: step_rows<1>(k, M, K, N, X, D, packed8, packed4, plans, local); break;
-      default: break;
-    }
+    for (; k < end; ++k) step_rows<1>(k, M, K, N, X, D, packed8, packed4, plans, local);  // one shape for the rest
     parts_out[part] = local;
   });
   for (int part = 0; part < thread_count(); ++part) out.absorb(*parts_out[part]);

@@ -49,14 +49,9 @@ void column_block(int M, int K, const float* A, const float* B, size_t N, const 
     else
       store_tile<4, V>(K, a, packed, start, C + row * N + col, N, relu);
   }
-  const float* a = A + static_cast<size_t>(row) * K;
-  float* c = C + static_cast<size_t>(row) * N + col;
-  switch (M - row) {
-    case 3: store_tile<3, V>(K, a, packed, start, c, N, relu); break;
-    case 2: store_tile<2, V>(K, a, packed, start, c, N, relu); break;
-    case 1: store_tile<1, V>(K, a, packed, start, c, N, relu); break;
-    default: break;
-  }
+  // The last M % 4 rows one at a time (one more tile shape, not three: the module's size).
+  for (; row < M; ++row)
+    store_tile<1, V>(K, A + static_cast<size_t>(row) * K, packed, start, C + static_cast<size_t>(row) * N + col, N, relu);
 }
 
 // The last N % 4 columns, one element at a time, summed in the same order.
