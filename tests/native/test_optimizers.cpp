@@ -603,15 +603,26 @@ void expect_close(const FloatBuffer& a, const FloatBuffer& b, const char* what) 
   for (size_t i = 0; i < a.size(); ++i) ASSERT_NEAR(a[i], b[i], 1e-5 * (1 + std::fabs(b[i]))) << what << " " << i;
 }
 
+// Two copies of one first layer, one told which inputs the next batch reads (its rows may wait) and one stepping
+// every row, and `steps` + 1 drifting batches for them.
+struct LazyAndEager {
+  DenseLayer lazy{kDeferIn, kDeferOut}, eager{kDeferIn, kDeferOut};
+  std::vector<float> scratch = std::vector<float>(static_cast<size_t>(kDeferIn) * kDeferBatch);
+  std::vector<std::vector<float>> batches;
+  LazyAndEager(Rng& rng, int steps) {
+    lazy.init_he(rng);
+    eager.weights = lazy.weights;
+    for (int t = 0; t <= steps; ++t) batches.push_back(drifting_band(rng, t));
+  }
+};
+
 TEST(OptimizerDeferredSteps, ARateChangingEveryStepStaysExact) {
   constexpr int kSteps = 150;
   Rng rng(404);
-  DenseLayer lazy(kDeferIn, kDeferOut), eager(kDeferIn, kDeferOut);
-  lazy.init_he(rng);
-  eager.weights = lazy.weights;
-  std::vector<float> scratch(static_cast<size_t>(kDeferIn) * kDeferBatch);
-  std::vector<std::vector<float>> batches;
-  for (int t = 0; t <= kSteps; ++t) batches.push_back(drifting_band(rng, t));
+  LazyAndEager pair(rng, kSteps);
+  DenseLayer &lazy = pair.lazy, &eager = pair.eager;
+  std::vector<float>& scratch = pair.scratch;
+  const std::vector<std::vector<float>>& batches = pair.batches;
   uint32_t longest_wait = 0;
   int full_steps = 0;  // steps that brought every row up to date though told the next batch's inputs
   for (int t = 0; t < kSteps; ++t) {
@@ -644,12 +655,10 @@ TEST(OptimizerDeferredSteps, AdamRowsThatWaitEndCloseToSteppingEveryRow) {
   for (OptimizerKind kind : {OptimizerKind::kAdam, OptimizerKind::kAdamW}) {
     SCOPED_TRACE(optimizer_name(kind));
     Rng rng(405);
-    DenseLayer lazy(kDeferIn, kDeferOut), eager(kDeferIn, kDeferOut);
-    lazy.init_he(rng);
-    eager.weights = lazy.weights;
-    std::vector<float> scratch(static_cast<size_t>(kDeferIn) * kDeferBatch);
-    std::vector<std::vector<float>> batches;
-    for (int t = 0; t <= kSteps; ++t) batches.push_back(drifting_band(rng, t));
+    LazyAndEager pair(rng, kSteps);
+    DenseLayer &lazy = pair.lazy, &eager = pair.eager;
+    std::vector<float>& scratch = pair.scratch;
+    const std::vector<std::vector<float>>& batches = pair.batches;
     uint32_t longest_wait = 0;
     for (int t = 0; t < kSteps; ++t) {
       StepRule rule;
