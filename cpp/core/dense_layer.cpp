@@ -226,6 +226,15 @@ bool DenseLayer::backward_and_step(int B, const float* x, const float* dy, float
   return adam_step(B, x, dy, rule, inputs_read_next, next_forward) && bias_finite;
 }
 
+DeferredSteps DenseLayer::start_deferral(bool may_defer, const uint8_t* inputs_read_next) {
+  DeferredSteps deferral{nullptr, may_defer ? inputs_read_next : nullptr};
+  if (may_defer || has_deferred_) {
+    deferred_steps.resize(in, 0u);
+    deferral.pending = deferred_steps.data();
+  }
+  return deferral;
+}
+
 bool DenseLayer::adam_step(int B, const float* x, const float* dy, const StepRule& rule,
                            const uint8_t* inputs_read_next, const NextForward* next_forward) {
   const AdamRule weight_rule{rule.learning_rate, rule.beta1,        rule.beta2, rule.epsilon,
@@ -237,11 +246,7 @@ bool DenseLayer::adam_step(int B, const float* x, const float* dy, const StepRul
   if (has_deferred_ && (!deferrable || rule.beta1 != deferred_beta1_ || rule.beta2 != deferred_beta2_))
     catch_up_deferred_steps();
   const bool may_defer = inputs_read_next && deferrable && adam_history_.size() + 1 < kMaxPendingSteps;
-  DeferredSteps deferral{nullptr, may_defer ? inputs_read_next : nullptr};
-  if (may_defer || has_deferred_) {
-    deferred_steps.resize(in, 0u);
-    deferral.pending = deferred_steps.data();
-  }
+  DeferredSteps deferral = start_deferral(may_defer, inputs_read_next);
   if (has_deferred_) {
     fill_adam_deferred_tables(rule.beta1, rule.beta2);
     deferral.decay_by_pending = decay_table_.data();
@@ -274,11 +279,7 @@ bool DenseLayer::sgd_step(int B, const float* x, const float* dy, const StepRule
   // whose input is zero): settle them first if those changed.
   if (has_deferred_ && (momentum != deferred_momentum_ || weight_decay != 0.f)) catch_up_deferred_steps();
   const bool may_defer = inputs_read_next && weight_decay == 0.f && lr_history_.size() + 1 < kMaxPendingSteps;
-  DeferredSteps deferral{nullptr, may_defer ? inputs_read_next : nullptr};
-  if (may_defer || has_deferred_) {
-    deferred_steps.resize(in, 0u);
-    deferral.pending = deferred_steps.data();
-  }
+  DeferredSteps deferral = start_deferral(may_defer, inputs_read_next);
   if (has_deferred_ && rates_changed_while_deferring(learning_rate)) {
     fill_deferred_tables(momentum);
     deferral.decay_by_pending = decay_table_.data();

@@ -92,6 +92,9 @@ struct DenseLayer {
   void ensure_state(OptimizerKind kind);
   bool sgd_step(int B, const float* x, const float* dy, const StepRule& rule, const uint8_t* inputs_read_next,
                 const NextForward* next_forward);
+  // The deferral of a step: the rows' owed counts when a row may wait now or owes steps from before (the step then
+  // catches them up), and which rows the next batch reads when `may_defer`.
+  DeferredSteps start_deferral(bool may_defer, const uint8_t* inputs_read_next);
   bool adam_step(int B, const float* x, const float* dy, const StepRule& rule, const uint8_t* inputs_read_next,
                  const NextForward* next_forward);
   // Adam's catch-up coefficients for the steps in adam_history_, into the tables (kernels.h: Adam's deferred steps).

@@ -67,10 +67,16 @@ Status validate(const TrainOptions& options) {
 
 Trainer::Trainer() { create_model(NetworkConfig{}); }
 
-uint64_t Trainer::data_bytes() const {
-  uint64_t bytes = 0;
-  for (const Dataset* set : {&train_, &test_}) bytes += static_cast<uint64_t>(set->size()) * (set->features() + 1);
-  return bytes;
+namespace {
+// A loaded set's bytes: its pixels and labels.
+uint64_t set_bytes(const Dataset& set) { return static_cast<uint64_t>(set.size()) * (set.features() + 1); }
+}  // namespace
+
+uint64_t Trainer::data_bytes() const { return set_bytes(train_) + set_bytes(test_); }
+
+uint64_t Trainer::model_bytes(const std::vector<int>& sizes, const TrainOptions& options) {
+  return inference_bytes(sizes, std::max(options.batch_size, kEvalChunk)) +
+         training_bytes(sizes, options.batch_size, options.optimizer);
 }
 
 namespace {
@@ -82,8 +88,7 @@ std::string describe_sizes(const std::vector<int>& sizes) {
 }  // namespace
 
 Status Trainer::check_memory(const std::vector<int>& sizes, const TrainOptions& options, uint64_t data) const {
-  const uint64_t model = inference_bytes(sizes, std::max(options.batch_size, kEvalChunk)) +
-                         training_bytes(sizes, options.batch_size, options.optimizer);
+  const uint64_t model = model_bytes(sizes, options);
   if (model + data <= kCountedLimitBytes) return Status::Ok();
   return Status::Error("this network (" + describe_sizes(sizes) + ") at batch " + std::to_string(options.batch_size) +
                        " with " + optimizer_name(options.optimizer) + " needs about " + format_bytes(model) +
@@ -93,11 +98,8 @@ Status Trainer::check_memory(const std::vector<int>& sizes, const TrainOptions& 
 }
 
 Status Trainer::check_data_memory(Split split, uint64_t bytes) const {
-  const Dataset& other = split == Split::kTrain ? test_ : train_;
-  const uint64_t kept = static_cast<uint64_t>(other.size()) * (other.features() + 1);
-  const std::vector<int>& sizes = network_->config().sizes;
-  const uint64_t model = inference_bytes(sizes, std::max(options_.batch_size, kEvalChunk)) +
-                         training_bytes(sizes, options_.batch_size, options_.optimizer);
+  const uint64_t kept = set_bytes(split == Split::kTrain ? test_ : train_);
+  const uint64_t model = model_bytes(network_->config().sizes, options_);
   if (bytes + kept + model <= kCountedLimitBytes) return Status::Ok();
   return Status::Error("the data set (" + format_bytes(bytes) + ") does not fit in memory beside the model (" +
                        format_bytes(model) + " to train) and the " + (split == Split::kTrain ? "test" : "training") +
@@ -367,9 +369,7 @@ Status Trainer::predict(const uint8_t* pixels, size_t count, std::vector<float>*
   const int F = network_->input_size();
   const int C = network_->output_size();
   // The scores (count × classes floats) beside the model and the data: in 64 bits, as count × C passes 2^32.
-  const std::vector<int>& sizes = network_->config().sizes;
-  const uint64_t held = data_bytes() + inference_bytes(sizes, std::max(options_.batch_size, kEvalChunk)) +
-                        training_bytes(sizes, options_.batch_size, options_.optimizer);
+  const uint64_t held = data_bytes() + model_bytes(network_->config().sizes, options_);
   const uint64_t needed = static_cast<uint64_t>(count) * (static_cast<uint64_t>(C) * sizeof(float) + F);
   if (held + needed > kCountedLimitBytes)
     return Status::Error("predicting " + std::to_string(count) + " images needs about " + format_bytes(needed) +

@@ -102,6 +102,8 @@ class Trainer {
   // the engine can use (memory_budget.h); else an error with the figures and what to lower.
   Status check_memory(const std::vector<int>& sizes, const TrainOptions& options, uint64_t data_bytes) const;
   uint64_t data_bytes() const;  // the data sets loaded now
+  // What a model of `sizes` takes to predict and to train under `options` (memory_budget.h).
+  static uint64_t model_bytes(const std::vector<int>& sizes, const TrainOptions& options);
   void restart_epochs();
   void take_checkpoint();
   void fit_input_scaling();
