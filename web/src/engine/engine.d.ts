@@ -62,6 +62,12 @@ export declare class Engine {
   /** units: a whole number from 1 to the first hidden layer's width */
   firstLayerWeights(units: number): FirstLayerWeights;
   saveModel(options?: { optimizerState?: boolean }): Uint8Array;
+  /**
+   * The model as an ONNX file (IR 7, opset 13): input `pixels` float32 [N, inputs] of raw 0..255 pixels, output
+   * `scores` float32 [N, classes], the same scores as predict. A Promise because the encoder (onnx-export.js) is
+   * imported on first use, so that a bundle that never exports never loads it; the model is taken at the call.
+   */
+  exportOnnx(): Promise<Uint8Array>;
   loadModel(bytes: Uint8Array): ModelInfo;
   info(): ModelInfo;
   /** frees the module's engine; later calls throw an EngineError, a second dispose does nothing */

@@ -292,6 +292,17 @@ export class Engine {
     return this.#engine.saveModel({ optimizerState });
   }
 
+  /**
+   * The model as an ONNX file (docs/model-format.md, "ONNX export"). Async: the encoder is a module of its own,
+   * imported on first use, so that the page and the embed load it only if they export. The model is taken when
+   * called, before the first await.
+   */
+  async exportOnnx() {
+    const bytes = this.saveModel();
+    const { modelFileToOnnx } = await import('./onnx-export.js');
+    return modelFileToOnnx(bytes);
+  }
+
   /** Replaces the model with a saved one; a bad file throws and leaves the current model as it was. */
   loadModel(bytes) {
     bytesArgument(bytes, 'the model');
