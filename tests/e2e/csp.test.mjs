@@ -79,7 +79,8 @@ describe(`the app and the embed under "${STRICT_CSP}"`, () => {
     const { page, errors } = await open('examples/blog-post.html');
     t.after(() => page.close());
     const state = () => page.evaluate(() => document.querySelector('#small-trainer')?.dataset.state);
-    await page.waitForFunction(() => document.querySelector('#small-trainer')?.dataset.state === 'ready', undefined, { timeout: 60_000 });
+    // the engine loaded: Start is enabled (the data downloads when it is pressed)
+    await page.waitForFunction(() => document.querySelector('#small-trainer')?.shadowRoot?.getElementById('start')?.disabled === false, undefined, { timeout: 60_000 });
     await page.locator('#small-trainer').locator('#start').click();
     await page.waitForFunction(() => document.querySelector('#small-trainer')?.dataset.state === 'done', undefined, { timeout: 90_000 });
     assert.equal(await state(), 'done');

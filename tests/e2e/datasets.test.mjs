@@ -91,11 +91,14 @@ describe('other data sets', () => {
     assertNoErrors(errors);
   });
 
-  test('?dataset=fashion-mnist in the embed\'s iframe form loads Fashion-MNIST', async (t) => {
-    const { page, errors } = await openFor(t, app, 'embed.html?dataset=fashion-mnist&panels=data,controls', { waitForData: false });
+  test('?dataset=fashion-mnist in the embed\'s iframe form loads Fashion-MNIST (its subset, on Start)', async (t) => {
+    const { page, errors } = await openFor(t, app, 'embed.html?dataset=fashion-mnist&panels=data,controls&hidden=32&images=2000&epochs=1', { waitForData: false });
     const trainer = page.locator('scratchnet-trainer');
+    await pollUntil(() => trainer.locator('#start').isEnabled(), Boolean, { timeout: 30_000 });
+    assert.match(await trainer.locator('#data-status').textContent(), /^Fashion-MNIST downloads when training starts \(\d+\.\d MB\)\.$/);
+    await trainer.locator('#start').click();
     await trainer.locator('#data-status[data-ready]').waitFor({ state: 'attached', timeout: 30_000 });
-    assert.match(await trainer.locator('#data-status').textContent(), /^Fashion-MNIST ready/);
+    assert.match(await trainer.locator('#data-status').textContent(), /^Fashion-MNIST ready: 10,000 training and 10,000 test images/);
     assert.equal(await trainer.locator('#dataset').inputValue(), 'fashion-mnist');
     assertNoErrors(errors);
   });

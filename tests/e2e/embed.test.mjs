@@ -5,7 +5,13 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { pollUntil, screenshot, useApp } from './harness.mjs';
+import { pollUntil, screenshot, sleep, useApp } from './harness.mjs';
+
+// Everything a reader's browser fetches before Start on the example post, gzipped as a static host sends it
+// (issue 15): the page, the script, its chunks, one wasm build and the data's manifest; no data.
+const BEFORE_START_BUDGET_BYTES = 250 * 1024;
+/** The served sets' IDX files (full and subset). */
+const IDX_FILE = /-ubyte\.gz$/;
 
 // The element's JS, gzipped, plus one wasm build, gzipped. Raised from 150 KiB when Adam/AdamW, the scaling and
 // the data-set views came in (172 KiB); cutting it back is issue 15's work.
@@ -19,6 +25,26 @@ function trainerState(page, id) {
 async function waitForTrainer(page, id, states, timeout = 60_000) {
   await page.waitForFunction(([selector, wanted]) => wanted.includes(document.querySelector(selector)?.dataset.state),
     [`#${id}`, states], { timeout, polling: 100 });
+}
+
+/** Waits until a trainer's engine is loaded and its Start button enabled (with no data downloaded: it is idle). */
+async function waitForStartable(page, id, timeout = 60_000) {
+  await page.waitForFunction((selector) => {
+    const start = document.querySelector(selector)?.shadowRoot?.getElementById('start');
+    return start && !start.disabled;
+  }, `#${id}`, { timeout, polling: 100 });
+}
+
+/** Records every request the page (and its workers) makes, by URL. */
+function recordRequests(page) {
+  const urls = [];
+  page.on('request', (request) => urls.push(request.url()));
+  return urls;
+}
+
+/** The shadow-root text of element #`inner` in trainer #`id`. */
+function trainerText(page, id, inner) {
+  return page.locator(`#${id}`).locator(`#${inner}`).textContent();
 }
 
 describe('the embeddable trainer', () => {
@@ -36,8 +62,8 @@ describe('the embeddable trainer', () => {
       assert.ok(shadow.buttons >= 5, `${id}'s controls live in its shadow root`);
       assert.equal(shadow.inLight, 0, `${id} puts nothing in the post's DOM`);
     }
-    await waitForTrainer(page, 'small-trainer', ['ready']);
-    await waitForTrainer(page, 'deep-trainer', ['ready']);
+    await waitForStartable(page, 'small-trainer');
+    await waitForStartable(page, 'deep-trainer');
     // The post styles every button hotpink in cursive with !important, and every canvas with a dashed border.
     const start = page.locator('#small-trainer').locator('#start');
     const look = await start.evaluate((button) => ({ background: getComputedStyle(button).backgroundColor, font: getComputedStyle(button).fontFamily }));
@@ -56,7 +82,7 @@ describe('the embeddable trainer', () => {
     const small = await trainerState(page, 'small-trainer');
     const deep = await trainerState(page, 'deep-trainer');
     assert.ok(Number(small.testAccuracy) > 0.8, `the small trainer learned (${small.testAccuracy})`);
-    assert.equal(deep.state, 'ready', 'the other trainer stayed idle');
+    assert.equal(deep.state, 'idle', 'the other trainer stayed idle');
     assert.equal(deep.batches, undefined, 'and ran no batch');
     const workers = await page.evaluate(() => performance.getEntriesByType('resource').filter((entry) => entry.name.includes('training.worker')).length);
     assert.ok(workers >= 1);
@@ -64,10 +90,76 @@ describe('the embeddable trainer', () => {
     assert.deepEqual(errors, []);
   });
 
+  test('data on demand: nothing heavy before Start, one request per file for two trainers, the subset for a small run', async (t) => {
+    // A fresh profile: this test's counts must not depend on what an earlier test cached.
+    const context = await app.newContext();
+    t.after(() => context.close());
+    // Tall enough that both trainers are on screen, so neither pauses while the other starts.
+    const page = await context.newPage();
+    await page.setViewportSize({ width: 1280, height: 3200 });
+    const errors = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
+    const requests = recordRequests(page);
+    await page.goto(new URL('examples/blog-post.html', app.url).href);
+    await waitForStartable(page, 'small-trainer');
+    await waitForStartable(page, 'deep-trainer');
+    await sleep(500); // anything late (a prefetch) would count too
+
+    // Before Start: the page, the script, its chunks, the engine and the data's manifest, and no data file.
+    const beforeStart = [...new Set(requests)];
+    assert.deepEqual(beforeStart.filter((url) => IDX_FILE.test(url)), [], 'no data file is fetched before Start');
+    let total = 0;
+    let data = 0;
+    for (const url of beforeStart) {
+      const body = Buffer.from(await (await fetch(url)).arrayBuffer());
+      const bytes = gzipSync(body).length;
+      total += bytes;
+      if (url.includes('/data/')) data += bytes;
+      console.log(`  ${(bytes / 1024).toFixed(1).padStart(6)} KiB  ${new URL(url).pathname}`);
+    }
+    console.log(`before Start, gzipped: ${(total / 1024).toFixed(1)} KiB in ${beforeStart.length} files (data: ${data} bytes, the manifest); budget ${BEFORE_START_BUDGET_BYTES / 1024} KiB`);
+    assert.ok(total <= BEFORE_START_BUDGET_BYTES, `${total} bytes before Start, over the ${BEFORE_START_BUDGET_BYTES}-byte budget`);
+    assert.ok(data < 2048, `only the manifest of the data folder is fetched before Start (${data} bytes)`);
+    // Each Start says what it will download: the small trainer (images="10000") the subset and the test files.
+    assert.equal((await trainerText(page, 'small-trainer', 'start')).trim(), 'Start (downloads 3.2 MB)');
+    assert.equal((await trainerText(page, 'deep-trainer', 'start')).trim(), 'Start (downloads 11.2 MB)');
+    assert.equal(await trainerText(page, 'small-trainer', 'data-status'), 'MNIST downloads when training starts (3.2 MB).');
+
+    // Both started at once: the test files they share are fetched once.
+    await page.evaluate(() => {
+      for (const id of ['small-trainer', 'deep-trainer']) document.getElementById(id).shadowRoot.getElementById('start').click();
+    });
+    await waitForTrainer(page, 'small-trainer', ['done']);
+    await waitForTrainer(page, 'deep-trainer', ['training', 'done']);
+    const dataRequests = requests.filter((url) => IDX_FILE.test(url)).map((url) => new URL(url).pathname.replace('/data/mnist/', ''));
+    assert.deepEqual(dataRequests.toSorted(), [
+      't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz', // shared
+      'train-10k-images-idx3-ubyte.gz', 'train-10k-labels-idx1-ubyte.gz', // the small trainer's subset
+      'train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', // the deep trainer's full set
+    ], 'one request per data file for the page');
+    assert.equal(requests.filter((url) => url.endsWith('/manifest.json')).length, 1, 'one request for the manifest');
+    assert.match(await trainerText(page, 'small-trainer', 'data-status'), /^MNIST ready: 10,000 training and 10,000 test images/);
+    assert.match(await trainerText(page, 'deep-trainer', 'data-status'), /^MNIST ready: 60,000 training and 10,000 test images/);
+    assert.equal((await trainerText(page, 'small-trainer', 'start')).trim(), 'Start', 'nothing left to download');
+
+    // Another page of this browser: the files come from its cache, and Start says nothing of a download.
+    const again = await context.newPage();
+    const requestsAgain = recordRequests(again);
+    await again.goto(new URL('examples/blog-post.html', app.url).href);
+    await waitForStartable(again, 'small-trainer');
+    assert.equal((await trainerText(again, 'small-trainer', 'start')).trim(), 'Start');
+    await again.locator('#small-trainer').locator('#start').click();
+    await waitForTrainer(again, 'small-trainer', ['done']);
+    assert.match(await trainerText(again, 'small-trainer', 'data-status'), /from this browser’s cache/);
+    assert.deepEqual(requestsAgain.filter((url) => IDX_FILE.test(url)), [], 'no data file is downloaded again');
+    assert.deepEqual(errors, []);
+  });
+
   test('a trainer scrolled out of view pauses, and resumes when it is back', async (t) => {
     const { page, errors } = await app.open('examples/blog-post.html', { waitForData: false });
     t.after(() => page.close());
-    await waitForTrainer(page, 'deep-trainer', ['ready']);
+    await waitForStartable(page, 'deep-trainer');
     const deep = page.locator('#deep-trainer');
     await deep.locator('#start').scrollIntoViewIfNeeded();
     await deep.locator('#start').click();

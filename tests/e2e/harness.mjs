@@ -115,6 +115,19 @@ export function useApp() {
     if (profile) fs.rmSync(profile, { recursive: true, force: true });
   });
 
+  /** A second browser on a fresh profile (empty caches), for a test that counts what is downloaded; close it after. */
+  app.newContext = async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chromium-'));
+    const context = await chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    for (const page of context.pages()) await page.close();
+    const close = context.close.bind(context);
+    context.close = async () => {
+      await close().catch(() => undefined);
+      fs.rmSync(dir, { recursive: true, force: true });
+    };
+    return context;
+  };
+
   /**
    * Opens the app with `query` (e.g. '?hidden=64&images=2000'). `initScript` runs in the page before its
    * own scripts; `beforeGoto(page)` runs before the page is opened (to route its requests, say). Returns

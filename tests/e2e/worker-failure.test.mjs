@@ -154,7 +154,10 @@ describe('a worker that is missing or dies', () => {
     await page.unroute(WORKER_SCRIPT);
     const first = trainers.first();
     await first.locator('#worker-retry').click();
-    await first.locator('#data-status[data-ready]').waitFor({ state: 'attached', timeout: 30_000 });
+    // a new worker loaded the engine: Start is enabled again (the data downloads when it is pressed)
+    await pollUntil(() => first.locator('#start').isEnabled(), Boolean, { timeout: 30_000 });
+    assert.equal(await first.locator('#start').isEnabled(), true);
+    assert.match(await first.locator('#data-status').textContent(), /^MNIST downloads when training starts/);
     assert.equal(await first.locator('#worker-failure').isVisible(), false);
   });
 });

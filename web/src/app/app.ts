@@ -8,6 +8,9 @@ import { ScoreBars } from '../ui/score-bars';
 import { TrainingCharts } from '../ui/training-charts';
 import { WeightTiles } from '../ui/weight-tiles';
 import { DATASETS, canDraw, classNames, parseDatasetChoice, type DatasetChoice } from '../data/datasets';
+import { bytesToDownload, download, forget, manifest, remember } from '../data/idx-download';
+import { IDX_ROLES } from '../data/idx-files';
+import { covers, planFiles, type DataManifest } from '../data/served-files';
 import type {
   DataInfo, DataProgress, EngineChoice, EpochReport, ModelSummary, OwnFilesStatus, TrainingEvent, TrainingSettings, TrainingState,
 } from '../worker/protocol';
@@ -37,11 +40,14 @@ export interface AppOptions {
   dataUrl?: string;
   engine: EngineChoice;
   autostart: boolean;
+  /** a served set downloads when a run needs it (the embed: nothing heavy before Start), not at once (the page) */
+  dataOnDemand?: boolean;
   /** told when the reader chooses a data set in the panel (the page puts it in its URL, so a reload keeps it) */
   onDatasetChosen?: (choice: DatasetChoice) => void;
 }
 
 const percent = (fraction: number) => `${(100 * fraction).toFixed(2)}%`;
+const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 const errorText = (error: unknown) => errorMessage(error).replace(/^Error: /, '');
 /** A call slower than this gets a note that the page waits for the worker (so a click never seems ignored). */
 const SLOW_ANSWER_MILLISECONDS = 3000;
@@ -86,6 +92,14 @@ export class App {
   #data: DataInfo | null = null;
   /** the `data` folder, which serves the first set until the reader chooses one in the panel */
   #dataUrl: string | undefined;
+  /** the served set's folder and what its manifest says of its files */
+  #folder = '';
+  #manifest: DataManifest | null = null;
+  /** the training images in the served files the engine holds: 0 for all of them */
+  #loadedImages = 0;
+  #engineLoaded = false;
+  /** counts Start's label updates, so that an older one (which awaits the cache) cannot overwrite a newer one */
+  #labelRequest = 0;
   /** counts data loads, so that a slower, older one cannot overwrite a newer one's messages */
   #dataGeneration = 0;
   #drawable = true;
@@ -125,6 +139,7 @@ export class App {
     this.#weights = new WeightTiles(element('weight-tiles'));
     this.#scores = new ScoreBars(element('draw-pad-scores'));
     this.#drawPanelChosen = !element('draw-panel').hidden;
+    this.#stateTarget.dataset.state = this.#state;
     this.#connect();
     this.#fillForm(options.settings);
     new DrawPad(element('draw-pad-canvas'), (pixels) => void this.#predictDrawing(pixels));
@@ -205,6 +220,7 @@ export class App {
         }
         return;
       }
+      this.#engineLoaded = true;
       this.#element('engine-status').textContent = engine.backend === 'wasm-simd128'
         ? `Engine: WebAssembly with SIMD (wasm-simd128), ${engine.threads > 1 ? `on ${engine.threads} threads (this page is cross-origin isolated)` : 'one thread'}, in a Web Worker.`
         : `Engine: plain WebAssembly (${this.#options.engine === 'scalar' ? 'asked for with engine=scalar' : 'this browser has no wasm SIMD'}), in a Web Worker.`;
@@ -292,6 +308,7 @@ export class App {
     this.#element('engine-status').textContent = 'Loading the engine…';
     this.#message('run-message', '');
     this.#configured = false;
+    this.#engineLoaded = false;
     this.#setState('idle');
     this.#connect();
     await this.run();
@@ -349,7 +366,10 @@ export class App {
   }
 
   #wire(): void {
-    this.#form.addEventListener('input', () => this.#updateButtons());
+    this.#form.addEventListener('input', () => {
+      this.#updateButtons();
+      void this.#showStartLabel();
+    });
     this.#field('output').addEventListener('change', () => this.#followSuggestions());
     this.#field('optimizer').addEventListener('change', () => this.#followSuggestions());
     this.#field('schedule').addEventListener('change', () => this.#showStepFields());
@@ -362,20 +382,16 @@ export class App {
     });
     this.#form.addEventListener('submit', (event) => {
       event.preventDefault();
-      void this.#act(async () => {
-        if (await this.#prepareRun()) await this.#trainer.start();
-      });
+      void this.#train('start');
     });
     this.#buttons.pause.addEventListener('click', () => void this.#act(() => this.#trainer.pause()));
     this.#buttons.resume.addEventListener('click', () => void this.#act(() => this.#trainer.resume()));
-    this.#buttons.step.addEventListener('click', () => void this.#act(async () => {
-      if (this.#configured || (await this.#prepareRun())) await this.#trainer.step();
-    }));
+    this.#buttons.step.addEventListener('click', () => void this.#train('step'));
     this.#buttons.reset.addEventListener('click', () => void this.#act(async () => {
       this.#keepLoadedModel(null);
       if (await this.#newNetwork()) this.#summary('The network was reset to fresh random weights.');
     }));
-    this.#element('data-retry').addEventListener('click', () => void this.#useDataset(this.#dataset));
+    this.#element('data-retry').addEventListener('click', () => void (this.#options.dataOnDemand ? this.#ensureData() : this.#useDataset(this.#dataset)));
     this.#element('worker-retry').addEventListener('click', () => void this.#retryWorker());
     this.#element('worker-save-model').addEventListener('click', () => {
       if (this.#salvaged) downloadFile(this.#salvaged, 'scratchnet-model.bin');
@@ -493,9 +509,45 @@ export class App {
       else field.disabled = Boolean(model);
     }
     note.hidden = !model;
-    this.#buttons.start.textContent = model ? 'Continue training' : 'Start';
+    void this.#showStartLabel();
     this.#stateTarget.toggleAttribute('data-loaded-model', Boolean(model));
     this.#updateButtons();
+  }
+
+  /** Start or Step: the data the run needs first (downloaded now, with data on demand), then the worker. */
+  async #train(action: 'start' | 'step'): Promise<void> {
+    if (!(await this.#ensureData())) return;
+    await this.#act(async () => {
+      if ((action === 'step' && this.#configured) || (await this.#prepareRun())) await this.#trainer[action]();
+    });
+  }
+
+  /** Whether the engine holds the data a run on the form's settings needs, after downloading it if not. */
+  async #ensureData(): Promise<boolean> {
+    const limit = this.#readForm()?.trainLimit ?? 0;
+    if (this.#data && (this.#dataset === 'own' || covers(this.#loadedImages, limit))) return true;
+    if (this.#dataset === 'own' || this.#state === 'loading') return false;
+    return this.#loadServed(++this.#dataGeneration, limit);
+  }
+
+  /**
+   * Start's label says what it will download (the files a run on the form's settings needs that are neither on
+   * this page nor in the cache), with data on demand; returns that size.
+   */
+  async #showStartLabel(): Promise<number> {
+    const request = ++this.#labelRequest;
+    const limit = this.#readForm()?.trainLimit ?? 0;
+    let bytes = 0;
+    if (this.#options.dataOnDemand && this.#folder && this.#dataset !== 'own' && !(this.#data && covers(this.#loadedImages, limit))) {
+      const { names } = planFiles(this.#manifest, limit);
+      bytes = await bytesToDownload(IDX_ROLES.map((role) => ({
+        url: new URL(names[role], this.#folder).href, bytes: this.#manifest?.gzippedBytes?.[names[role]] ?? 0,
+      })));
+    }
+    if (request === this.#labelRequest) {
+      this.#buttons.start.textContent = this.#loadedModel ? 'Continue training' : bytes ? `Start (downloads ${megabytes(bytes)})` : 'Start';
+    }
+    return bytes;
   }
 
   /** Readies the next run: the loaded model trained further, or a fresh network. */
@@ -528,6 +580,7 @@ export class App {
     this.#dataset = choice;
     this.#datasetSelect.value = choice;
     this.#data = null;
+    this.#folder = ''; // nothing to download until a served set's manifest is read
     this.#keepLoadedModel(null);
     this.#lastEpoch = null;
     this.#charts.reset();
@@ -564,49 +617,84 @@ export class App {
       }
       return;
     }
-    const description = DATASETS[choice];
-    const folder = this.#dataUrl ?? new URL(description.folder!, this.#options.dataBase).href;
-    await this.#loadServed(folder, description.title, generation, first);
+    const { folder, title } = DATASETS[choice];
+    const url = this.#dataUrl ?? new URL(folder!, this.#options.dataBase).href;
+    this.#manifest = await manifest(url);
+    if (generation !== this.#dataGeneration) return;
+    this.#folder = url;
+    if (this.#options.dataOnDemand) {
+      this.#element('data-progress').hidden = true;
+      const bytes = await this.#showStartLabel();
+      if (generation !== this.#dataGeneration) return;
+      status.textContent = `${title} ${bytes ? `downloads when training starts (${megabytes(bytes)})` : 'loads when training starts'}.`;
+      this.#updateButtons();
+    } else if (!(await this.#loadServed(generation, 0))) return;
+    if (first && this.#autostartPending) {
+      this.#autostartPending = false;
+      if (this.#onScreen || !this.#pauseOffScreen) this.#buttons.start.click();
+      else this.#startWhenOnScreen = true; // an autostarting trainer further down the post waits to be seen
+    }
   }
 
-  async #loadServed(folder: string, title: string, generation: number, first: boolean): Promise<void> {
+  /** Loads the served set's files for a run on the first `trainLimit` images (0: all); true once the engine has them. */
+  async #loadServed(generation: number, trainLimit: number): Promise<boolean> {
+    const { title } = DATASETS[this.#dataset];
+    const plan = planFiles(this.#manifest, trainLimit);
+    const urls = IDX_ROLES.map((role) => new URL(plan.names[role], this.#folder).href);
     const status = this.#element('data-status');
     const bar = this.#element<HTMLProgressElement>('data-progress');
     const retry = this.#element('data-retry');
+    retry.hidden = true;
     bar.hidden = false;
     bar.value = 0;
     const files = new Map<string, DataProgress>();
-    // Progress reports come through their own message port, so one can arrive after the load has settled:
-    // it must not overwrite the final message ("MNIST ready" or the failure).
+    // A shared download reports to every trainer that waits for it, until it settles: a late report must not
+    // overwrite the final message ("MNIST ready" or the failure).
     let settled = false;
     const onProgress = (progress: DataProgress) => {
       if (settled || generation !== this.#dataGeneration) return;
       files.set(progress.file, progress);
       const loaded = [...files.values()].reduce((sum, p) => sum + p.loadedBytes, 0);
-      const total = [...files.values()].reduce((sum, p) => sum + (p.totalBytes || p.loadedBytes), 0);
+      const total = plan.bytes ?? [...files.values()].reduce((sum, p) => sum + (p.totalBytes || p.loadedBytes), 0);
       bar.value = total ? loaded / total : 0;
       const cached = [...files.values()].every((p) => p.cached);
-      status.textContent = cached ? `Reading ${title} from this browser’s cache…` : `Downloading ${title}: ${(loaded / 1e6).toFixed(1)} of ${(total / 1e6).toFixed(1)} MB`;
+      status.textContent = cached ? `Reading ${title} from this browser’s cache…` : `Downloading ${title}: ${(loaded / 1e6).toFixed(1)} of ${megabytes(total)}`;
+      this.#progress.stop(status.textContent);
     };
     status.textContent = `Downloading ${title}…`;
+    this.#progress.stop(status.textContent);
+    this.#setState('loading');
+    let handedOver = false;
     try {
-      const info = await this.#trainer.loadServedData(folder, title, callback(onProgress));
+      const blobs = await Promise.all(urls.map((url) => download(url, onProgress)));
       settled = true;
-      if (generation !== this.#dataGeneration) return;
+      if (generation !== this.#dataGeneration) return false;
+      handedOver = true;
+      const info = await this.#trainer.loadServedData(
+        Object.fromEntries(IDX_ROLES.map((role, i) => [role, new File([blobs[i]], plan.names[role])])) as Record<(typeof IDX_ROLES)[number], File>,
+        this.#folder, title,
+      );
+      if (generation !== this.#dataGeneration) return false;
+      void remember(urls);
+      this.#loadedImages = plan.images;
+      this.#configured = false;
       const cached = files.size > 0 && [...files.values()].every((p) => p.cached);
       bar.value = 1;
+      this.#progress.reset();
       this.#dataReady(info, `${title} ready: ${this.#describeData(info)}${cached ? ' (from this browser’s cache)' : ''}.`);
-      if (first && this.#autostartPending) {
-        this.#autostartPending = false;
-        if (this.#onScreen || !this.#pauseOffScreen) this.#buttons.start.click();
-        else this.#startWhenOnScreen = true; // an autostarting trainer further down the post waits to be seen
-      }
+      void this.#showStartLabel();
+      return true;
     } catch (error) {
       settled = true;
-      if (generation !== this.#dataGeneration) return;
+      if (generation !== this.#dataGeneration || error instanceof WorkerFailure) return false;
+      void forget(urls);
+      if (handedOver) this.#data = null; // the worker let its set go for this one
       status.textContent = `Could not load ${title}: ${errorText(error)}`;
+      this.#progress.reset();
       retry.hidden = false;
       bar.hidden = true;
+      if (this.#state === 'loading') this.#setState(this.#data ? 'ready' : 'idle');
+      return false;
     }
   }
 
@@ -737,15 +825,19 @@ export class App {
   #updateButtons(): void {
     const valid = this.#readForm() !== null;
     const state = this.#state;
-    const hasEngine = !this.#workerFailure && this.#data !== null && (!['idle', 'loading', 'error'].includes(state) || (state === 'error' && this.#configured));
+    // with data on demand, Start (or Step) downloads what the run needs
+    const canDownload = this.#options.dataOnDemand && this.#engineLoaded && this.#folder && (state === 'idle' || state === 'error');
+    const hasEngine = !this.#workerFailure && (this.#data !== null
+      ? !['idle', 'loading', 'error'].includes(state) || (state === 'error' && this.#configured)
+      : Boolean(canDownload));
     this.#datasetSelect.disabled = Boolean(this.#workerFailure);
     const running = state === 'training';
     this.#buttons.start.disabled = !hasEngine || running || !valid;
     this.#buttons.pause.disabled = !running;
     this.#buttons.resume.disabled = state !== 'paused';
     this.#buttons.step.disabled = !hasEngine || running || state === 'done' || !valid;
-    this.#buttons.reset.disabled = !hasEngine || running || !valid;
-    for (const control of this.#modelButtons) control.disabled = !hasEngine;
+    this.#buttons.reset.disabled = !hasEngine || running || !valid || !this.#data;
+    for (const control of this.#modelButtons) control.disabled = !hasEngine || !this.#data;
   }
 
   async #act(action: () => Promise<unknown>): Promise<void> {

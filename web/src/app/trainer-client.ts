@@ -16,8 +16,6 @@ export const TIMEOUTS = {
   start: 120_000,
   /** calls that answer at once, or after the training stretch under way (one engine call) */
   quick: 60_000,
-  /** calls that report progress (a data set's download): silence between reports */
-  progress: 60_000,
   /** reading the reader's own files, which may be large */
   files: 180_000,
   /** training: silence between progress reports (batches, epochs) */
@@ -31,7 +29,7 @@ const CALL_TIMEOUTS: Record<keyof TrainerApi, number> = {
   subscribe: TIMEOUTS.start,
   init: TIMEOUTS.start,
   suggestedSettings: TIMEOUTS.quick,
-  loadServedData: TIMEOUTS.progress,
+  loadServedData: TIMEOUTS.files,
   addOwnFiles: TIMEOUTS.files,
   loadStoredOwnFiles: TIMEOUTS.files,
   forgetOwnFiles: TIMEOUTS.quick,

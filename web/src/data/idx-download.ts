@@ -1,22 +1,24 @@
-// Getting the four gzipped IDX files of a served data set (MNIST, Fashion-MNIST) into the worker: from the
-// browser's cache when they are there, else downloaded with progress. A file is cached only once the engine
-// has accepted it, so a corrupt download is never kept.
+// Getting a served set's gzipped files onto the page, once: every trainer on a page shares one download of each
+// file (a promise per URL, kept for the page's life), and Cache Storage keeps a file for later visits once an
+// engine has accepted it, so a corrupt download is never kept. The trainers' workers read the Blobs.
 import type { DataProgress } from '../worker/protocol';
 import { errorMessage } from '../lib/error-message';
-import { idxBytes } from './gunzip';
-import { IDX_ROLES, type IdxRole } from './idx-files';
-
-/** The files' names in every served set's folder, as MNIST's own. */
-export const IDX_FILE_NAMES: Readonly<Record<IdxRole, string>> = {
-  trainImages: 'train-images-idx3-ubyte.gz',
-  trainLabels: 'train-labels-idx1-ubyte.gz',
-  testImages: 't10k-images-idx3-ubyte.gz',
-  testLabels: 't10k-labels-idx1-ubyte.gz',
-};
-/** A data set as four uncompressed IDX files. */
-export type IdxBytes = Record<IdxRole, Uint8Array>;
+import type { DataManifest } from './served-files';
 
 const CACHE_NAME = 'scratchnet-mnist-v1'; // the name MNIST was first cached under: entries are keyed by URL
+
+interface Download {
+  blob: Promise<Blob>;
+  /** the latest progress, for a trainer that joins a download under way */
+  progress: DataProgress | null;
+  listeners: Set<(progress: DataProgress) => void>;
+  done: boolean;
+  /** in Cache Storage (it came from there, or was put there) */
+  kept: boolean;
+}
+
+const downloads = new Map<string, Download>();
+const manifests = new Map<string, Promise<DataManifest | null>>();
 
 /** Cache Storage, where the page's origin has it (secure contexts); null elsewhere, and then nothing is cached. */
 async function openCache(): Promise<Cache | null> {
@@ -27,9 +29,9 @@ async function openCache(): Promise<Cache | null> {
   }
 }
 
-async function readWithProgress(response: Response, report: (loaded: number, total: number) => void): Promise<Uint8Array> {
+async function readWithProgress(response: Response, report: (loaded: number, total: number) => void): Promise<Blob> {
   const total = Number(response.headers.get('Content-Length')) || 0;
-  if (!response.body) return new Uint8Array(await response.arrayBuffer());
+  if (!response.body) return response.blob();
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let loaded = 0;
@@ -40,83 +42,87 @@ async function readWithProgress(response: Response, report: (loaded: number, tot
     loaded += value.length;
     report(loaded, total);
   }
-  const bytes = new Uint8Array(loaded);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return bytes;
+  return new Blob(chunks as BlobPart[]);
 }
 
-export class IdxDownload {
-  #cache: Cache | null = null;
-
-  /** `baseUrl` is the folder holding the four .gz files (absolute, ending in '/'). */
-  constructor(private readonly baseUrl: string) {}
-
-  url(file: IdxRole): string {
-    return new URL(IDX_FILE_NAMES[file], this.baseUrl).href;
+async function fetchBlob(url: string, entry: Download): Promise<Blob> {
+  const file = url.slice(url.lastIndexOf('/') + 1);
+  const report = (loadedBytes: number, totalBytes: number, cached = false) => {
+    entry.progress = { file, loadedBytes, totalBytes, cached };
+    for (const listener of entry.listeners) listener(entry.progress);
+  };
+  const cached = await (await openCache())?.match(url);
+  if (cached) {
+    const blob = await cached.blob();
+    entry.kept = true;
+    report(blob.size, blob.size, true);
+    return blob;
   }
-
-  /** The four files as uncompressed IDX bytes. Throws an Error naming the file and what went wrong. */
-  async fetchAll(onProgress: (progress: DataProgress) => void): Promise<IdxBytes> {
-    this.#cache = await openCache();
-    const entries = await Promise.all(
-      IDX_ROLES.map(async (file) => [file, await this.#fetchOne(file, onProgress)] as const),
-    );
-    return Object.fromEntries(entries) as IdxBytes;
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (error) {
+    throw new Error(`could not download ${file} from ${url}: ${errorMessage(error)}`);
   }
-
-  /** Keeps the accepted files for the next visit. */
-  async remember(): Promise<void> {
-    if (!this.#cache) return;
-    await Promise.all([...this.#raw].map(async ([file, bytes]) => {
-      await this.#cache?.put(this.url(file), new Response(bytes as BlobPart, { headers: { 'Content-Type': 'application/gzip' } }));
-    })).catch(() => undefined); // a full disk only costs the next visit a download
-    this.#raw.clear();
+  if (!response.ok) throw new Error(`could not download ${file} from ${url}: HTTP ${response.status} ${response.statusText}`.trim());
+  try {
+    return await readWithProgress(response, report);
+  } catch (error) {
+    throw new Error(`the download of ${file} broke off: ${errorMessage(error)}`);
   }
+}
 
-  /** Drops cached copies (after the engine refused them). */
-  async forget(): Promise<void> {
-    if (!this.#cache) return;
-    await Promise.all(IDX_ROLES.map((file) => this.#cache?.delete(this.url(file))));
+/** The file at `url`, from this page's earlier download of it, the cache, or the network. Throws naming it. */
+export function download(url: string, onProgress: (progress: DataProgress) => void): Promise<Blob> {
+  let entry = downloads.get(url);
+  if (!entry) {
+    const created: Download = { blob: Promise.resolve(new Blob()), progress: null, listeners: new Set(), done: false, kept: false };
+    created.blob = fetchBlob(url, created);
+    created.blob.then(() => { created.done = true; }, () => downloads.delete(url));
+    downloads.set(url, created);
+    entry = created;
   }
+  const { listeners, progress, blob } = entry;
+  listeners.add(onProgress);
+  if (progress) onProgress(progress);
+  const leave = () => listeners.delete(onProgress);
+  blob.then(leave, leave);
+  return blob;
+}
 
-  /** The files that came from the network this time, as downloaded (to be cached once accepted). */
-  #raw = new Map<IdxRole, Uint8Array>();
+/** Keeps accepted files for later visits (once each). */
+export async function remember(urls: readonly string[]): Promise<void> {
+  const cache = await openCache();
+  await Promise.all(urls.map(async (url) => {
+    const entry = downloads.get(url);
+    if (!cache || !entry || entry.kept) return;
+    entry.kept = true;
+    await cache.put(url, new Response(await entry.blob, { headers: { 'Content-Type': 'application/gzip' } }));
+  })).catch(() => undefined); // a full disk only costs the next visit a download
+}
 
-  async #fetchOne(file: IdxRole, onProgress: (progress: DataProgress) => void): Promise<Uint8Array> {
-    const name = IDX_FILE_NAMES[file];
-    const url = this.url(file);
-    const cached = await this.#cache?.match(url);
-    if (cached) {
-      const bytes = new Uint8Array(await cached.arrayBuffer());
-      onProgress({ file: name, loadedBytes: bytes.length, totalBytes: bytes.length, cached: true });
-      return this.#decode(name, bytes);
-    }
-    let response: Response;
-    try {
-      response = await fetch(url);
-    } catch (error) {
-      throw new Error(`could not download ${name} from ${url}: ${errorMessage(error)}`);
-    }
-    if (!response.ok) throw new Error(`could not download ${name} from ${url}: HTTP ${response.status} ${response.statusText}`.trim());
-    let bytes: Uint8Array;
-    try {
-      bytes = await readWithProgress(response, (loaded, total) => onProgress({ file: name, loadedBytes: loaded, totalBytes: total, cached: false }));
-    } catch (error) {
-      throw new Error(`the download of ${name} broke off: ${errorMessage(error)}`);
-    }
-    this.#raw.set(file, bytes);
-    return this.#decode(name, bytes);
+/** Drops the page's and the cache's copies (after a failure, or the engine refused them). */
+export async function forget(urls: readonly string[]): Promise<void> {
+  const cache = await openCache();
+  await Promise.all(urls.map((url) => {
+    downloads.delete(url);
+    return cache?.delete(url);
+  }));
+}
+
+/** The bytes still to download for these files: those neither fetched on this page nor in the cache. */
+export async function bytesToDownload(files: readonly { url: string; bytes: number }[]): Promise<number> {
+  const cache = await openCache();
+  const sizes = await Promise.all(files.map(async ({ url, bytes }) => (downloads.get(url)?.done || (await cache?.match(url)) ? 0 : bytes)));
+  return sizes.reduce((a, b) => a + b, 0);
+}
+
+/** The folder's manifest.json, fetched once per page; null when there is none. */
+export function manifest(folderUrl: string): Promise<DataManifest | null> {
+  let found = manifests.get(folderUrl);
+  if (!found) {
+    found = fetch(new URL('manifest.json', folderUrl)).then((response) => (response.ok ? response.json() : null)).catch(() => null);
+    manifests.set(folderUrl, found);
   }
-
-  async #decode(name: string, bytes: Uint8Array): Promise<Uint8Array> {
-    try {
-      return await idxBytes(bytes);
-    } catch (error) {
-      throw new Error(`${name}: ${errorMessage(error)}`);
-    }
-  }
+  return found;
 }

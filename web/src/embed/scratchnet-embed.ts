@@ -21,7 +21,7 @@ export class ScratchnetTrainer extends HTMLElement {
     root.innerHTML = `<style>${styles}</style><div class="trainer${config.compact ? ' compact' : ''}">${trainerMarkup(config.panels, { masthead: false })}</div>`;
     this.#app = new App({
       root, stateTarget: this, settings: config.settings, dataset: config.dataset, dataBase: config.dataBase, dataUrl: config.dataUrl,
-      engine: config.engine, autostart: config.autostart,
+      engine: config.engine, autostart: config.autostart, dataOnDemand: true,
     });
     // Off screen, the trainer stops drawing; unless keep-training is set, it pauses until it is back.
     this.#visibility = new IntersectionObserver((entries) => {

@@ -154,8 +154,8 @@ export interface TrainerApi {
   init(options: { engine: EngineChoice }): Promise<EngineInfo>;
   /** The engine's suggested learning rates and momentum for each output, loss and optimizer. */
   suggestedSettings(): Suggestions;
-  /** Fetches (or reads from cache) and checks the four .gz files of a served set; `title` names it in messages. */
-  loadServedData(folderUrl: string, title: string, onProgress: (progress: DataProgress) => void): Promise<DataInfo>;
+  /** Reads and checks a served set's four files, downloaded by the page (data/idx-download.ts); `folderUrl` and `title` name it in messages. */
+  loadServedData(files: Record<IdxRole, File>, folderUrl: string, title: string): Promise<DataInfo>;
   /** Adds the reader's files (any of the four, more later); loads and keeps the set once all four are there. */
   addOwnFiles(files: OwnFile[]): Promise<OwnFilesStatus>;
   /** The own files kept in this browser, loaded; null when none are kept. */

@@ -6,7 +6,6 @@ import { simd, threads } from 'wasm-feature-detect';
 import { ADAM_LEARNING_RATE, EngineError, defaultOptionsFor, loadEngine, type Engine, type Flavor } from '../engine/engine.js';
 import { OUTPUTS, type Suggestions } from '../app/settings';
 import { idxBytes } from '../data/gunzip';
-import { IdxDownload, type IdxBytes } from '../data/idx-download';
 import { IDX_ROLES, assignIdxFiles, nameFilesInRefusal, readIdxHeader, type IdxRole } from '../data/idx-files';
 import { forgetStoredOwnFiles, keepOwnFiles, storedOwnFiles } from '../data/own-files-store';
 import { errorMessage } from '../lib/error-message';
@@ -16,7 +15,7 @@ import scalarWasmUrl from '../wasm/scratchnet-scalar.wasm?url';
 import threadsWasmUrl from '../wasm/scratchnet-simd-threads.wasm?url';
 import { topClass } from '../lib/top-class';
 import type {
-  DataInfo, DataProgress, DigitPredictions, EngineChoice, EngineInfo, ModelSummary, OwnFile, OwnFilesStatus, TrainerApi,
+  DataInfo, DigitPredictions, EngineChoice, EngineInfo, ModelSummary, OwnFile, OwnFilesStatus, TrainerApi,
   TrainingEvent, TrainingSettings, TrainingState,
 } from './protocol';
 import { trainOptions } from './train-options';
@@ -72,6 +71,9 @@ async function explainEngineFailure(flavor: Flavor, error: unknown): Promise<str
     : await checkFile(new URL(WASM_FILES[flavor].url, self.location.href).href, { name: WASM_FILES[flavor].name, wasm: true });
   return problem ?? message;
 }
+
+/** A data set as four uncompressed IDX files. */
+type IdxBytes = Record<IdxRole, Uint8Array>;
 
 /** A loaded data set: its files (for the sample images) and what the engine read. */
 interface LoadedData {
@@ -143,11 +145,18 @@ class TrainingWorker implements TrainerApi {
     return { byOutput, adamLearningRate: ADAM_LEARNING_RATE };
   }
 
-  async loadServedData(folderUrl: string, title: string, onProgress: (progress: DataProgress) => void): Promise<DataInfo> {
+  async loadServedData(files: Record<IdxRole, File>, folderUrl: string, title: string): Promise<DataInfo> {
     const load = this.#stopForNewData();
-    const download = new IdxDownload(folderUrl);
     try {
-      const bytes = await download.fetchAll(onProgress);
+      const decoded = await Promise.all(IDX_ROLES.map(async (role) => {
+        const file = files[role];
+        try {
+          return [role, await idxBytes(new Uint8Array(await file.arrayBuffer()))] as const;
+        } catch (error) {
+          throw new Error(`${file.name}: ${errorMessage(error)}`);
+        }
+      }));
+      const bytes = Object.fromEntries(decoded) as IdxBytes;
       this.#checkCurrent(load);
       let info: DataInfo;
       try {
@@ -158,12 +167,10 @@ class TrainingWorker implements TrainerApi {
         const html = Object.values(bytes).some((file) => file[0] === 0x3c); // '<'
         throw new Error(`the files at ${folderUrl} are not ${title} (${errorMessage(error)})${html ? '; the server sent a web page instead: is the data folder there?' : ''}`);
       }
-      await download.remember();
       this.#setState('ready');
       return info;
     } catch (error) {
       if (load !== this.#dataLoads) throw error; // overtaken: the newer load owns the state
-      await download.forget();
       this.#setState('error', errorMessage(error));
       throw new Error(errorMessage(error));
     }
