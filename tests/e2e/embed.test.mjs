@@ -2,10 +2,12 @@
 // iframe form, a plain page on another origin that loads the script from the app's server (the README's
 // snippet), and the payload budget.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import { describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { pollUntil, screenshot, sleep, useApp } from './harness.mjs';
+import { ROOT, pollUntil, screenshot, sleep, useApp } from './harness.mjs';
 
 // Everything a reader's browser fetches before Start on the example post, gzipped as a static host sends it
 // (issue 15): the page, the script, its chunks, one wasm build and the data's manifest; no data.
@@ -236,6 +238,37 @@ describe('the embeddable trainer', () => {
     // The test's own host page (set with setContent) has no favicon; the frame's page logs nothing.
     assert.deepEqual(errors.filter((error) => !error.includes('/favicon.ico')), []);
   });
+
+  for (const width of [375, 1280]) {
+    test(`at ${width} px wide, the documented host snippet fits the iframe to its content: no inner scrollbar`, async (t) => {
+      const snippet = /```html\n(<script>[\s\S]*?scratchnet:height[\s\S]*?<\/script>)\n```/.exec(fs.readFileSync(path.join(ROOT, 'docs/embedding.md'), 'utf8'))?.[1];
+      assert.ok(snippet, 'docs/embedding.md gives the host snippet');
+      const { page, errors } = await app.open('examples/blog-post.html', { waitForData: false });
+      t.after(() => page.close());
+      await page.setViewportSize({ width, height: 800 });
+      const src = new URL('embed.html?panels=controls,progress,charts,predictions&hidden=32&images=2000&epochs=1&autostart', app.url).href;
+      await page.setContent(`<!doctype html><html><head><link rel="icon" href="data:,"></head><body style="margin: 0">
+        <p>A post with an iframe embed:</p>
+        <iframe class="scratchnet" style="width: 100%; height: 300px; border: 0" title="trainer" src="${src}"></iframe>
+        ${snippet}</body></html>`);
+      const trainer = page.frames().find((f) => f.url().includes('embed.html'));
+      assert.ok(trainer, 'the frame loaded embed.html');
+      await trainer.waitForFunction(() => document.querySelector('scratchnet-trainer')?.dataset.state === 'done', null, { timeout: 60_000, polling: 100 });
+      const fit = () => trainer.evaluate(() => ({
+        content: Math.ceil(document.body.getBoundingClientRect().height),
+        frame: innerHeight,
+        scrolls: document.documentElement.scrollHeight > document.documentElement.clientHeight,
+      }));
+      const reading = await pollUntil(fit, (r) => r.frame === r.content && !r.scrolls, { timeout: 5000 });
+      assert.equal(reading.frame, reading.content, `the iframe is as tall as its content (${JSON.stringify(reading)})`);
+      assert.equal(reading.scrolls, false, 'no inner scrollbar');
+      assert.ok(reading.content > 300, `the content (${reading.content} px) is taller than the iframe's declared height`);
+      assert.equal(await page.locator('iframe').evaluate((frame) => frame.getBoundingClientRect().height), reading.content);
+      console.log(`iframe at ${width} px wide: ${reading.content} px tall`);
+      await screenshot(page, `embed-iframe-fit-${width}`, { fullPage: true });
+      assert.deepEqual(errors, []);
+    });
+  }
 
   test('the README snippet on a plain page of another origin works, within the payload budget', async (t) => {
     const scriptUrl = new URL('scratchnet-embed.js', app.url).href;
