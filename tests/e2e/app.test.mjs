@@ -12,6 +12,11 @@ import {
 // batches: enough 40 ms chunks for the loss chart to grow in several steps even on a faster machine).
 const SHORT_RUN = 'hidden=128&images=10000&epochs=1&batch=64&lr=1&momentum=0.9&seed=1';
 
+/** An element's text content. */
+function text(page, selector) {
+  return page.locator(selector).textContent();
+}
+
 /** The sample test digits' predicted labels, read from the tiles' aria-labels ("true 7, predicted 7, right"). */
 async function digitPredictions(page) {
   return page.$$eval('#digit-grid [role="img"][aria-label]', (tiles) => tiles
@@ -158,6 +163,8 @@ describe('scratchnet in the browser', () => {
     const accuracy = Number(await page.evaluate(() => document.body.dataset.testAccuracy));
     assert.ok(accuracy > 0.8 && accuracy <= 1, `test accuracy ${accuracy} should pass 80%`);
     assert.match(await page.locator('#summary').textContent(), /^Done: Epoch 1 of 1: test accuracy \d+\.\d\d%/);
+    assert.equal(await page.locator('#progress-eta').textContent(), 'All epochs done');
+    assert.equal(await page.locator('#progress-speed').textContent(), '', 'no speed once done');
 
     // the sample digits with their predictions: data-wrong counts the tiles marked wrong
     const tiles = await digitPredictions(page);
@@ -208,7 +215,7 @@ describe('scratchnet in the browser', () => {
     const paused = await batchesDone(page);
     await sleep(1000);
     assert.equal(await batchesDone(page), paused, 'no batch ran while paused');
-    assert.match(await page.locator('#summary').textContent(), /^Paused/);
+    assert.match(await page.locator('#summary').textContent(), /^Paused in epoch 1 of 3\./);
     // Step, while paused, runs exactly one batch
     await page.click('#step');
     const stepped = await pollUntil(() => batchesDone(page), (n) => n !== paused, { timeout: 5000 });
@@ -440,6 +447,51 @@ describe('scratchnet in the browser', () => {
     assert.equal(await page.locator('#pause').isEnabled(), false);
     assert.equal(await page.locator('#start').isEnabled(), true, 'a new run can be started after divergence');
     await screenshot(page.locator('#controls-panel'), 'diverged');
+    // every view says the same: stopped by divergence, no time left being estimated, no speed
+    assert.match(await text(page, '#summary'), /^Stopped in epoch 1 of 5: the loss diverged/);
+    assert.equal(await text(page, '#progress-eta'), 'Stopped: the loss diverged');
+    assert.equal(await text(page, '#progress-speed'), '');
+    assert.match(await text(page, '#loss-caption'), /until the loss diverged$/);
+    await screenshot(page.locator('#charts-panel'), 'diverged-charts');
+    assertNoErrors(errors);
+  });
+
+  test('one status: every view agrees while idle, training, paused, stepping and training again', async (t) => {
+    const { page, errors } = await openFor(t, app, '?hidden=256&images=60000&epochs=3&batch=64');
+    const views = async () => ({
+      summary: await text(page, '#summary'), epoch: await text(page, '#progress-epoch'),
+      speed: await text(page, '#progress-speed'), eta: await text(page, '#progress-eta'),
+    });
+    assert.deepEqual(await views(), { summary: 'Not trained yet.', epoch: 'Not started', speed: '', eta: '' });
+
+    await page.click('#start');
+    await waitForState(page, 'training');
+    await pollUntil(() => batchesDone(page), (n) => n >= 30);
+    const training = await pollUntil(views, (v) => / left$/.test(v.eta));
+    assert.equal(training.summary, 'Training epoch 1 of 3…', 'mid-epoch the summary says it is training, not "Not trained yet."');
+    assert.equal(training.epoch, 'Epoch 1 of 3');
+    assert.match(training.speed, /^[\d,]+ samples\/s$/);
+    assert.match(training.eta, /^(A few seconds|About .+) left$/);
+
+    await page.click('#pause');
+    await waitForState(page, 'paused', 5000);
+    await sleep(1200); // a late progress report must not bring the time left back
+    const paused = await views();
+    assert.deepEqual({ ...paused, epoch: undefined }, { summary: 'Paused in epoch 1 of 3.', epoch: undefined, speed: '', eta: 'Paused' },
+      'paused: no time left, no stale speed');
+    await screenshot(page.locator('#progress-panel'), 'status-paused');
+    await page.click('#step');
+    await pollUntil(() => batchesDone(page), (n) => n > 30);
+    await sleep(300);
+    assert.deepEqual({ ...(await views()), epoch: undefined }, { ...paused, epoch: undefined }, 'a step while paused keeps the paused words');
+
+    await page.click('#resume');
+    await waitForState(page, 'training', 5000);
+    const resumed = await pollUntil(views, (v) => / left$/.test(v.eta));
+    assert.match(resumed.eta, / left$/, 'training again: the time left is back');
+    assert.equal(resumed.summary, 'Training epoch 1 of 3…');
+    await page.click('#pause');
+    await waitForState(page, 'paused', 5000);
     assertNoErrors(errors);
   });
 });

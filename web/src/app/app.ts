@@ -11,8 +11,9 @@ import { DATASETS, canDraw, classNames, parseDatasetChoice, type DatasetChoice }
 import { bytesToDownload, download, forget, manifest, remember } from '../data/idx-download';
 import { IDX_ROLES } from '../data/idx-files';
 import { covers, planFiles, type DataManifest } from '../data/served-files';
+import { phaseOf, progressNote, summaryText, type RunStatus } from './run-status';
 import type {
-  DataInfo, DataProgress, EngineChoice, EpochReport, ModelSummary, OwnFilesStatus, TrainingEvent, TrainingSettings, TrainingState,
+  DataInfo, DataProgress, EngineChoice, ModelSummary, OwnFilesStatus, TrainingEvent, TrainingSettings, TrainingState,
 } from '../worker/protocol';
 import type { Optimizer, OutputLoss } from '../wasm/scratchnet-module';
 import { downloadFile, loadFromBrowser, readFile, saveToBrowser } from './model-store';
@@ -46,7 +47,6 @@ export interface AppOptions {
   onDatasetChosen?: (choice: DatasetChoice) => void;
 }
 
-const percent = (fraction: number) => `${(100 * fraction).toFixed(2)}%`;
 const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 const errorText = (error: unknown) => errorMessage(error).replace(/^Error: /, '');
 /** A call slower than this gets a note that the page waits for the worker (so a click never seems ignored). */
@@ -85,7 +85,9 @@ export class App {
   #state: TrainingState = 'idle';
   #configured = false;
   #lastDrawing: Uint8Array | null = null;
-  #lastEpoch: EpochReport | null = null;
+  /** what the trainer is doing and how far the run got: every view's words about it come from here */
+  #status: RunStatus = { phase: 'idle', report: null, epochs: 0, batches: 0, note: '' };
+  #progressNote: string | null = '';
 
   #dataset: DatasetChoice;
   /** the set the engine holds, once it is ready; null while one loads or is being chosen */
@@ -249,7 +251,6 @@ export class App {
   #workerFailed(connection: TrainerConnection, failure: WorkerFailure): void {
     if (connection !== this.#connection) return;
     const hadModel = this.#configured || this.#loadedModel !== null || ['training', 'paused', 'done', 'diverged'].includes(this.#state);
-    const wasRunning = this.#state === 'training';
     this.#workerFailure = failure;
     this.#endTrainingWatch();
     this.#dataGeneration++; // a load under way is over
@@ -265,10 +266,6 @@ export class App {
     this.#element('data-progress').hidden = true;
     this.#element('data-retry').hidden = true;
     this.#message('run-message', failure.message);
-    if (wasRunning) this.#progress.stop('Stopped: the training worker is gone.');
-    if (wasRunning || this.#lastEpoch) {
-      this.#summary(`Stopped${this.#lastEpoch ? ` after ${this.#describeEpoch(this.#lastEpoch)}` : '.'}`);
-    }
     const box = this.#element('worker-failure');
     const text = this.#element('worker-failure-message');
     const save = this.#element<HTMLButtonElement>('worker-save-model');
@@ -318,6 +315,7 @@ export class App {
   #setState(state: TrainingState): void {
     this.#state = state;
     this.#stateTarget.dataset.state = state;
+    this.#show({ phase: this.#workerFailure ? 'error' : phaseOf(state) });
     if (state === 'training' && !this.#trainingWatch) this.#trainingWatch = this.#connection.watch('no progress while training', TIMEOUTS.training);
     else if (state !== 'training') this.#endTrainingWatch();
     this.#updateButtons();
@@ -389,7 +387,7 @@ export class App {
     this.#buttons.step.addEventListener('click', () => void this.#train('step'));
     this.#buttons.reset.addEventListener('click', () => void this.#act(async () => {
       this.#keepLoadedModel(null);
-      if (await this.#newNetwork()) this.#summary('The network was reset to fresh random weights.');
+      if (await this.#newNetwork()) this.#show({ note: 'The network was reset to fresh random weights.' });
     }));
     this.#element('data-retry').addEventListener('click', () => void (this.#options.dataOnDemand ? this.#ensureData() : this.#useDataset(this.#dataset)));
     this.#element('worker-retry').addEventListener('click', () => void this.#retryWorker());
@@ -559,7 +557,10 @@ export class App {
     this.#progress.reset();
     await this.#trainer.configure(settings, { keepModel: true });
     this.#configured = true;
-    this.#summary(`Continuing the loaded ${this.#loadedModel.sizes.join('-')} model for ${settings.epochs} epoch${settings.epochs === 1 ? '' : 's'}.`);
+    this.#show({
+      epochs: settings.epochs, batches: 0,
+      note: `Continuing the loaded ${this.#loadedModel.sizes.join('-')} model for ${settings.epochs} epoch${settings.epochs === 1 ? '' : 's'}.`,
+    });
     return true;
   }
 
@@ -571,6 +572,7 @@ export class App {
     this.#progress.reset();
     await this.#trainer.configure(settings);
     this.#configured = true;
+    this.#show({ report: null, epochs: settings.epochs, batches: 0, note: '' });
     return true;
   }
 
@@ -582,14 +584,13 @@ export class App {
     this.#data = null;
     this.#folder = ''; // nothing to download until a served set's manifest is read
     this.#keepLoadedModel(null);
-    this.#lastEpoch = null;
+    this.#show({ report: null, batches: 0, note: '' });
     this.#charts.reset();
     this.#progress.reset();
     this.#digits.clear();
     this.#weights.clear();
     this.#confusion.setClassNames([]);
     this.#scores.show(null);
-    this.#summary('Not trained yet.');
     this.#message('run-message', '');
     const status = this.#element('data-status');
     delete status.dataset.ready;
@@ -659,10 +660,10 @@ export class App {
       bar.value = total ? loaded / total : 0;
       const cached = [...files.values()].every((p) => p.cached);
       status.textContent = cached ? `Reading ${title} from this browser’s cache…` : `Downloading ${title}: ${(loaded / 1e6).toFixed(1)} of ${megabytes(total)}`;
-      this.#progress.stop(status.textContent);
+      this.#show({ note: status.textContent });
     };
     status.textContent = `Downloading ${title}…`;
-    this.#progress.stop(status.textContent);
+    this.#show({ note: status.textContent });
     this.#setState('loading');
     let handedOver = false;
     try {
@@ -680,7 +681,7 @@ export class App {
       this.#configured = false;
       const cached = files.size > 0 && [...files.values()].every((p) => p.cached);
       bar.value = 1;
-      this.#progress.reset();
+      this.#show({ note: '' });
       this.#dataReady(info, `${title} ready: ${this.#describeData(info)}${cached ? ' (from this browser’s cache)' : ''}.`);
       void this.#showStartLabel();
       return true;
@@ -690,7 +691,7 @@ export class App {
       void forget(urls);
       if (handedOver) this.#data = null; // the worker let its set go for this one
       status.textContent = `Could not load ${title}: ${errorText(error)}`;
-      this.#progress.reset();
+      this.#show({ note: '' });
       retry.hidden = false;
       bar.hidden = true;
       if (this.#state === 'loading') this.#setState(this.#data ? 'ready' : 'idle');
@@ -773,22 +774,20 @@ export class App {
         if (event.state === 'diverged') this.#message('run-message', `Training stopped: ${event.message ?? 'the run diverged.'}`);
         else if (event.state === 'error' && event.message) this.#message('run-message', event.message);
         else if (event.state === 'training') this.#message('run-message', '');
-        if (event.state === 'done' && this.#lastEpoch) this.#summary(`Done: ${this.#describeEpoch(this.#lastEpoch)}`);
-        if (event.state === 'paused') this.#summary(`Paused${this.#lastEpoch ? ` after ${this.#describeEpoch(this.#lastEpoch)}` : ''}.`);
         break;
       case 'batches':
         this.#trainingWatch?.touch();
         this.#charts.addBatchLosses(event.losses, event.batchesDone);
         this.#progress.update(event);
+        this.#show({ batches: event.batchesDone, epochs: event.epochs });
         this.#stateTarget.dataset.batches = String(event.batchesDone);
         break;
       case 'epoch':
         this.#trainingWatch?.touch();
-        this.#lastEpoch = event.report;
         if (event.report.epoch > 0) this.#charts.addEpoch(event.report);
         this.#confusion.show(event.report.confusion);
         this.#stateTarget.dataset.testAccuracy = String(event.report.testAccuracy);
-        this.#summary(this.#describeEpoch(event.report));
+        this.#show({ report: event.report, note: '' });
         break;
       case 'predictions':
         this.#showView('predictions', () => this.#digits.show(event.predictions));
@@ -798,12 +797,6 @@ export class App {
         this.#showView('weights', () => this.#weights.show(event.weights));
         break;
     }
-  }
-
-  #describeEpoch(report: EpochReport): string {
-    const test = `test accuracy ${percent(report.testAccuracy)}`;
-    if (report.epoch === 0) return `Loaded model: ${test}.`;
-    return `Epoch ${report.epoch} of ${report.epochs}: ${test}, training accuracy ${percent(report.trainAccuracy)}.`;
   }
 
   async #predictDrawing(pixels: Uint8Array | null): Promise<void> {
@@ -872,7 +865,14 @@ export class App {
     slot.classList.toggle('error', isError);
   }
 
-  #summary(text: string): void {
-    this.#element('summary').textContent = text;
+  /** Updates the status and every view's words that come from it (each only when its words change). */
+  #show(change: Partial<RunStatus>): void {
+    const status = Object.assign(this.#status, change);
+    const summary = this.#element('summary');
+    const text = summaryText(status);
+    if (summary.textContent !== text) summary.textContent = text;
+    const note = progressNote(status);
+    if (note !== this.#progressNote) this.#progress.setNote((this.#progressNote = note));
+    this.#element('loss-caption').textContent = `Training loss per batch${status.phase === 'diverged' ? ', until the loss diverged' : ''}`;
   }
 }

@@ -140,7 +140,7 @@ const MARKUP = /* html */ `
   <section class="panel wide" id="charts-panel" data-panel="charts" aria-labelledby="charts-heading">
     <h2 id="charts-heading">Learning curves</h2>
     <div class="charts">
-      <figure><div id="loss-chart" class="chart"></div><figcaption>Training loss per batch</figcaption></figure>
+      <figure><div id="loss-chart" class="chart"></div><figcaption id="loss-caption">Training loss per batch</figcaption></figure>
       <figure><div id="accuracy-chart" class="chart"></div><figcaption>Accuracy per epoch</figcaption></figure>
     </div>
   </section>

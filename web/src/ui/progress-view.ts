@@ -1,4 +1,5 @@
-// Where the run is: epoch, a bar for the current epoch, training speed and the time left.
+// Where the run is: epoch, a bar for the current epoch, and while training the speed and the time left; else the
+// status's note (paused, done, diverged) in their place.
 // Called for every 'batches' event (10-30 a second), so it only touches the DOM when a shown value changes.
 import type { TrainingEvent } from '../worker/protocol';
 import { element, setText } from './dom';
@@ -24,6 +25,8 @@ export class ProgressView {
   private lastBatchesDone = 0;
   private barMax = -1;
   private barValue = -1;
+  /** the status's note under the bar; null while training */
+  private note: string | null = '';
 
   constructor(host: HTMLElement) {
     host.classList.add('progress-view');
@@ -36,6 +39,7 @@ export class ProgressView {
     this.etaText = element('div', 'progress-view-eta', 'progress-eta');
     host.replaceChildren(row, this.bar, this.etaText);
     this.reset();
+    this.setNote('');
   }
 
   update(event: BatchesEvent): void {
@@ -49,6 +53,7 @@ export class ProgressView {
     const inEpoch = batchesDone === 0 ? 0 : batchesDone - (epoch - 1) * perEpoch;
     setText(this.epochText, `Epoch ${epoch} of ${epochs}`);
     this.setBar(inEpoch, perEpoch);
+    if (this.note !== null) return;
 
     setText(this.speedText, this.samplesPerSecond > 0 ? `${wholeNumber.format(roundTo3Digits(this.samplesPerSecond))} samples/s` : '');
 
@@ -58,23 +63,23 @@ export class ProgressView {
     else setText(this.etaText, timeLeft(remaining / this.batchesPerSecond));
   }
 
-  /** The run ended early (the worker is gone): the bar stays where it got to, speed and time left give way to `note`. */
-  stop(note: string): void {
+  /**
+   * Null while training: speed and time left show from the next report on. Else `note` (paused, done…) takes
+   * their place, the bar stays where it got to, and the speeds are measured afresh when training goes on.
+   */
+  setNote(note: string | null): void {
+    this.note = note;
     this.samplesPerSecond = 0;
     this.batchesPerSecond = 0;
     this.lastEventTime = 0;
     setText(this.speedText, '');
-    setText(this.etaText, note);
+    setText(this.etaText, note ?? 'Estimating the time left…');
   }
 
+  /** A new run: nothing done yet. */
   reset(): void {
-    this.samplesPerSecond = 0;
-    this.batchesPerSecond = 0;
-    this.lastEventTime = 0;
     this.lastBatchesDone = 0;
     setText(this.epochText, 'Not started');
-    setText(this.speedText, '');
-    setText(this.etaText, '');
     this.setBar(0, 1);
   }
 

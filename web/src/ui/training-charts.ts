@@ -4,6 +4,7 @@
 import uPlot from 'uplot';
 import type { EpochReport } from '../worker/protocol';
 import { resolveColor } from './dom';
+import { BATCH_INCRS, formatTick, logTicks, lossRange } from './chart-axes';
 
 /** The loss curve keeps at most this many buckets; each draws its lowest and highest loss (≤ 2000 points). */
 const MAX_LOSS_BUCKETS = 1000;
@@ -327,7 +328,7 @@ export class TrainingCharts {
         y: { distr: 3, log: 10, range: (_u, min, max) => lossRange(min, max) },
       },
       axes: [
-        this.axis('batch', { space: 60, size: 30 }),
+        this.axis('batch', { space: 60, size: 30, incrs: BATCH_INCRS }),
         // our own ticks, all labelled (uPlot's default log filter would blank some of them)
         this.axis('loss (log scale)', {
           size: 48, splits: logSplits, filter: (_u, splits) => splits, values: (_u, splits) => splits.map(formatTick),
@@ -340,7 +341,8 @@ export class TrainingCharts {
           value: (_u, v) => (v == null ? '–' : lossFormat(v)),
         },
         {
-          label: 'smoothed', stroke: smooth, width: 2, points: { show: false },
+          // points only while they are few (uPlot's default), so a run that diverged at once still shows its losses
+          label: 'smoothed', stroke: smooth, width: 2,
           value: (_u, v) => (v == null ? '–' : lossFormat(v)),
         },
       ],
@@ -384,13 +386,6 @@ function heightFor(width: number): number {
   return Math.round(Math.min(MAX_CHART_HEIGHT, Math.max(MIN_CHART_HEIGHT, width * 0.55)));
 }
 
-/** A little room above and below the losses; uPlot's default log range rounds out to whole decades. */
-function lossRange(min: number | null, max: number | null): uPlot.Range.MinMax {
-  if (min == null || max == null || !(max > 0)) return [0.01, 1];
-  const low = min > 0 ? min : max / 1000;
-  return [low / 1.15, max * 1.15];
-}
-
 const MIN_TICK_SPACING_PX = 22;
 const MANTISSA_TIERS: readonly (readonly number[])[] = [[1, 2, 5], [1, 3], [1]];
 
@@ -405,22 +400,6 @@ function logSplits(chart: uPlot, _axis: number, min: number, max: number): numbe
   }
   // a range inside one decade, between two ticks: label its ends instead
   return splits.length < 2 ? [min, max] : splits;
-}
-
-function logTicks(min: number, max: number, mantissas: readonly number[]): number[] {
-  const ticks: number[] = [];
-  for (let power = Math.floor(Math.log10(min)); power <= Math.ceil(Math.log10(max)); power++) {
-    for (const mantissa of mantissas) {
-      const value = Number((mantissa * 10 ** power).toPrecision(1));
-      if (value >= min && value <= max) ticks.push(value);
-    }
-  }
-  return ticks;
-}
-
-function formatTick(value: number | null): string {
-  if (value == null) return '';
-  return value >= 1 ? String(value) : String(Number(value.toPrecision(2)));
 }
 
 /** The host's width, or a guess while it is hidden (the ResizeObserver corrects it once it shows). */
