@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <new>
+#include <string>
 #include <vector>
 
 namespace scratchnet {
@@ -33,7 +34,9 @@ struct CacheLineAllocator {
     // failure past it stops here, loudly, instead.
     void* p = ::operator new(n * sizeof(T), std::align_val_t(buffer_alignment(n * sizeof(T))), std::nothrow);
     if (!p) {
-      std::fprintf(stderr, "scratchnet: out of memory allocating %zu bytes\n", n * sizeof(T));
+      std::fputs("scratchnet: out of memory allocating ", stderr);
+      std::fputs(std::to_string(n * sizeof(T)).c_str(), stderr);  // short enough to need no allocation
+      std::fputs(" bytes\n", stderr);
       std::abort();
     }
     return static_cast<T*>(p);

@@ -145,16 +145,7 @@ __attribute__((always_inline)) inline void row_block(const Nonzero* nz, int coun
   for (int s = 0; s < S; ++s) out.scalar(row, col + 4 * V + s, tail[s]);
 }
 
-// The tail blocks by width: index 4V + S for V vectors and S scalars, 0..31 columns.
-template <class Epilogue, int... W>
-constexpr std::array<RowBlockFn<Epilogue>, 32> make_tail_blocks(std::integer_sequence<int, W...>) {
-  return {{&row_block<W / 4, W % 4, Epilogue>...}};
-}
-template <class Epilogue>
-constexpr std::array<RowBlockFn<Epilogue>, 32> kTailBlocks = make_tail_blocks<Epilogue>(std::make_integer_sequence<int, 32>{});
-
-// The ragged end of N from column `col`, one column at a time, summed in the order the blocks sum. For a long
-// epilogue (Adam's): a tail kernel per width, each with it inlined, would double the module's size.
+// The ragged end of N from column `col`, one column at a time, summed in the order the blocks sum.
 template <class Epilogue>
 void tail_columns(const Nonzero* nz, int count, const float* B, const float* start, int row, int col, Epilogue& out) {
   for (int c = col; c < static_cast<int>(out.N); ++c) {
@@ -164,19 +155,39 @@ void tail_columns(const Nonzero* nz, int count, const float* B, const float* sta
   }
 }
 
-// The kernel for the last N % 32 columns.
+// Vector blocks of the tail by their count of vectors, 1..7 (index 0 unused).
+template <class Epilogue, int... V>
+constexpr std::array<RowBlockFn<Epilogue>, 8> make_vector_blocks(std::integer_sequence<int, V...>) {
+  return {{nullptr, &row_block<V + 1, 0, Epilogue>...}};
+}
 template <class Epilogue>
-RowBlockFn<Epilogue> tail_block(int N) {
+constexpr std::array<RowBlockFn<Epilogue>, 8> kVectorBlocks = make_vector_blocks<Epilogue>(std::make_integer_sequence<int, 7>{});
+
+// The last N % 32 columns: their whole vectors in one pass, then the last 1..3 columns one at a time. Each
+// element's sum runs in the same order in any split, so the split changes no bit; a kernel per width (4V + S)
+// would cost 32 copies of the block per epilogue, a fifth of the module.
+template <class Epilogue>
+void tail_vectors_then_columns(const Nonzero* nz, int count, const float* B, const float* start, int row, int col,
+                               Epilogue& out) {
+  const int vectors = (static_cast<int>(out.N) - col) / 4;
+  if (vectors > 0) kVectorBlocks<Epilogue>[vectors](nz, count, B, start, row, col, out);
+  if (col + 4 * vectors < static_cast<int>(out.N)) tail_columns(nz, count, B, start, row, col + 4 * vectors, out);
+}
+
+// The kernel for the last N % 32 columns. For a long epilogue (Adam's), one column at a time: vector blocks with
+// it inlined would double the module's size.
+template <class Epilogue>
+RowBlockFn<Epilogue> tail_block(int) {
   if constexpr (Epilogue::kLongCode)
     return &tail_columns<Epilogue>;
   else
-    return kTailBlocks<Epilogue>[N % 32];
+    return &tail_vectors_then_columns<Epilogue>;
 }
 
 // C = A·B (+ bias) through the shared driver, with this file's microkernels: blocks of 32 columns.
 template <class Epilogue>
 void gemm_panels(int M, int K, int N, const float* A, const float* B, const float* bias, Epilogue& out) {
-  scratchnet::gemm_panels(M, K, N, A, B, bias, out, 32, &row_block<8, 0, Epilogue>, kTailBlocks<Epilogue>[N % 32]);
+  scratchnet::gemm_panels(M, K, N, A, B, bias, out, 32, &row_block<8, 0, Epilogue>, tail_block<Epilogue>(N));
 }
 
 // Narrow products (N ≤ 12: the output layer's 10 classes). A row of C is then only a few vectors, too
@@ -185,19 +196,10 @@ void gemm_panels(int M, int K, int N, const float* A, const float* B, const floa
 // each element in index order from its start, as the sparse kernels do (a zero term changes no sum).
 constexpr int kNarrowMaxN = 12;
 
-// The R (0..3) floats at p in the low lanes, zeros above: the ragged end of a narrow row, read in bounds.
-template <int R>
-inline v128_t load_partial(const float* p) {
-  if constexpr (R == 1) return wasm_v128_load32_zero(p);
-  if constexpr (R == 2) return wasm_v128_load64_zero(p);
-  if constexpr (R == 3) return wasm_f32x4_replace_lane(wasm_v128_load64_zero(p), 2, p[2]);
-  return wasm_f32x4_splat(0.f);
-}
-
-// NarrowRow::finish for a long epilogue (Adam's): one copy of it out of line serves every narrow shape, where
-// inlined into each it would add a tenth to the module.
+// Hands a narrow row's n = 4V + R finished elements to the epilogue: V whole vectors, then R (0..3) one by one.
 template <class Epilogue>
-__attribute__((noinline)) void finish_out_of_line(const v128_t* sums, int vectors, int rest, int row, Epilogue& out) {
+__attribute__((always_inline)) inline void finish_row(const v128_t* sums, int n, int row, Epilogue& out) {
+  const int vectors = n / 4, rest = n % 4;
   for (int v = 0; v < vectors; ++v) out.vector(row, 4 * v, sums[v]);
   if (rest > 0) {
     alignas(16) float lanes[4];
@@ -206,77 +208,79 @@ __attribute__((noinline)) void finish_out_of_line(const v128_t* sums, int vector
   }
 }
 
-// A narrow row of N = 4V + R floats as V + (R > 0) vectors.
-template <int V, int R>
-struct NarrowRow {
-  static constexpr int kVectors = V + (R > 0);
-  static constexpr int N = 4 * V + R;
-  static void load(const float* p, v128_t* out) {
-    for (int v = 0; v < V; ++v) out[v] = wasm_v128_load(p + 4 * v);
-    if constexpr (R > 0) out[V] = load_partial<R>(p + 4 * V);
+// finish_row for a long epilogue (Adam's): one copy of it out of line serves every narrow shape, where inlined
+// into each it would add a tenth to the module.
+template <class Epilogue>
+__attribute__((noinline)) void finish_row_out_of_line(const v128_t* sums, int n, int row, Epilogue& out) {
+  finish_row(sums, n, row, out);
+}
+
+// A narrow B[rows×n] read as whole vectors, T = ceil(n / 4) a row: a row is read in place where its 4T floats
+// lie within B, the lanes past n then holding the next row's first floats, which sum into lanes that are never
+// stored; the last rows (up to 3) and the start (a bias, or none) come from zero-padded copies. So one kernel per
+// T serves every n (a kernel per n cost a tenth of the module), and each stored element sums exactly as before.
+struct NarrowB {
+  static constexpr int kMaxCopied = 4;
+  const float* B;
+  int rows, n, vectors, in_place;  // rows [0, in_place) are read in place
+  alignas(16) float copied[kMaxCopied][kNarrowMaxN];
+  alignas(16) float start[kNarrowMaxN];
+
+  NarrowB(const float* B_, int rows_, int n_, const float* bias) : B(B_), rows(rows_), n(n_), vectors((n_ + 3) / 4) {
+    const long floats = static_cast<long>(rows) * n, width = 4 * vectors;
+    in_place = floats >= width ? static_cast<int>(std::min<long>(rows, (floats - width) / n + 1)) : 0;
+    in_place = std::max(in_place, rows - kMaxCopied);  // a no-op: as 4T ≤ n + 3, at most 3 rows reach past B's end
+    for (int r = in_place; r < rows; ++r)
+      for (int c = 0; c < kNarrowMaxN; ++c) copied[r - in_place][c] = c < n ? B[static_cast<size_t>(r) * n + c] : 0.f;
+    for (int c = 0; c < kNarrowMaxN; ++c) start[c] = bias && c < n ? bias[c] : 0.f;
   }
-  // Hands the row's finished elements to the epilogue: whole vectors, then the last R one by one.
-  template <class Epilogue>
-  static void finish(const v128_t* sums, int row, Epilogue& out) {
-    if constexpr (Epilogue::kLongCode) {
-      finish_out_of_line(sums, V, R, row, out);
-    } else {
-      for (int v = 0; v < V; ++v) out.vector(row, 4 * v, sums[v]);
-      if constexpr (R > 0) {
-        alignas(16) float lanes[4];
-        wasm_v128_store(lanes, sums[V]);
-        for (int r = 0; r < R; ++r) out.scalar(row, 4 * V + r, lanes[r]);
-      }
-    }
-  }
+  const float* row(int i) const { return i < in_place ? B + static_cast<size_t>(i) * n : copied[i - in_place]; }
 };
 
-// Rows [row, row + Rows) of a narrow product: row r's result is start + Σ_i a(r, i)·B[i] over the `inner`
-// rows of B[inner×N], where a(r, i) = A[r·row_stride + i·inner_stride], handed to the epilogue.
-template <int Rows, class Row, class Epilogue>
-void narrow_block(int row, int inner, const float* A, size_t row_stride, size_t inner_stride, const float* B,
+// Rows [row, row + Rows) of a narrow product of T vectors a row: row r's result is start + Σ_i a(r, i)·B[i] over
+// B's rows, where a(r, i) = A[r·row_stride + i·inner_stride]; its first n elements go to the epilogue.
+template <int Rows, int T, class Epilogue>
+void narrow_block(int row, const float* A, size_t row_stride, size_t inner_stride, const NarrowB& B,
                   const v128_t* start, Epilogue& out) {
-  constexpr int T = Row::kVectors;
   v128_t sum[Rows][T], b[T];
   for (int r = 0; r < Rows; ++r)
     for (int t = 0; t < T; ++t) sum[r][t] = start[t];
   const float* a = A + row * row_stride;
-  for (int i = 0; i < inner; ++i, a += inner_stride) {
-    Row::load(B + static_cast<size_t>(i) * Row::N, b);
+  for (int i = 0; i < B.rows; ++i, a += inner_stride) {
+    const float* b_row = B.row(i);
+    for (int t = 0; t < T; ++t) b[t] = wasm_v128_load(b_row + 4 * t);
     for (int r = 0; r < Rows; ++r) {
       const v128_t x = wasm_f32x4_splat(a[r * row_stride]);
       for (int t = 0; t < T; ++t) sum[r][t] = wasm_f32x4_add(sum[r][t], wasm_f32x4_mul(x, b[t]));
     }
   }
-  for (int r = 0; r < Rows; ++r) Row::finish(sum[r], row + r, out);
+  for (int r = 0; r < Rows; ++r) {
+    if constexpr (Epilogue::kLongCode)
+      finish_row_out_of_line(sum[r], B.n, row + r, out);
+    else
+      finish_row(sum[r], B.n, row + r, out);
+  }
 }
 
 // Rows [begin, end) of a narrow product (narrow_block), two at a time: each row of B loaded serves both.
 // The gemm C = A·B + bias takes a(r, i) = A[r][i]; the fused step takes W's row k's gradient as
 // Σ_m X[m][k]·D[m], i.e. a(k, m) = X[m][k], B = D and no start.
-template <int V, int R, class Epilogue>
-void narrow_rows(int begin, int end, int inner, const float* A, size_t row_stride, size_t inner_stride, const float* B,
-                 const float* bias, Epilogue& out) {
-  using Row = NarrowRow<V, R>;
-  v128_t start[Row::kVectors];
-  if (bias)
-    Row::load(bias, start);
-  else
-    for (v128_t& s : start) s = wasm_f32x4_splat(0.f);
+template <int T, class Epilogue>
+void narrow_rows(int begin, int end, const float* A, size_t row_stride, size_t inner_stride, const NarrowB& B,
+                 Epilogue& out) {
+  v128_t first[T];
+  for (int t = 0; t < T; ++t) first[t] = wasm_v128_load(B.start + 4 * t);
   int row = begin;
-  for (; row + 2 <= end; row += 2) narrow_block<2, Row>(row, inner, A, row_stride, inner_stride, B, start, out);
-  if (row < end) narrow_block<1, Row>(row, inner, A, row_stride, inner_stride, B, start, out);
+  for (; row + 2 <= end; row += 2) narrow_block<2, T>(row, A, row_stride, inner_stride, B, first, out);
+  if (row < end) narrow_block<1, T>(row, A, row_stride, inner_stride, B, first, out);
 }
 
-// Calls body(V, R) with V and R as std::integral_constant, for n = 4V + R, Shape ≤ n ≤ kNarrowMaxN.
-template <int Shape = 1, class Body>
-void with_narrow_shape(int n, Body&& body) {
-  if constexpr (Shape <= kNarrowMaxN) {
-    if (n == Shape)
-      body(std::integral_constant<int, Shape / 4>{}, std::integral_constant<int, Shape % 4>{});
-    else
-      with_narrow_shape<Shape + 1>(n, body);
-  }
+// Calls body(T) with T, the vectors of a padded narrow row (1..3), as a std::integral_constant.
+template <class Body>
+void with_narrow_vectors(int vectors, Body&& body) {
+  if (vectors == 1) body(std::integral_constant<int, 1>{});
+  else if (vectors == 2) body(std::integral_constant<int, 2>{});
+  else body(std::integral_constant<int, 3>{});
 }
 
 // Rows of B per chunk in the gemm below (64 rows of 2,048 floats: 512 KB, which stays in L2 while every row of
@@ -398,9 +402,10 @@ constexpr int kNarrowMinK = 16;
 
 void gemm(int M, int K, int N, const float* A, const float* B, const float* bias, StoreCSimd out) {
   if (N <= kNarrowMaxN && K >= kNarrowMinK) {
-    with_narrow_shape(N, [&](auto vectors, auto rest) {
+    const NarrowB narrow(B, K, N, bias);
+    with_narrow_vectors(narrow.vectors, [&](auto vectors) {
       split_rows(M, out, [&](int begin, int end, StoreCSimd& part) {
-        narrow_rows<decltype(vectors)::value, decltype(rest)::value>(begin, end, K, A, K, 1, B, bias, part);
+        narrow_rows<decltype(vectors)::value>(begin, end, A, K, 1, narrow, part);
       });
     });
     return;
@@ -542,9 +547,10 @@ template <class Step>
 bool weight_step(int K, int M, int N, const float* X, const float* D, Step& out, bool deferring) {
   if (N > kNarrowMaxN && dense_pays(M, K, N, X)) return dense_weight_step(K, M, N, X, D, out);
   if (N <= kNarrowMaxN && M >= kNarrowMinK && !deferring) {
-    with_narrow_shape(N, [&](auto vectors, auto rest) {
+    const NarrowB narrow(D, M, N, nullptr);
+    with_narrow_vectors(narrow.vectors, [&](auto vectors) {
       split_rows(K, out, [&](int begin, int end, Step& part) {
-        narrow_rows<decltype(vectors)::value, decltype(rest)::value>(begin, end, M, X, 1, K, D, nullptr, part);
+        narrow_rows<decltype(vectors)::value>(begin, end, X, 1, K, narrow, part);
       });
     });
     return out.finite();

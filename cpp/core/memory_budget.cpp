@@ -43,14 +43,13 @@ uint64_t training_bytes(const std::vector<int>& sizes, int batch, OptimizerKind 
 }
 
 std::string format_bytes(uint64_t bytes) {
-  char text[32];
-  if (bytes >= 1000000000ull)
-    std::snprintf(text, sizeof text, "%.1f GB", bytes / 1e9);
-  else if (bytes >= 1000000ull)
-    std::snprintf(text, sizeof text, "%.0f MB", bytes / 1e6);
-  else
-    std::snprintf(text, sizeof text, "%.0f KB", bytes / 1e3);
-  return text;
+  // Rounded to the unit shown, as "%.1f GB", "%.0f MB" and "%.0f KB" would be (printf is left out of the module).
+  if (bytes >= 1000000000ull) {
+    const uint64_t tenths = (bytes + 50000000ull) / 100000000ull;
+    return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + " GB";
+  }
+  if (bytes >= 1000000ull) return std::to_string((bytes + 500000ull) / 1000000ull) + " MB";
+  return std::to_string((bytes + 500ull) / 1000ull) + " KB";
 }
 
 }  // namespace scratchnet

@@ -6,6 +6,7 @@
 
 #include "memory_budget.h"
 #include "model_file.h"
+#include "number_text.h"
 #include "parallel.h"
 
 namespace scratchnet {
@@ -19,16 +20,10 @@ constexpr double kExplodedLoss = 1e4;      // a mean batch loss above this count
 constexpr int kEvalChunk = 128;  // samples per forward pass when evaluating (128 measured faster than 64 and 256)
 constexpr uint64_t kOrderStream = 0x5eedf00dULL;  // separates the shuffle stream from the init stream
 
-std::string format_double(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
-  return std::to_string(v);
-}
-
 // An error naming `what`, its value and its range, unless the value is finite and `in_range`.
 Status check_range(const char* what, float value, bool in_range, const char* range) {
   if (std::isfinite(value) && in_range) return Status::Ok();
-  return Status::Error(std::string(what) + " " + format_double(value) + " is out of range (" + range + ")");
+  return Status::Error(std::string(what) + " " + number_text(value) + " is out of range (" + range + ")");
 }
 }  // namespace
 
@@ -270,7 +265,7 @@ TrainSummary Trainer::train(int batches) {
       step_ = checkpoint_step_;
       summary.diverged = true;
       summary.error = "training diverged at epoch " + std::to_string(epoch_ + 1) + ", batch " +
-                      std::to_string(batch_in_epoch_ + 1) + " (loss " + format_double(result.loss) +
+                      std::to_string(batch_in_epoch_ + 1) + " (loss " + number_text(result.loss) +
                       (result.finite ? ", exploding" : ", parameters no longer finite") +
                       "); the model was rolled back " + std::to_string(batches_since_checkpoint_) +
                       " batches to its last good state. Try a lower learning rate or momentum.";
