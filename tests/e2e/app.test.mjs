@@ -49,6 +49,7 @@ async function draw(page, strokes) {
 }
 
 const ONE = [[[0.5, 0.18], [0.5, 0.82]]];
+const DOT = [[[0.5, 0.5], [0.505, 0.505]]];
 const SEVEN = [[[0.28, 0.22], [0.72, 0.22], [0.45, 0.85]]];
 
 /**
@@ -492,6 +493,30 @@ describe('scratchnet in the browser', () => {
     assert.equal(resumed.summary, 'Training epoch 1 of 3…');
     await page.click('#pause');
     await waitForState(page, 'paused', 5000);
+    assertNoErrors(errors);
+  });
+
+  test('the draw pad names no class before training, nor one it is not sure of', async (t) => {
+    const { page, errors } = await openFor(t, app, `?${SHORT_RUN}`);
+    await draw(page, ONE);
+    await sleep(500);
+    let reading = await drawReading(page);
+    assert.equal(reading.answer, 'The network has not learned yet: train it first.');
+    assert.equal(await page.locator('#draw-panel .is-top').count(), 0, 'no bar is marked as the answer');
+    await screenshot(page.locator('#draw-panel'), 'draw-not-learned');
+
+    await page.click('#start');
+    await waitForState(page, 'done', 60_000);
+    reading = await waitForAnswer(page); // the drawing is asked again once the network has learned
+    assert.equal(reading.answer, 'The network says: 1');
+
+    // A dot: the sigmoid outputs all say "not this class", though one has most of the (normalised) share.
+    await page.click('#draw-clear');
+    await draw(page, DOT);
+    reading = await pollUntil(() => drawReading(page), (r) => /not sure/.test(r.answer ?? ''), { timeout: 5000 });
+    assert.match(reading.answer, /^The network is not sure \(its best guess has \d+%\)$/);
+    assert.equal(await page.locator('#draw-panel .is-top').count(), 0, 'no bar is marked as the answer');
+    await screenshot(page.locator('#draw-panel'), 'draw-not-sure');
     assertNoErrors(errors);
   });
 });

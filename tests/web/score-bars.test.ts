@@ -1,7 +1,7 @@
 // Tests of the score bars' display arithmetic (the DOM part is checked in a browser).
 import { describe, expect, it } from 'vitest';
 import { topClass } from '../../web/src/lib/top-class';
-import { displayShares, percentText } from '../../web/src/ui/score-bars';
+import { CONFIDENT, confidentClass, displayShares, percentText } from '../../web/src/ui/score-bars';
 
 describe('displayShares', () => {
   it('divides sigmoid outputs by their sum so the bars add up to 100%', () => {
@@ -41,5 +41,28 @@ describe('percentText', () => {
     expect(percentText(0.005)).toBe('1%');
     expect(percentText(0.834)).toBe('83%');
     expect(percentText(1)).toBe('100%');
+  });
+});
+
+describe('confidentClass', () => {
+  it('names a softmax class from half the probability up, and none below', () => {
+    expect(CONFIDENT).toBe(0.5);
+    expect(confidentClass([0.05, 0.05, 0.1, 0.5, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05])).toBe(3);
+    expect(confidentClass([0.02, 0.9, 0.08])).toBe(1);
+    expect(confidentClass([0.12, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.09, 0.09])).toBe(-1); // an untrained network's 12%
+    expect(confidentClass([0.45, 0.4, 0.15])).toBe(-1);
+  });
+
+  it('with sigmoid outputs, the top unit must itself say yes (0.5) and outweigh the rest', () => {
+    expect(confidentClass([0.9, 0.1, 0.05])).toBe(0);
+    // a dot: the largest share (59%) but every unit says "not this class"
+    expect(confidentClass([0.02, 0.01, 0.03, 0.01, 0.01, 0.02, 0.01, 0.01, 0.2, 0.02])).toBe(-1);
+    // every unit says yes: none stands out
+    expect(confidentClass([0.8, 0.7, 0.75])).toBe(-1);
+  });
+
+  it('has no answer for no scores, or scores that are not numbers', () => {
+    expect(confidentClass([])).toBe(-1);
+    expect(confidentClass([NaN, NaN])).toBe(-1);
   });
 });

@@ -85,6 +85,8 @@ export class App {
   #state: TrainingState = 'idle';
   #configured = false;
   #lastDrawing: Uint8Array | null = null;
+  /** the model has trained (or was loaded): until then the draw pad asks it nothing */
+  #learned = false;
   /** what the trainer is doing and how far the run got: every view's words about it come from here */
   #status: RunStatus = { phase: 'idle', report: null, epochs: 0, batches: 0, note: '' };
   #progressNote: string | null = '';
@@ -489,6 +491,7 @@ export class App {
    */
   #keepLoadedModel(model: ModelSummary | null): void {
     this.#loadedModel = model;
+    this.#learned = Boolean(model);
     this.#configured = false;
     const note = this.#element('model-note');
     if (model) {
@@ -570,6 +573,7 @@ export class App {
     if (!settings) return false;
     this.#charts.reset();
     this.#progress.reset();
+    this.#learned = false;
     await this.#trainer.configure(settings);
     this.#configured = true;
     this.#show({ report: null, epochs: settings.epochs, batches: 0, note: '' });
@@ -778,6 +782,7 @@ export class App {
       case 'batches':
         this.#trainingWatch?.touch();
         this.#charts.addBatchLosses(event.losses, event.batchesDone);
+        this.#learned = true;
         this.#progress.update(event);
         this.#show({ batches: event.batchesDone, epochs: event.epochs });
         this.#stateTarget.dataset.batches = String(event.batchesDone);
@@ -801,8 +806,9 @@ export class App {
 
   async #predictDrawing(pixels: Uint8Array | null): Promise<void> {
     this.#lastDrawing = pixels;
-    if (!pixels || !this.#drawable || !this.#data || this.#state === 'idle' || this.#state === 'loading' || this.#state === 'error') {
-      this.#scores.show(null);
+    if (!pixels || !this.#drawable || !this.#data || !this.#learned || this.#state === 'loading' || this.#state === 'error') {
+      // an untrained network's answers are noise: say so rather than name a class
+      this.#scores.show(null, pixels && !this.#learned ? 'The network has not learned yet: train it first.' : undefined);
       return;
     }
     let scores: Float32Array;

@@ -1,5 +1,5 @@
 // A horizontal bar with the network's score for each class (ten digits for MNIST), the best one highlighted,
-// and its answer.
+// and its answer: a class only when the network is confident of it, else that it is not sure.
 import { topClass } from '../lib/top-class';
 
 const DIGITS = 10; // until the data set says otherwise
@@ -20,6 +20,18 @@ export function displayShares(scores: ArrayLike<number>): Float32Array {
   }
   if (total > 0) for (let i = 0; i < shares.length; i++) shares[i] = shares[i]! / total;
   return shares;
+}
+
+/**
+ * The share (and, for sigmoid outputs, the raw score) the top class needs to be named. Below half the network
+ * rates its best guess less likely than not (a sigmoid unit under 0.5 says "not this class"): a guess, not an answer.
+ */
+export const CONFIDENT = 0.5;
+
+/** The class the network names with confidence, or -1 when it is not sure (or has no answer). */
+export function confidentClass(scores: ArrayLike<number>, shares = displayShares(scores)): number {
+  const top = topClass(scores);
+  return top >= 0 && scores[top]! >= CONFIDENT && shares[top]! >= CONFIDENT ? top : -1;
 }
 
 /** A share as the text beside its bar: whole percent, with "<1%" so a tiny score is not shown as nothing. */
@@ -91,14 +103,14 @@ export class ScoreBars {
     this.show(null);
   }
 
-  /** Shows one score per class (sigmoid or softmax outputs), or clears the bars when given null. */
-  show(scores: Float32Array | null): void {
+  /** Shows one score per class (sigmoid or softmax outputs), or clears the bars when given null (and says `empty`). */
+  show(scores: Float32Array | null, empty = EMPTY_ANSWER): void {
     const classes = this.names.length;
     if (scores && scores.length !== classes) {
       throw new RangeError(`expected ${classes} scores, got ${scores.length}`);
     }
     const shares = scores ? displayShares(scores) : new Float32Array(classes);
-    const top = scores ? topClass(scores) : -1;
+    const top = scores ? confidentClass(scores, shares) : -1;
     this.rows.forEach(({ row, meter, fill, value }, label) => {
       const share = shares[label]!;
       const text = scores ? percentText(share) : '';
@@ -108,7 +120,8 @@ export class ScoreBars {
       meter.setAttribute('aria-valuetext', scores ? text : 'no score');
       row.classList.toggle('is-top', label === top);
     });
-    const answer = !scores ? EMPTY_ANSWER : top >= 0 ? `The network says: ${this.names[top]}` : 'The network has no answer';
+    const answer = !scores ? empty : top >= 0 ? `The network says: ${this.names[top]}`
+      : `The network is not sure (its best guess has ${percentText(Math.max(...shares))})`;
     if (this.answer.textContent !== answer) this.answer.textContent = answer;
   }
 }
