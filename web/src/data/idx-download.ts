@@ -40,7 +40,9 @@ async function readWithProgress(response: Response, report: (loaded: number, tot
     if (done) break;
     chunks.push(value);
     loaded += value.length;
-    report(loaded, total);
+    // A server that sends the .gz with Content-Encoding: gzip has the browser unzip it: more bytes come than it
+    // announced, so the count stops at the announced size.
+    report(total ? Math.min(loaded, total) : loaded, total);
   }
   return new Blob(chunks as BlobPart[]);
 }
