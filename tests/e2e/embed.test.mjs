@@ -158,6 +158,30 @@ describe('the embeddable trainer', () => {
     assert.deepEqual(errors, []);
   });
 
+  test('an autostart trainer below the fold downloads nothing until it is scrolled into view', async (t) => {
+    const context = await app.newContext(); // empty caches: every file it needs must come over the network
+    t.after(() => context.close());
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    const requests = recordRequests(page);
+    await page.goto(new URL('examples/blog-post.html', app.url).href);
+    await page.evaluate(() => {
+      const late = Object.assign(document.createElement('scratchnet-trainer'), { id: 'late-trainer' });
+      for (const [name, value] of Object.entries({ autostart: '', images: '2000', hidden: '32', epochs: '1', panels: 'progress' })) late.setAttribute(name, value);
+      document.body.append(Object.assign(document.createElement('div'), { style: 'height: 4000px' }), late);
+    });
+    await page.waitForFunction(() => document.getElementById('late-trainer')?.dataset.engine, null, { timeout: 30_000 });
+    await sleep(1000);
+    assert.deepEqual(requests.filter((url) => IDX_FILE.test(url)), [], 'nothing downloaded while it is out of view');
+    assert.equal((await trainerState(page, 'late-trainer')).state, 'idle');
+    await page.locator('#late-trainer').scrollIntoViewIfNeeded();
+    await waitForTrainer(page, 'late-trainer', ['done']);
+    const fetched = requests.filter((url) => IDX_FILE.test(url)).map((url) => new URL(url).pathname.split('/').pop()).toSorted();
+    assert.deepEqual(fetched, ['t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz', 'train-10k-images-idx3-ubyte.gz', 'train-10k-labels-idx1-ubyte.gz']);
+    assert.deepEqual(errors, []);
+  });
+
   test('a trainer scrolled out of view pauses, and resumes when it is back', async (t) => {
     const { page, errors } = await app.open('examples/blog-post.html', { waitForData: false });
     t.after(() => page.close());
