@@ -323,7 +323,9 @@ export class TrainingCharts {
       // zooming would be undone by the next batch's redraw, so the cursor only reads values
       cursor: { drag: { x: false, y: false, setScale: false }, points: { size: 6 } },
       scales: {
-        x: { time: false },
+        // from the start to the last batch received (at least two, so the one point of a run that diverged at once
+        // sits inside; uPlot would stretch a single point's axis to 100)
+        x: { time: false, range: () => [0, Math.max(this.lastBatch, 2)] },
         // log scale: the loss falls by one to two orders of magnitude and the late, small changes matter
         y: { distr: 3, log: 10, range: (_u, min, max) => lossRange(min, max) },
       },
