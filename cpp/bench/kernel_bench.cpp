@@ -142,6 +142,17 @@ int main() {
   measure("forward 64x784 . 784x2048 (all inputs lit)", 2.0 * B * In * Hidden,
           [&] { scratchnet::f32_gemm(B, In, Hidden, x_lit.data(), w1.data(), b1.data(), h.data()); },
           [&] { scratchnet::f32_gemm_reference(B, In, Hidden, x_lit.data(), w1.data(), b1.data(), h.data()); });
+  // The fused steps with every input lit: the dense tiles (a weight's step counted as in the sparse case).
+  measure("weight gradient + momentum step (all inputs lit)", 2.0 * B * In * Hidden + 4.0 * In * Hidden,
+          [&] { scratchnet::f32_gemm_momentum_step(In, B, Hidden, x_lit.data(), dh.data(), w.data(), v.data(), 1e-9f, 0.9f); },
+          [&] {
+            scratchnet::f32_gemm_momentum_step_reference(In, B, Hidden, x_lit.data(), dh.data(), w.data(), v.data(), 1e-9f, 0.9f);
+          });
+  measure("weight gradient + adam step (all inputs lit)", 2.0 * B * In * Hidden + 11.0 * In * Hidden,
+          [&] { scratchnet::f32_gemm_adam_step(In, B, Hidden, x_lit.data(), dh.data(), w.data(), v.data(), second.data(), adam); },
+          [&] {
+            scratchnet::f32_gemm_adam_step_reference(In, B, Hidden, x_lit.data(), dh.data(), w.data(), v.data(), second.data(), adam);
+          });
   // The crossover: the sparse kernels alone against the dense tiles, from MNIST's density to every input lit.
   std::string by_density;
 #if defined(__wasm_simd128__)

@@ -31,11 +31,11 @@ void f32_gemm_relu_wasmsimd(int M, int K, int N, const float* A, const float* B,
 #endif
 
 #if defined(__wasm_simd128__)
-// C = A·B (+ bias), then ReLU when `relu`, by dense register tiles (kernels/f32_gemm_dense_wasmsimd.cpp): for an A
-// with few zeros. f32_gemm_wasmsimd picks it or the sparse kernels by A's share of non-zeros; the sparse path
+// C = A·B (+ bias), then ReLU when `relu`, or zero where relu_output (laid out as C) is not positive, by dense
+// register tiles (kernels/f32_gemm_dense_wasmsimd.cpp): for an A with few zeros. f32_gemm_wasmsimd picks it or the sparse kernels by A's share of non-zeros; the sparse path
 // alone is f32_gemm_sparse_wasmsimd (for the benchmark's crossover).
 void f32_gemm_dense_wasmsimd(int M, int K, int N, const float* A, const float* B, const float* bias, float* C,
-                             bool relu);
+                             bool relu, const float* relu_output = nullptr);
 void f32_gemm_sparse_wasmsimd(int M, int K, int N, const float* A, const float* B, const float* bias, float* C);
 #endif
 

@@ -452,6 +452,7 @@ void f32_gemm_relu_wasmsimd(int M, int K, int N, const float* A, const float* B,
 
 void f32_gemm_relu_backward_wasmsimd(int M, int K, int N, const float* A, const float* B, const float* relu_output,
                                      float* C) {
+  if (dense_pays(M, K, N, A)) return f32_gemm_dense_wasmsimd(M, K, N, A, B, nullptr, C, false, relu_output);
   gemm(M, K, N, A, B, nullptr, StoreCSimd{{C, static_cast<size_t>(N), false, relu_output}});
 }
 

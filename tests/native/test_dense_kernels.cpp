@@ -1,7 +1,7 @@
 // The dense tiles of kernels/f32_gemm_dense_wasmsimd.cpp (wasm SIMD builds only): exact against the naive reference
-// on small integers over odd sizes (tile tails in M, N and K), with and without bias and ReLU; and the dispatch of
-// f32_gemm_wasmsimd, on both sides of its crossover, to the same bits as the sparse kernels (the same sums in the
-// same order).
+// on small integers over odd sizes (tile tails in M, N and K), with and without bias and ReLU, and masked by a
+// ReLU's output (the input gradient); and the dispatch of f32_gemm_wasmsimd and of the input gradient, on both sides
+// of its crossover, to the same bits as the sparse kernels (the same sums in the same order).
 #include <gtest/gtest.h>
 
 #if defined(__wasm_simd128__)
@@ -59,6 +59,27 @@ TEST(DenseKernels, TilesAreExactOnSmallIntegersOverOddSizes) {
   EXPECT_GT(checked, 500);
 }
 
+TEST(DenseKernels, MaskedTilesAreExactOnSmallIntegersOverOddSizes) {
+  Rng rng(79);
+  for (int M : {1, 3, 4, 5, 17, 64}) {
+    for (int K : {1, 3, 10, 17}) {
+      for (int N : {1, 3, 4, 7, 8, 9, 13, 33, 2048}) {
+        SCOPED_TRACE(::testing::Message() << "M=" << M << " K=" << K << " N=" << N);
+        const std::vector<float> A = integers(rng, static_cast<size_t>(M) * K, 3, 0.1f);
+        const std::vector<float> B = integers(rng, static_cast<size_t>(K) * N, 4, 0.f);
+        const std::vector<float> relu_output = integers(rng, static_cast<size_t>(M) * N, 2, 0.3f);  // ≤ 0 on about half
+        std::vector<float> expected(static_cast<size_t>(M) * N);
+        f32_gemm_relu_backward_reference(M, K, N, A.data(), B.data(), relu_output.data(), expected.data());
+        std::vector<float> C(expected.size() + 4, std::numeric_limits<float>::quiet_NaN());
+        C[expected.size()] = 12345.f;
+        f32_gemm_dense_wasmsimd(M, K, N, A.data(), B.data(), nullptr, C.data(), false, relu_output.data());
+        ASSERT_EQ(C[expected.size()], 12345.f) << "wrote past the end of C";
+        for (size_t i = 0; i < expected.size(); ++i) ASSERT_EQ(C[i], expected[i]) << "element " << i;
+      }
+    }
+  }
+}
+
 // The default network's first layer at batch 64, its inputs 50% and 90% lit (either side of the crossover), and a
 // hidden layer's shape: f32_gemm_wasmsimd and its ReLU twin give the sparse kernels' bits, whichever path it takes.
 TEST(DenseKernels, TheDispatchGivesTheSparseKernelsBitsOnBothSidesOfTheCrossover) {
@@ -82,6 +103,35 @@ TEST(DenseKernels, TheDispatchGivesTheSparseKernelsBitsOnBothSidesOfTheCrossover
       ASSERT_EQ(dispatched[i], sparse[i]) << i;
       ASSERT_EQ(relu[i], sparse[i] > 0.f ? sparse[i] : 0.f) << i;
     }
+  }
+}
+
+// The input gradient through a ReLU (the output layer's gradient is dense; a hidden layer's is about half zero):
+// whichever path it takes, the bits of a plain float sum in order.
+TEST(DenseKernels, TheInputGradientsDispatchGivesTheSparseKernelsBits) {
+  Rng rng(80);
+  struct Case {
+    int M, K, N;
+    float lit;
+  };
+  for (const Case c : {Case{64, 10, 2048, 1.f}, Case{64, 10, 2048, 0.5f}, Case{17, 26, 37, 0.9f}, Case{64, 512, 784, 0.95f}}) {
+    SCOPED_TRACE(::testing::Message() << "M=" << c.M << " K=" << c.K << " N=" << c.N << " lit=" << c.lit);
+    std::vector<float> A = random_floats(rng, static_cast<size_t>(c.M) * c.K, -1.f, 1.f);
+    for (float& a : A)
+      if (rng.uniform() >= c.lit) a = 0.f;
+    const std::vector<float> B = random_floats(rng, static_cast<size_t>(c.K) * c.N, -0.1f, 0.1f);
+    std::vector<float> relu_output = random_floats(rng, static_cast<size_t>(c.M) * c.N, -1.f, 1.f);
+    for (float& h : relu_output) h = h > 0.f ? h : 0.f;
+    // Each element summed in float from 0 over k in order, as both paths sum (the reference sums in double).
+    std::vector<float> reference(static_cast<size_t>(c.M) * c.N), dispatched(reference.size());
+    for (int m = 0; m < c.M; ++m)
+      for (int n = 0; n < c.N; ++n) {
+        float sum = 0.f;
+        for (int k = 0; k < c.K; ++k) sum += A[static_cast<size_t>(m) * c.K + k] * B[static_cast<size_t>(k) * c.N + n];
+        reference[static_cast<size_t>(m) * c.N + n] = relu_output[static_cast<size_t>(m) * c.N + n] > 0.f ? sum : 0.f;
+      }
+    f32_gemm_relu_backward_wasmsimd(c.M, c.K, c.N, A.data(), B.data(), relu_output.data(), dispatched.data());
+    for (size_t i = 0; i < reference.size(); ++i) ASSERT_EQ(dispatched[i], reference[i]) << i;
   }
 }
 

@@ -1,4 +1,4 @@
-// Dense C = A·B (+ bias) (then ReLU) with 128-bit wasm SIMD, for inputs with few zeros (Fashion-MNIST centred,
+// Dense C = A·B (+ bias) (then ReLU, or masked by a ReLU's output) with 128-bit wasm SIMD, for inputs with few zeros (Fashion-MNIST centred,
 // MNIST inverted, a hidden layer's input): a tile of C held in registers, A's entries broadcast, B's row segment
 // loaded once for the tile's rows. Every element sums from its start (the bias, or 0) over k in order, as the
 // sparse kernels do: a zero term changes no sum, so the two paths agree to float rounding (in practice, exactly).
@@ -16,59 +16,80 @@ namespace scratchnet {
 
 namespace {
 
-inline v128_t relu_v(v128_t x) { return wasm_v128_and(x, wasm_f32x4_gt(x, wasm_f32x4_splat(0.f))); }
+// What becomes of each sum before it is stored: nothing, a ReLU, or zero where a ReLU's output (`mask`, laid out
+// as C) is not positive (the gradient through it).
+struct DenseStore {
+  bool relu;
+  const float* mask;
+};
+
+inline v128_t positive_only(v128_t x, v128_t test) { return wasm_v128_and(x, wasm_f32x4_gt(test, wasm_f32x4_splat(0.f))); }
 
 // C[MR×4V] at C (row stride ldc) from rows of A (K each) and a packed block of B.
 template <int MR, int V>
-inline void store_tile(int K, const float* A, const float* packed, const float* start, float* C, size_t ldc, bool relu) {
+inline void store_tile(int K, const float* A, const float* packed, const float* start, float* C, size_t ldc,
+                       const float* mask, bool relu) {
   v128_t sums[MR][V];
   f32_gemm_tile_wasmsimd<MR, V>(K, A, K, 1, packed, start, sums);
   for (int r = 0; r < MR; ++r)
-    for (int v = 0; v < V; ++v) wasm_v128_store(C + r * ldc + 4 * v, relu ? relu_v(sums[r][v]) : sums[r][v]);
+    for (int v = 0; v < V; ++v) {
+      v128_t sum = sums[r][v];
+      if (relu) sum = positive_only(sum, sum);
+      if (mask) sum = positive_only(sum, wasm_v128_load(mask + r * ldc + 4 * v));
+      wasm_v128_store(C + r * ldc + 4 * v, sum);
+    }
 }
 
 // The full tile: 4 rows × 8 columns, 8 accumulators (with B's two vectors and A's broadcast, 11 of wasm's 16
 // registers on x86; a 6×8 tile, 15 of them, ran 10% slower).
 void f32_gemm_4x8_wasmsimd(int K, const float* A, const float* packed, const float* start, float* C, size_t ldc,
-                           bool relu) {
-  store_tile<4, 2>(K, A, packed, start, C, ldc, relu);
+                           const float* mask, bool relu) {
+  store_tile<4, 2>(K, A, packed, start, C, ldc, mask, relu);
 }
 
 // Rows [0, M) of the columns [col, col + 4V): B's block packed, then full 4-row tiles and the last M % 4 rows.
 template <int V>
 void column_block(int M, int K, const float* A, const float* B, size_t N, const float* bias, float* C, int col,
-                  bool relu) {
+                  DenseStore store) {
   thread_local FloatBuffer packing;
   const float* packed = pack_columns<V>(K, B, N, col, packing);
   const float* start = bias ? bias + col : nullptr;
   int row = 0;
   for (; row + 4 <= M; row += 4) {
     const float* a = A + static_cast<size_t>(row) * K;
+    const size_t at = row * N + col;
+    const float* mask = store.mask ? store.mask + at : nullptr;
     if constexpr (V == 2)
-      f32_gemm_4x8_wasmsimd(K, a, packed, start, C + row * N + col, N, relu);
+      f32_gemm_4x8_wasmsimd(K, a, packed, start, C + at, N, mask, store.relu);
     else
-      store_tile<4, V>(K, a, packed, start, C + row * N + col, N, relu);
+      store_tile<4, V>(K, a, packed, start, C + at, N, mask, store.relu);
   }
   // The last M % 4 rows one at a time (one more tile shape, not three: the module's size).
-  for (; row < M; ++row)
-    store_tile<1, V>(K, A + static_cast<size_t>(row) * K, packed, start, C + static_cast<size_t>(row) * N + col, N, relu);
+  for (; row < M; ++row) {
+    const size_t at = static_cast<size_t>(row) * N + col;
+    store_tile<1, V>(K, A + static_cast<size_t>(row) * K, packed, start, C + at, N, store.mask ? store.mask + at : nullptr,
+                     store.relu);
+  }
 }
 
 // The last N % 4 columns, one element at a time, summed in the same order.
 void last_columns(int M, int K, const float* A, const float* B, size_t N, const float* bias, float* C, int col,
-                  bool relu) {
+                  DenseStore store) {
   for (int m = 0; m < M; ++m)
     for (size_t n = col; n < N; ++n) {
       float sum = bias ? bias[n] : 0.f;
       for (int k = 0; k < K; ++k) sum += A[static_cast<size_t>(m) * K + k] * B[static_cast<size_t>(k) * N + n];
-      C[m * N + n] = relu ? (sum > 0.f ? sum : 0.f) : sum;
+      if (store.relu && !(sum > 0.f)) sum = 0.f;
+      if (store.mask && !(store.mask[m * N + n] > 0.f)) sum = 0.f;
+      C[m * N + n] = sum;
     }
 }
 
 }  // namespace
 
 void f32_gemm_dense_wasmsimd(int M, int K, int N, const float* A, const float* B, const float* bias, float* C,
-                             bool relu) {
+                             bool relu, const float* relu_output) {
+  const DenseStore store{relu, relu_output};
   // Each thread a run of 8-column blocks (the last takes the ragged end): each element is summed by one thread,
   // in order, so one and two threads agree to the bit. The block of B (K × 8 floats) stays in cache while every
   // row of A passes it.
@@ -76,14 +97,14 @@ void f32_gemm_dense_wasmsimd(int M, int K, int N, const float* A, const float* B
   run_parts([&](int part, int parts) {
     int first, end;
     part_range(blocks, part, parts, &first, &end);
-    for (int block = first; block < end; ++block) column_block<2>(M, K, A, B, N, bias, C, 8 * block, relu);
+    for (int block = first; block < end; ++block) column_block<2>(M, K, A, B, N, bias, C, 8 * block, store);
     if (part + 1 == parts) {
       int col = 8 * blocks;
       if (col + 4 <= N) {
-        column_block<1>(M, K, A, B, N, bias, C, col, relu);
+        column_block<1>(M, K, A, B, N, bias, C, col, store);
         col += 4;
       }
-      if (col < N) last_columns(M, K, A, B, N, bias, C, col, relu);
+      if (col < N) last_columns(M, K, A, B, N, bias, C, col, store);
     }
   });
 }
