@@ -11,15 +11,16 @@ import { loadNodeEngine } from './lib/node-engine.mjs';
 import { readIdxFolder } from './lib/mnist-files.mjs';
 import { numberFlag, parseFlags, runCli } from './lib/cli.mjs';
 
-const USAGE = `usage: npm run bench -- [--batches N] [--batch N] [--no-tfjs] [--json]
+const USAGE = `usage: npm run bench -- [--batches N] [--batch N] [--no-tfjs] [--no-page] [--json]
 
   --batches N   measured training batches per engine (default 600, a third for scalar; in 8 stretches taken
                 in turn with the other engines, each engine's best stretch counts; warm-up batches come first)
   --batch N     batch size (default 64)
   --no-tfjs     skip TensorFlow.js
+  --no-page     skip the page's speed (the built app in headless Chromium, one epoch on one thread and on two)
   --json        print the figures as one JSON object`;
 
-const FLAGS = { batches: { type: 'string' }, batch: { type: 'string' }, 'no-tfjs': { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } };
+const FLAGS = { batches: { type: 'string' }, batch: { type: 'string' }, 'no-tfjs': { type: 'boolean' }, 'no-page': { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } };
 const WARMUP_BATCHES = 20;
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -187,6 +188,21 @@ async function main(args) {
   for (const { lit, sparseMs, denseMs } of report.kernels.forwardByDensity)
     log(`  ${(100 * lit).toFixed(0).padStart(3)}% lit: sparse ${sparseMs.toFixed(2)} ms, dense ${denseMs.toFixed(2)} ms`);
   log(`module memory during full-MNIST training: ${(report.memory.bytes / 2 ** 20).toFixed(1)} MiB (budget 96 MiB)`);
+  if (!values['no-page']) {
+    const { benchPage } = await import('./lib/page-bench.mjs');
+    const page = await benchPage({ root: ROOT, batchSize });
+    report.page = page.skipped ? page : {
+      ...page,
+      oneThreadOverNode: page.oneThread.best / report.simd.trainSamplesPerSecond,
+      twoThreadsOverNode: page.twoThreads.best / report.simdThreads.trainSamplesPerSecond,
+    };
+    if (page.skipped) log(`the page: not measured (${page.skipped})`);
+    else {
+      log(`the page (the built app in headless Chromium ${page.chromium}, one epoch of MNIST, its views drawing; best 150-batch window):`);
+      log(`  one thread  ${fmt(page.oneThread.best)} samples/s (${report.page.oneThreadOverNode.toFixed(2)}x Node's one thread; mean over the epoch ${fmt(page.oneThread.mean).trim()})`);
+      log(`  ${page.twoThreads.threads} threads   ${fmt(page.twoThreads.best)} samples/s (${report.page.twoThreadsOverNode.toFixed(2)}x Node's two threads; mean over the epoch ${fmt(page.twoThreads.mean).trim()}) (target 0.9x each)`);
+    }
+  }
   if (values.json) console.log(JSON.stringify(report));
   return 0;
 }

@@ -5,18 +5,16 @@
 // (a persistent context on a fresh temporary profile, so IndexedDB and Cache Storage live for the whole
 // file and start empty on every run).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { freePort, startPreviewServer } from '../../scripts/lib/preview-server.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const DIST = path.join(ROOT, 'dist');
-const VITE = path.join(ROOT, 'node_modules/.bin/vite');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Screenshots go where CI keeps them in its log (build/ is gitignored; never tests/e2e/screenshots/). */
 export const SCREENSHOT_DIR = path.resolve(ROOT, process.env.SCREENSHOT_DIR ?? 'build/screenshots');
@@ -26,22 +24,9 @@ export const CHROMIUM_ARGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 
-/** A TCP port on 127.0.0.1 that nothing listens on (it was free a moment ago). */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Starts `vite preview` on a free port and resolves once it serves the page. */
+/** Starts `vite preview` of dist/ on a free port (scripts/lib/preview-server.mjs); checks the build first. */
 async function startPreview() {
   if (!fs.existsSync(path.join(DIST, 'index.html'))) {
     throw new Error(`${DIST}/index.html is missing: run npm run build first`);
@@ -49,39 +34,7 @@ async function startPreview() {
   if (!fs.existsSync(path.join(DIST, 'data/mnist/train-images-idx3-ubyte.gz'))) {
     throw new Error(`${DIST}/data/mnist/ lacks the MNIST files: run npm run build first`);
   }
-  const port = await freePort();
-  // The binary itself, not npx: the pid we hold is the server's, so killing it stops the server.
-  const child = spawn(VITE, ['preview', '--config', 'web/vite.config.ts', '--port', String(port), '--strictPort', '--host', '127.0.0.1'], {
-    cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' },
-  });
-  let output = '';
-  child.stdout.on('data', (chunk) => { output += chunk; });
-  child.stderr.on('data', (chunk) => { output += chunk; });
-  let exited = null;
-  child.on('exit', (code, signal) => { exited = { code, signal }; });
-  const url = `http://127.0.0.1:${port}/`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (exited) throw new Error(`vite preview exited (${JSON.stringify(exited)}) before serving:\n${output}`);
-    try {
-      const response = await fetch(url);
-      if (response.ok && (await response.text()).includes('scratchnet')) break;
-    } catch { /* not listening yet */ }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`vite preview did not answer at ${url} within 30 s:\n${output}`);
-    }
-    await sleep(100);
-  }
-  const stop = async () => {
-    if (exited) return;
-    const gone = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await gone;
-    clearTimeout(timer);
-  };
-  return { url, stop };
+  return startPreviewServer();
 }
 
 /**
@@ -244,4 +197,4 @@ export async function screenshot(target, name, options = {}) {
   return file;
 }
 
-export { sleep };
+export { freePort, sleep };
