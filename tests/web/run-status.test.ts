@@ -17,7 +17,7 @@ describe('the status', () => {
   it('idle: not trained yet, or what the last action did, or the loaded model\'s accuracy', () => {
     expect(summaryText(status({}))).toBe('Not trained yet.');
     expect(summaryText(status({ note: 'The network was reset to fresh random weights.' }))).toBe('The network was reset to fresh random weights.');
-    expect(summaryText(status({ report: report(0, 0) }))).toBe('Loaded model: test accuracy 92.50%.');
+    expect(summaryText(status({ report: report(0, 0) }))).toBe('Loaded model: test accuracy 92.50%, test loss 0.1.');
     expect(progressNote(status({}))).toBe('');
   });
 
@@ -30,7 +30,7 @@ describe('the status', () => {
   it('training: never "Not trained yet"; the epoch under way, after the last one\'s accuracy; the time left shows', () => {
     expect(summaryText(status({ phase: 'training', batches: 70 }))).toBe('Training epoch 1 of 3…');
     expect(summaryText(status({ phase: 'training', report: report(1), batches: 200 })))
-      .toBe('Epoch 1 of 3: test accuracy 92.50%, training accuracy 90.00%. Training epoch 2 of 3…');
+      .toBe('Epoch 1 of 3: test accuracy 92.50%, training accuracy 90.00%, test loss 0.1. Training epoch 2 of 3…');
     expect(summaryText(status({ phase: 'training', note: 'Continuing the loaded 784-64-10 model for 1 epoch.', report: report(0, 0), epochs: 1 })))
       .toBe('Continuing the loaded 784-64-10 model for 1 epoch. Training epoch 1 of 1…');
     expect(progressNote(status({ phase: 'training' }))).toBeNull();
@@ -38,18 +38,18 @@ describe('the status', () => {
 
   it('paused: says so in place of the time left, and where the run is', () => {
     const paused = status({ phase: 'paused', report: report(1), batches: 250 });
-    expect(summaryText(paused)).toBe('Paused in epoch 2 of 3. Epoch 1 of 3: test accuracy 92.50%, training accuracy 90.00%.');
+    expect(summaryText(paused)).toBe('Paused in epoch 2 of 3. Epoch 1 of 3: test accuracy 92.50%, training accuracy 90.00%, test loss 0.1.');
     expect(summaryText(status({ phase: 'paused', batches: 20 }))).toBe('Paused in epoch 1 of 3.');
     expect(progressNote(paused)).toBe('Paused');
   });
 
   it('done, diverged and error each say how the run ended', () => {
-    expect(summaryText(status({ phase: 'done', report: report(3) }))).toBe('Done: Epoch 3 of 3: test accuracy 92.50%, training accuracy 90.00%.');
+    expect(summaryText(status({ phase: 'done', report: report(3) }))).toBe('Done: Epoch 3 of 3: test accuracy 92.50%, training accuracy 90.00%, test loss 0.1.');
     expect(progressNote(status({ phase: 'done' }))).toBe('All epochs done');
     const diverged = status({ phase: 'diverged', batches: 12 });
     expect(summaryText(diverged)).toMatch(/^Stopped in epoch 1 of 3: the loss diverged/);
     expect(progressNote(diverged)).toBe('Stopped: the loss diverged');
-    expect(summaryText(status({ phase: 'error', report: report(1), batches: 200 }))).toBe('Stopped after Epoch 1 of 3: test accuracy 92.50%, training accuracy 90.00%.');
+    expect(summaryText(status({ phase: 'error', report: report(1), batches: 200 }))).toBe('Stopped after Epoch 1 of 3: test accuracy 92.50%, training accuracy 90.00%, test loss 0.1.');
     expect(summaryText(status({ phase: 'error', batches: 20 }))).toBe('Stopped.');
     expect(progressNote(status({ phase: 'error', batches: 20 }))).toBe('Stopped');
     expect(summaryText(status({ phase: 'error' }))).toBe('Not trained yet.');

@@ -18,6 +18,7 @@ import type {
 import type { Optimizer, OutputLoss } from '../wasm/scratchnet-module';
 import { downloadFile, loadFromBrowser, readFile, saveToBrowser } from './model-store';
 import { errorMessage } from '../lib/error-message';
+import { openOnEnter } from '../ui/dom';
 import { OwnFilesPanel } from './own-files-panel';
 import {
   MODEL_SETTING_NAMES, SETTING_NAMES, followsSuggestion, formatSetting, ignoredSettingWarning, parseSettings, suggestedRate, type SettingName, type Suggestions,
@@ -405,6 +406,7 @@ export class App {
     });
 
     const [saveBrowser, loadBrowser, download, loadFile] = this.#modelButtons;
+    openOnEnter(loadFile);
     saveBrowser.addEventListener('click', () => void this.#modelAction(async () => {
       const stored = await saveToBrowser(await this.#trainer.saveModel());
       this.#savedInBrowserAt = new Date(stored.savedAt);
@@ -822,6 +824,7 @@ export class App {
   }
 
   #updateButtons(): void {
+    const focused = this.#root.activeElement;
     const valid = this.#readForm() !== null;
     const state = this.#state;
     // with data on demand, Start (or Step) downloads what the run needs
@@ -837,6 +840,22 @@ export class App {
     this.#buttons.step.disabled = !hasEngine || running || state === 'done' || !valid;
     this.#buttons.reset.disabled = !hasEngine || running || !valid || !this.#data;
     for (const control of this.#modelButtons) control.disabled = !hasEngine || !this.#data;
+    this.#keepFocus(focused);
+  }
+
+  /**
+   * A button that disabled itself (Start, Pause, Resume) would drop the focus to the page: it goes to the control
+   * that comes next (Pause once training, Resume once paused, Start once stopped), or waits on the summary while
+   * nothing is enabled (the data downloading) and moves on when the state does.
+   */
+  #keepFocus(focused: Element | null): void {
+    const parked = this.#element('summary');
+    const lost = focused instanceof HTMLButtonElement && focused.disabled && Object.values(this.#buttons).includes(focused);
+    if (!lost && focused !== parked) return;
+    const { start, pause, resume, reset } = this.#buttons;
+    const next = { training: pause, paused: resume, loading: null }[this.#state as string] ?? (start.disabled ? reset : start);
+    if (next && !next.disabled) next.focus();
+    else if (lost) parked.focus();
   }
 
   async #act(action: () => Promise<unknown>): Promise<void> {

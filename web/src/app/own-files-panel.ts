@@ -2,6 +2,7 @@
 // roles with the file each has, what is wrong, and a way to forget the files kept in this browser.
 import { ROLE_TITLES, IDX_ROLES } from '../data/idx-files';
 import type { OwnFilesStatus } from '../worker/protocol';
+import { openOnEnter } from '../ui/dom';
 
 export interface OwnFilesHandlers {
   onFiles: (files: File[]) => void;
@@ -22,6 +23,7 @@ export class OwnFilesPanel {
     this.#forget = find<HTMLButtonElement>('own-files-forget');
     this.#input = find<HTMLInputElement>('own-files-input');
     const drop = find('own-files-drop');
+    openOnEnter(this.#input);
 
     this.#input.addEventListener('change', () => {
       const files = [...(this.#input.files ?? [])];

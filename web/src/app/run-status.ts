@@ -21,10 +21,12 @@ export const phaseOf = (state: TrainingState): Phase => (state === 'ready' ? 'id
 
 const percent = (fraction: number) => `${(100 * fraction).toFixed(2)}%`;
 
+/** The epoch's numbers, the charts' story in words (the summary is read out): accuracies and the test loss. */
 export function describeEpoch(report: EpochReport): string {
   const test = `test accuracy ${percent(report.testAccuracy)}`;
-  if (report.epoch === 0) return `Loaded model: ${test}.`;
-  return `Epoch ${report.epoch} of ${report.epochs}: ${test}, training accuracy ${percent(report.trainAccuracy)}.`;
+  const loss = Number.isFinite(report.testLoss) ? `, test loss ${Number(report.testLoss.toPrecision(2))}` : '';
+  if (report.epoch === 0) return `Loaded model: ${test}${loss}.`;
+  return `Epoch ${report.epoch} of ${report.epochs}: ${test}, training accuracy ${percent(report.trainAccuracy)}${loss}.`;
 }
 
 /** The summary under the progress bar; it changes with the phase and the epochs only (it is read out). */

@@ -5,11 +5,20 @@
 export const PANELS = ['data', 'controls', 'progress', 'charts', 'predictions', 'confusion', 'weights', 'draw', 'model'] as const;
 export type Panel = (typeof PANELS)[number];
 
-export function trainerMarkup(panels: ReadonlySet<Panel> = new Set(PANELS), { masthead = true } = {}): string {
+/**
+ * `name`, when given, joins each panel's name ("Train, trainer 2"): the panels are landmarks, and two trainers on
+ * one page must not offer two landmarks of the same name.
+ */
+export function trainerMarkup(panels: ReadonlySet<Panel> = new Set(PANELS), { masthead = true, name = '' } = {}): string {
   const template = document.createElement('template');
   template.innerHTML = MARKUP;
   for (const section of template.content.querySelectorAll<HTMLElement>('[data-panel]')) {
     section.hidden = !panels.has(section.dataset.panel as Panel);
+    if (name) {
+      const heading = template.content.getElementById(section.getAttribute('aria-labelledby') ?? '');
+      section.removeAttribute('aria-labelledby');
+      section.setAttribute('aria-label', `${heading?.textContent ?? ''}, ${name}`);
+    }
   }
   // Embedded in a post, the title and blurb are the writer's to give: keep only the engine line.
   if (!masthead) for (const intro of template.content.querySelectorAll<HTMLElement>('.masthead > h1, .masthead > p:not(.engine)')) intro.remove();
@@ -134,7 +143,7 @@ const MARKUP = /* html */ `
   <section class="panel" id="progress-panel" data-panel="progress" aria-labelledby="progress-heading">
     <h2 id="progress-heading">Progress</h2>
     <div id="progress"></div>
-    <p id="summary" class="summary" aria-live="polite" aria-atomic="true">Not trained yet.</p>
+    <p id="summary" class="summary" aria-live="polite" aria-atomic="true" tabindex="-1">Not trained yet.</p>
   </section>
 
   <section class="panel wide" id="charts-panel" data-panel="charts" aria-labelledby="charts-heading">
@@ -166,6 +175,8 @@ const MARKUP = /* html */ `
       <div id="draw-pad-canvas"></div>
       <div id="draw-pad-scores"></div>
     </div>
+    <p class="panel-note">Drawing takes a mouse, a pen or a finger; there is no keyboard way to draw. The test images
+      show the network's answers without one.</p>
   </section>
 
   <section class="panel" id="model-panel" data-panel="model" aria-labelledby="model-heading">

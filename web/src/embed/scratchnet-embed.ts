@@ -18,7 +18,10 @@ export class ScratchnetTrainer extends HTMLElement {
     const config = readAttributes(this, SCRIPT_URL);
     const root = this.shadowRoot ?? this.attachShadow({ mode: 'open' });
     if (config.theme !== 'auto') this.setAttribute('theme', config.theme);
-    root.innerHTML = `<style>${styles}</style><div class="trainer${config.compact ? ' compact' : ''}">${trainerMarkup(config.panels, { masthead: false })}</div>`;
+    // A name for its panels (landmarks), so that two trainers on a page can be told apart: the label attribute,
+    // else its place on the page.
+    const name = this.getAttribute('label') || `trainer ${[...document.querySelectorAll('scratchnet-trainer')].indexOf(this) + 1}`;
+    root.innerHTML = `<style>${styles}</style><div class="trainer${config.compact ? ' compact' : ''}">${trainerMarkup(config.panels, { masthead: false, name })}</div>`;
     this.#app = new App({
       root, stateTarget: this, settings: config.settings, dataset: config.dataset, dataBase: config.dataBase, dataUrl: config.dataUrl,
       engine: config.engine, autostart: config.autostart, dataOnDemand: true,

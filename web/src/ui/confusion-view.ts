@@ -1,7 +1,8 @@
 // The confusion matrix: rows are true classes, columns the network's answers. Up to TABLE_MAX_CLASSES it is a
 // real table, each cell shaded by its share of the row, with a last column of each class's accuracy; past
 // that, numbers would be unreadable, so it is a heat map (a canvas, one square a cell) in a scroll container,
-// whose cell under the pointer is spelled out beneath. Built once per class count, then updated.
+// whose cell under the pointer is spelled out beneath. Built once per class count, then updated. In a narrow
+// panel (a phone) the table drops its accuracy column for a line of per-class accuracies beneath, so it fits.
 import { element, resolveColor, setText } from './dom';
 
 /** Past this many classes the table's numbers no longer fit: a heat map instead. */
@@ -15,6 +16,8 @@ export class ConfusionView {
   private readonly summary: HTMLElement;
   private readonly note: HTMLElement;
   private readonly hover = element('p', 'confusion-view-hover');
+  /** the accuracy column as a line, which the stylesheet shows in place of the column in a narrow panel */
+  private readonly accuracyLine = element('p', 'confusion-view-accuracy');
   /** classes × classes count cells, row-major like the matrix (table mode) */
   private cells: HTMLTableCellElement[] = [];
   private accuracyCells: HTMLTableCellElement[] = [];
@@ -27,10 +30,10 @@ export class ConfusionView {
     host.classList.add('confusion-view');
     this.wrapper = document.createElement('div');
     this.wrapper.className = 'confusion-scroll';
-    // it may scroll sideways on a phone; focusable so a keyboard can scroll it too
+    // a heat map may scroll; focusable so a keyboard can scroll it too (a group, not a second landmark)
     this.wrapper.tabIndex = 0;
-    this.wrapper.setAttribute('role', 'region');
-    this.wrapper.setAttribute('aria-label', 'Confusion matrix');
+    this.wrapper.setAttribute('role', 'group');
+    this.wrapper.setAttribute('aria-label', 'Confusion matrix table');
     // outside the table so it wraps to the panel's width, not the (possibly scrolling) table's
     this.summary = document.createElement('p');
     this.summary.className = 'confusion-view-summary';
@@ -40,7 +43,8 @@ export class ConfusionView {
     this.hover.hidden = true;
     this.hover.setAttribute('aria-live', 'polite');
     this.wrapper.hidden = true; // an empty grid of dashes says nothing; it appears with the first results
-    host.replaceChildren(this.summary, this.note, this.wrapper, this.hover);
+    this.accuracyLine.hidden = true;
+    host.replaceChildren(this.summary, this.note, this.wrapper, this.accuracyLine, this.hover);
     this.setClassNames(Array.from({ length: 10 }, (_, label) => String(label)));
   }
 
@@ -50,6 +54,7 @@ export class ConfusionView {
     this.last = null;
     this.classes = 0;
     this.wrapper.hidden = true;
+    this.accuracyLine.hidden = true;
     this.hover.hidden = true;
     setText(this.summary, 'No test results yet.');
   }
@@ -80,6 +85,7 @@ export class ConfusionView {
   }
 
   private fillTable(confusion: number[], classes: number): void {
+    const accuracies: string[] = [];
     for (let row = 0; row < classes; row++) {
       let rowTotal = 0;
       for (let column = 0; column < classes; column++) rowTotal += confusion[row * classes + column];
@@ -97,8 +103,12 @@ export class ConfusionView {
         cell.title = `true ${this.name(row)}, predicted ${this.name(column)}: ${count} (${(100 * share).toFixed(1)} % of ${this.name(row)})`;
       }
       // "100" rather than "100.0" keeps the column four characters wide
-      setText(this.accuracyCells[row], rowTotal === 0 ? '–' : hits === rowTotal ? '100' : (100 * hits / rowTotal).toFixed(1));
+      const accuracy = rowTotal === 0 ? '–' : hits === rowTotal ? '100' : (100 * hits / rowTotal).toFixed(1);
+      setText(this.accuracyCells[row], accuracy);
+      accuracies.push(`${this.name(row)} ${accuracy}${rowTotal ? ' %' : ''}`);
     }
+    setText(this.accuracyLine, `Accuracy by class: ${accuracies.join(', ')}.`);
+    this.accuracyLine.hidden = false;
   }
 
   private build(classes: number): void {
@@ -107,6 +117,7 @@ export class ConfusionView {
     this.accuracyCells = [];
     this.heatMap = null;
     this.hover.hidden = true;
+    this.accuracyLine.hidden = true;
     if (classes > TABLE_MAX_CLASSES) {
       this.buildHeatMap(classes);
       return;
@@ -130,7 +141,12 @@ export class ConfusionView {
     predictedHint.textContent = 'pred. →';
     const trueHint = document.createElement('span');
     trueHint.textContent = 'true ↓';
-    corner.append(predictedHint, trueHint);
+    // the arrows are for the eye (and hidden in a narrow panel); a screen reader gets the words
+    predictedHint.setAttribute('aria-hidden', 'true');
+    trueHint.setAttribute('aria-hidden', 'true');
+    const spoken = element('span', 'confusion-table-caption');
+    spoken.textContent = 'true class by predicted class';
+    corner.append(predictedHint, trueHint, spoken);
     for (let column = 0; column < classes; column++) {
       const cell = header(headRow, String(column), 'col');
       if (named) cell.title = this.name(column);

@@ -28,3 +28,12 @@ export function resolveColor(probe: HTMLElement, expression: string, fallback: s
   probe.style.color = expression; // an invalid expression leaves the fallback
   return getComputedStyle(probe).color || fallback;
 }
+
+/** A file input opens its picker with Enter too, as a button would (Chromium's open with Space only). */
+export function openOnEnter(input: HTMLInputElement): void {
+  input.addEventListener('keydown', (event) => {
+    if (event.key !== 'Enter' || input.disabled) return;
+    event.preventDefault();
+    input.click();
+  });
+}

@@ -277,12 +277,36 @@ export class TrainingCharts {
       this.buckets.fill(this.drawnBatches, this.drawnLosses, this.drawnSmooth);
       this.lossChart.setData(this.lossData);
       this.lossHost.dataset.points = String(this.receivedLosses);
+      this.describe(this.lossChart, this.lossDescription());
     }
     if (this.accuracyDirty) {
       this.accuracyDirty = false;
       this.accuracyChart.setData(this.accuracyData);
+      this.describe(this.accuracyChart, this.accuracyDescription());
     }
   };
+
+  /** A canvas is an image to assistive technology: its name says what the curve shows so far. */
+  private describe(chart: uPlot, text: string): void {
+    const canvas = chart.ctx.canvas;
+    canvas.setAttribute('role', 'img');
+    if (canvas.getAttribute('aria-label') !== text) canvas.setAttribute('aria-label', text);
+  }
+
+  private lossDescription(): string {
+    const n = this.drawnSmooth.length;
+    if (n === 0) return 'Chart of the training loss per batch: no batches yet.';
+    return `Chart of the training loss per batch, log scale: ${this.lastBatch} batches; the smoothed loss went from ` +
+      `${lossFormat(this.drawnSmooth[0])} to ${lossFormat(this.drawnSmooth[n - 1])}.`;
+  }
+
+  private accuracyDescription(): string {
+    const last = this.epochs.length - 1;
+    if (last < 0) return 'Chart of the accuracy per epoch: no epochs yet.';
+    const percent = (v: number | null) => (v == null ? 'not measured' : `${v.toFixed(2)} %`);
+    return `Chart of the accuracy per epoch: after epoch ${this.epochs[last]} of ${this.plannedEpochs}, training ` +
+      `${percent(this.trainAccuracy[last])}, test ${percent(this.testAccuracy[last])}.`;
+  }
 
   private readColors(): ChartColors {
     const fallback = this.darkQuery.matches ? DARK_FALLBACK : LIGHT_FALLBACK;
@@ -350,7 +374,9 @@ export class TrainingCharts {
       ],
       legend: { live: true },
     };
-    return new uPlot(options, this.lossData, this.lossHost);
+    const chart = new uPlot(options, this.lossData, this.lossHost);
+    this.describe(chart, this.lossDescription());
+    return chart;
   }
 
   private createAccuracyChart(): uPlot {
@@ -380,7 +406,9 @@ export class TrainingCharts {
       ],
       legend: { live: true },
     };
-    return new uPlot(options, this.accuracyData, this.accuracyHost);
+    const chart = new uPlot(options, this.accuracyData, this.accuracyHost);
+    this.describe(chart, this.accuracyDescription());
+    return chart;
   }
 }
 

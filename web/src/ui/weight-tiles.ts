@@ -45,7 +45,6 @@ export class WeightTiles {
     this.note.textContent = 'No weights yet.';
     this.grid = document.createElement('div');
     this.grid.className = 'weight-tiles-grid';
-    this.grid.setAttribute('role', 'img');
 
     this.legend = document.createElement('div');
     this.legend.className = 'weight-tiles-legend';
@@ -80,6 +79,8 @@ export class WeightTiles {
   private hideTiles(note: string): void {
     for (const canvas of this.canvases) canvas.hidden = true;
     this.legend.hidden = true;
+    // one image while there are tiles; with none, nothing to name (the note says why)
+    this.grid.removeAttribute('role');
     this.grid.removeAttribute('aria-label');
     this.note.textContent = note;
   }
@@ -115,6 +116,7 @@ export class WeightTiles {
     const description = `${shown}, one ${rows}×${cols} tile of input weights each: blue negative, red positive, ` +
       'each tile scaled to its own largest weight.';
     this.note.textContent = description;
+    this.grid.setAttribute('role', 'img');
     this.grid.setAttribute('aria-label', description);
     this.legend.hidden = false;
   }
