@@ -3,24 +3,25 @@
 // on MNIST, for our SIMD build, our scalar build and TensorFlow.js's wasm backend, in one run; plus inference
 // speed and the module's memory during full-MNIST training. A benchmark, not a test: it prints figures.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ADAM_LEARNING_RATE, DEFAULT_MODEL, DEFAULT_OPTIONS } from '../web/src/engine/engine.js';
-import { loadNodeEngine } from './lib/node-engine.mjs';
+import { loadNodeEngine } from '../web/src/engine/node.js';
 import { readIdxFolder } from './lib/mnist-files.mjs';
-import { numberFlag, parseFlags, runCli } from './lib/cli.mjs';
+import { commandLine, numberFlag, parseFlags, runCli } from './lib/cli.mjs';
 
-const USAGE = `usage: npm run bench -- [--batches N] [--batch N] [--no-tfjs] [--no-page] [--json]
+export const USAGE = `usage: ${commandLine('bench')} [--batches N] [--batch N] [--data DIR] [--no-tfjs] [--no-page] [--json]
 
   --batches N   measured training batches per engine (default 600, a third for scalar; in 8 stretches taken
                 in turn with the other engines, each engine's best stretch counts; warm-up batches come first)
   --batch N     batch size (default 64)
-  --no-tfjs     skip TensorFlow.js
+  --data DIR    folder with the four MNIST-format IDX files, gzipped or not (default: MNIST)
+  --no-tfjs     skip TensorFlow.js (skipped too where it is not installed: the package leaves it out)
   --no-page     skip the page's speed (the built app in headless Chromium, one epoch on one thread and on two)
   --json        print the figures as one JSON object`;
 
-const FLAGS = { batches: { type: 'string' }, batch: { type: 'string' }, 'no-tfjs': { type: 'boolean' }, 'no-page': { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } };
+const FLAGS = { batches: { type: 'string' }, batch: { type: 'string' }, data: { type: 'string' }, 'no-tfjs': { type: 'boolean' }, 'no-page': { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } };
 const WARMUP_BATCHES = 20;
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -101,7 +102,7 @@ function invertedImages(idx) {
   return out;
 }
 
-async function main(args) {
+export async function main(args) {
   const { values } = parseFlags(args, FLAGS);
   if (values.help) {
     console.log(USAGE);
@@ -110,7 +111,7 @@ async function main(args) {
   const batches = numberFlag(values, 'batches', 600, { min: 1, max: 100000, integer: true });
   const batchSize = numberFlag(values, 'batch', DEFAULT_OPTIONS.batchSize, { min: 1, max: 4096, integer: true });
   const log = values.json ? () => {} : (line) => console.log(line);
-  const files = readIdxFolder();
+  const files = readIdxFolder(values.data);
   const report = {
     network: DEFAULT_MODEL.sizes.join('-'), loss: DEFAULT_MODEL.output, batchSize, batches,
     node: process.version, cpu: (await import('node:os')).cpus()[0]?.model ?? 'unknown',
@@ -124,8 +125,10 @@ async function main(args) {
   log(`  scratchnet SIMD    ${fmt(report.simdThreads.trainSamplesPerSecond)} samples/s  (two threads, Node's pthread build: ` +
     `${(report.simdThreads.trainSamplesPerSecond / report.simd.trainSamplesPerSecond).toFixed(2)}x one thread; target 1.85x)`);
   log(`  scratchnet scalar  ${fmt(report.scalar.trainSamplesPerSecond)} samples/s`);
-  if (!values['no-tfjs']) {
-    const { benchTfjs } = await import('./lib/tfjs-bench.mjs');
+  const tfjsModule = values['no-tfjs'] ? null : await optionalImport('./lib/tfjs-bench.mjs');
+  if (!values['no-tfjs'] && !tfjsModule) log('  TensorFlow.js      not measured (not installed)');
+  if (tfjsModule) {
+    const { benchTfjs } = tfjsModule;
     const count = 60000;
     const tfjs = await benchTfjs({
       images: files.trainImages.subarray(16), labels: files.trainLabels.subarray(8), count,
@@ -167,8 +170,8 @@ async function main(args) {
   // The nominal two operations a cycle at the stated clock is kept in the JSON: cores that add and multiply on
   // more ports, or boost above that clock, go well over it.
   const megahertz = cpus()[0]?.speed || cpuinfoMegahertz();
-  const simdKernels = benchKernels('simd');
-  report.kernels = {
+  const simdKernels = existsSync(`${ROOT}build/wasm/CMakeCache.txt`) ? benchKernels('simd') : null;
+  report.kernels = simdKernels && {
     simd: simdKernels.kernels, scalar: benchKernels('scalar').kernels,
     peakGflops: simdKernels.peakGflops, nominalPeakGflops: (8 * megahertz) / 1000, megahertz,
     forwardByDensity: simdKernels.forwardByDensity,
@@ -177,20 +180,21 @@ async function main(args) {
   log(`ratios: SIMD / scalar ${report.ratios.simdOverScalar.toFixed(2)}x` +
     (report.tfjs ? `, SIMD / TF.js ${report.ratios.simdOverTfjs.toFixed(2)}x (target 10x)` : ''));
   log(`inference (10,000 test images): SIMD ${fmt(report.simd.inferenceSamplesPerSecond)} samples/s, two threads ${fmt(report.simdThreads.inferenceSamplesPerSecond)}, scalar ${fmt(report.scalar.inferenceSamplesPerSecond)} (target 40,000 on one thread)`);
-  log(`kernels, effective GFLOP/s (work on non-zero inputs only), against this machine's wasm SIMD peak, measured: ` +
+  if (report.kernels) log(`kernels, effective GFLOP/s (work on non-zero inputs only), against this machine's wasm SIMD peak, measured: ` +
     `${report.kernels.peakGflops.toFixed(1)} GFLOP/s of independent 4-wide multiplies and adds (targets: 45% on MNIST-like, 55% on all-lit inputs):`);
-  report.kernels.simd.forEach((kernel, i) => {
+  report.kernels?.simd.forEach((kernel, i) => {
     const scalar = report.kernels.scalar[i];
     log(`  ${kernel.name.padEnd(52)} SIMD ${kernel.gflops.toFixed(1).padStart(5)} (${Math.round((100 * kernel.gflops) / report.kernels.peakGflops)}% of peak)` +
       `  scalar ${scalar.gflops.toFixed(1).padStart(5)}  naive ${kernel.referenceGflops.toFixed(2).padStart(5)}`);
   });
-  log('the first layer\'s forward by the share of inputs lit, sparse kernels against dense tiles (kernels_wasmsimd.cpp picks):');
-  for (const { lit, sparseMs, denseMs } of report.kernels.forwardByDensity)
+  if (report.kernels) log('the first layer\'s forward by the share of inputs lit, sparse kernels against dense tiles (kernels_wasmsimd.cpp picks):');
+  for (const { lit, sparseMs, denseMs } of report.kernels?.forwardByDensity ?? [])
     log(`  ${(100 * lit).toFixed(0).padStart(3)}% lit: sparse ${sparseMs.toFixed(2)} ms, dense ${denseMs.toFixed(2)} ms`);
   log(`module memory during full-MNIST training: ${(report.memory.bytes / 2 ** 20).toFixed(1)} MiB (budget 96 MiB)`);
-  if (!values['no-page']) {
-    const { benchPage } = await import('./lib/page-bench.mjs');
-    const page = await benchPage({ root: ROOT, batchSize });
+  const pageModule = values['no-page'] ? null : await optionalImport('./lib/page-bench.mjs');
+  if (!values['no-page'] && !pageModule) log('the page: not measured (playwright-core is not installed)');
+  if (pageModule) {
+    const page = await pageModule.benchPage({ root: ROOT, batchSize });
     report.page = page.skipped ? page : {
       ...page,
       oneThreadOverNode: page.oneThread.best / report.simd.trainSamplesPerSecond,
@@ -205,6 +209,16 @@ async function main(args) {
   }
   if (values.json) console.log(JSON.stringify(report));
   return 0;
+}
+
+/** A part of the bench that needs a dev dependency: null where it (or the module) is not installed. */
+async function optionalImport(path) {
+  try {
+    return await import(path);
+  } catch (error) {
+    if (error.code === 'ERR_MODULE_NOT_FOUND') return null;
+    throw error;
+  }
 }
 
 const fmt = (value) => Math.round(value).toLocaleString('en-US').padStart(7);

@@ -2,11 +2,11 @@
 // npm run eval -- MODEL [flags]: test accuracy and confusion matrix of a saved model.
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { loadNodeEngine } from './lib/node-engine.mjs';
+import { loadNodeEngine } from '../web/src/engine/node.js';
 import { DEFAULT_DATA_DIR, readIdxFolder } from './lib/mnist-files.mjs';
-import { UsageError, checkReadableFile, engineFlag, parseFlags, runCli } from './lib/cli.mjs';
+import { UsageError, checkReadableFile, commandLine, engineFlag, parseFlags, runCli } from './lib/cli.mjs';
 
-const USAGE = `usage: npm run eval -- MODEL [flags]
+export const USAGE = `usage: ${commandLine('eval')} MODEL [flags]
 
   MODEL          a model saved by npm run train -- --save MODEL (or by the web app)
   --data DIR     folder with the four MNIST-format IDX files, gzipped or not (default: MNIST)
@@ -50,7 +50,7 @@ export function formatConfusion(confusion, classes = Math.round(Math.sqrt(confus
   return lines.join('\n');
 }
 
-async function main(args) {
+export async function main(args) {
   const { values, positionals } = parseFlags(args, FLAGS, { positionals: 1 });
   if (values.help) {
     console.log(USAGE);

@@ -4,9 +4,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ONNX_OPSET, modelToOnnx, readModelFile } from '../web/src/engine/onnx-export.js';
-import { UsageError, checkReadableFile, checkWritableFile, fileProblem, parseFlags, runCli, statOrNull, writeFileAtomic } from './lib/cli.mjs';
+import { UsageError, checkReadableFile, commandLine, checkWritableFile, fileProblem, parseFlags, runCli, statOrNull, writeFileAtomic } from './lib/cli.mjs';
 
-const USAGE = `usage: npm run export -- MODEL OUT.onnx
+export const USAGE = `usage: ${commandLine('export')} MODEL OUT.onnx
 
   MODEL          a model saved by npm run train -- --save MODEL (or by the web app)
   OUT.onnx       the ONNX file to write (opset ${ONNX_OPSET}): input 'pixels', float32 [N, inputs], raw pixels 0..255;
@@ -15,7 +15,7 @@ const USAGE = `usage: npm run export -- MODEL OUT.onnx
 
 const FLAGS = { help: { type: 'boolean', short: 'h' } };
 
-async function main(args) {
+export async function main(args) {
   const { values, positionals } = parseFlags(args, FLAGS, { positionals: 2 });
   if (values.help) {
     console.log(USAGE);

@@ -11,7 +11,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { loadNodeEngine } from './lib/node-engine.mjs';
+import { loadNodeEngine } from '../web/src/engine/node.js';
 import { DEFAULT_DATA_DIR, IDX_FILES, findIdxFiles, readIdxFolder } from './lib/mnist-files.mjs';
 import { writeFileAtomic } from './lib/cli.mjs';
 

@@ -4,12 +4,12 @@
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { ADAM_LEARNING_RATE, DEFAULT_HIDDEN, DEFAULT_MODEL, DEFAULT_RUN_SCHEDULE, defaultOptionsFor, scheduleBatches } from '../web/src/engine/engine.js';
-import { loadNodeEngine } from './lib/node-engine.mjs';
+import { loadNodeEngine } from '../web/src/engine/node.js';
 import { DEFAULT_DATA_DIR, readIdxFolder } from './lib/mnist-files.mjs';
-import { UsageError, checkReadableFile, checkWritableFile, choiceFlag, engineFlag, numberFlag, parseFlags, runCli, writeFileAtomic } from './lib/cli.mjs';
+import { UsageError, checkReadableFile, commandLine, checkWritableFile, choiceFlag, engineFlag, numberFlag, parseFlags, runCli, writeFileAtomic } from './lib/cli.mjs';
 
 const SGD_DEFAULTS = defaultOptionsFor('sigmoid-l2');
-const USAGE = `usage: npm run train -- [flags]
+export const USAGE = `usage: ${commandLine('train')} [flags]
 
   --epochs N          epochs to train (default 5)
   --batch N           mini-batch size, 1..4096 (default ${SGD_DEFAULTS.batchSize})
@@ -142,7 +142,7 @@ const percent = (fraction) => `${(100 * fraction).toFixed(2)}%`;
 /** Exit codes of a run stopped by a signal, as a shell reports them. */
 const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 };
 
-async function main(args) {
+export async function main(args) {
   // Ctrl-C (or a kill) is heard from the start, so that it can never cut a save short: before training it
   // ends the process at once (no file is open then: the checks and writes are synchronous), during training
   // it stops after the current chunk of batches and saves.

@@ -5,6 +5,17 @@ import { dirname, join } from 'node:path';
 
 export class UsageError extends Error {}
 
+/** 'scratchnet' when a tool runs from the package's bin (scratchnet.mjs), for the usage texts; null for npm run. */
+let invokedAs = null;
+/** Called by the bin before it imports a tool, so that the tool's usage names the command as typed. */
+export function runAs(program) {
+  invokedAs = program;
+}
+/** How a tool is typed: `npm run train --` in this repository, `scratchnet train` from the package's bin. */
+export function commandLine(tool) {
+  return invokedAs ? `${invokedAs} ${tool}` : `npm run ${tool} --`;
+}
+
 /** parseArgs, but every problem becomes a UsageError (unknown flag, missing value, stray argument). */
 export function parseFlags(args, options, { positionals = 0 } = {}) {
   let parsed;
@@ -47,9 +58,9 @@ export function engineFlag(values) {
 }
 
 /** Runs a CLI's main(), printing usage errors with the usage text and exiting non-zero on any error. */
-export async function runCli(main, usage) {
+export async function runCli(main, usage, args = process.argv.slice(2)) {
   try {
-    process.exitCode = (await main(process.argv.slice(2))) ?? 0;
+    process.exitCode = (await main(args)) ?? 0;
   } catch (error) {
     if (error instanceof UsageError) {
       console.error(`error: ${error.message}\n\n${usage}`);

@@ -121,7 +121,7 @@ test('a diverging run stops, says so, and rolls the model back', async () => {
 });
 
 test('training without data, and after all those errors, behaves', async () => {
-  const empty = await (await import('../../scripts/lib/node-engine.mjs')).loadNodeEngine('simd');
+  const empty = await (await import('../../web/src/engine/node.js')).loadNodeEngine('simd');
   assert.throws(() => empty.train(1), /no training data/);
   assert.throws(() => empty.evaluate('test'), /no test data/);
   assert.ok(Number.isFinite(engine.train(5).loss), 'the engine that saw every error still trains');

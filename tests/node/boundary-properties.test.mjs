@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { EngineError, defaultOptionsFor, loadEngine, scheduleBatches } from '../../web/src/engine/engine.js';
-import { loadNodeEngine } from '../../scripts/lib/node-engine.mjs';
+import { loadNodeEngine } from '../../web/src/engine/node.js';
 import { idxFeatures, idxImages, idxLabels } from './synthetic-idx.mjs';
 
 // A small set: 48 images of 3x4 pixels in 3 classes, each class lighting its own band of pixels.

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { crc32 } from 'node:zlib';
 import { ADAM_LEARNING_RATE, EngineError, defaultOptionsFor } from '../../web/src/engine/engine.js';
-import { loadNodeEngine } from '../../scripts/lib/node-engine.mjs';
+import { loadNodeEngine } from '../../web/src/engine/node.js';
 import { mnistFiles } from './helpers.mjs';
 import { idxFeatures, idxImages, idxLabels, seededRandom } from './synthetic-idx.mjs';
 
@@ -45,8 +45,8 @@ test('26 classes of 16x16 images: loaded, sized, learned, and a 26x26 confusion 
   const train = blobSet(3000, 1);
   const testSet = blobSet(1000, 2);
   const engine = await loadNodeEngine('simd');
-  assert.deepEqual(engine.loadData('train', train.images, train.labelBytes), { error: '', count: 3000, rows: 16, cols: 16, classes: 26 });
-  assert.deepEqual(engine.loadData('test', testSet.images, testSet.labelBytes), { error: '', count: 1000, rows: 16, cols: 16, classes: 26 });
+  assert.deepEqual(engine.loadData('train', train.images, train.labelBytes), { count: 3000, rows: 16, cols: 16, classes: 26 });
+  assert.deepEqual(engine.loadData('test', testSet.images, testSet.labelBytes), { count: 1000, rows: 16, cols: 16, classes: 26 });
   const info = engine.createModel({ hidden: [64] });
   assert.deepEqual(info.sizes, [256, 64, 26]);
   assert.equal(info.classes, 26);
@@ -85,8 +85,8 @@ test('a rank-2 IDX set (N x 20 features) loads as one row of 20 and learns', asy
   const train = makeSet(2000, 3);
   const testSet = makeSet(500, 4);
   const engine = await loadNodeEngine('simd');
-  assert.deepEqual(engine.loadData('train', train.images, train.labels), { error: '', count: 2000, rows: 1, cols: 20, classes: 4 });
-  assert.deepEqual(engine.loadData('test', testSet.images, testSet.labels), { error: '', count: 500, rows: 1, cols: 20, classes: 4 });
+  assert.deepEqual(engine.loadData('train', train.images, train.labels), { count: 2000, rows: 1, cols: 20, classes: 4 });
+  assert.deepEqual(engine.loadData('test', testSet.images, testSet.labels), { count: 500, rows: 1, cols: 20, classes: 4 });
   const info = engine.createModel({ hidden: [16] });
   assert.deepEqual(info.sizes, [20, 16, 4]);
   assert.deepEqual(info.inputShape, [1, 20]);
@@ -170,7 +170,7 @@ test('images and labels that disagree, and test sets that do not fit the trainin
   throwsEngineError(() => engine.loadData('test', images(40, 8), labels(40, 26)), /test data/, /test images are 8x8/, /training images are 16x16/);
   throwsEngineError(() => engine.loadData('test', images(40, 16), labels(40, 30)), /test data/, /test labels go up to 29/, /training labels only up to 25/);
   assert.equal(engine.info().trainCount, 100, 'the training set is kept');
-  assert.deepEqual(engine.loadData('test', images(40, 16), labels(40, 26)), { error: '', count: 40, rows: 16, cols: 16, classes: 26 });
+  assert.deepEqual(engine.loadData('test', images(40, 16), labels(40, 26)), { count: 40, rows: 16, cols: 16, classes: 26 });
   engine.createModel({ hidden: [8] });
   assert.equal(engine.evaluate('test').count, 40, 'and a test set that fits is taken');
 });

@@ -1,6 +1,6 @@
 // Shared by the node tests: the real MNIST files (prepared by npm run setup) and fresh engines.
 import { readIdxFolder } from '../../scripts/lib/mnist-files.mjs';
-import { loadNodeEngine } from '../../scripts/lib/node-engine.mjs';
+import { loadNodeEngine } from '../../web/src/engine/node.js';
 
 let mnist;
 /** The four MNIST files, uncompressed, read once per test process. */

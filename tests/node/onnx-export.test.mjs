@@ -14,7 +14,7 @@ import { EngineError, defaultOptionsFor } from '../../web/src/engine/engine.js';
 import {
   ONNX_OPSET, bytesField, crc32, encodeVarint, modelFileToOnnx, readModelFile, stringField, varintField,
 } from '../../web/src/engine/onnx-export.js';
-import { loadNodeEngine } from '../../scripts/lib/node-engine.mjs';
+import { loadNodeEngine } from '../../web/src/engine/node.js';
 import { seededRandom } from '../../scripts/lib/seeded-random.mjs';
 import { engineWithMnist, mnistFiles } from './helpers.mjs';
 

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { engineWithMnist, testImages } from './helpers.mjs';
-import { loadNodeEngine } from '../../scripts/lib/node-engine.mjs';
+import { loadNodeEngine } from '../../web/src/engine/node.js';
 
 // Counted as the parts run, not as asked for: a build that silently ran one thread would make every other test
 // here pass while proving nothing.

@@ -1,8 +1,14 @@
+// Types of engine.js, the package's main entry (`scratchnet`). Checked against the code by tests/types/package-usage.ts
+// (tsc in npm run test:web; compiled and run on the packed package by tests/node/package.test.mjs).
 import type {
-  DataInfo, Evaluation, FirstLayerWeights, ModelConfig, ModelInfo, OutputLoss, Schedule, Split, TrainOptions, TrainSummary,
-} from '../wasm/scratchnet-module';
+  DataInfo, Evaluation, FirstLayerWeights, ModelConfig, ModelInfo, Optimizer, OutputLoss, Scaling, ScalingChoice, Schedule,
+  Split, TrainOptions, TrainSummary,
+} from '../wasm/scratchnet-module.js';
 
-export type { DataInfo, Evaluation, FirstLayerWeights, ModelConfig, ModelInfo, OutputLoss, Split, TrainOptions, TrainSummary };
+export type {
+  DataInfo, Evaluation, FirstLayerWeights, ModelConfig, ModelInfo, Optimizer, OutputLoss, Scaling, ScalingChoice, Schedule,
+  Split, TrainOptions, TrainSummary,
+};
 export type Flavor = 'simd' | 'scalar' | 'simd-threads';
 
 export declare const DEFAULT_MODEL: Readonly<Required<ModelConfig>>;
@@ -33,7 +39,7 @@ export interface LoadOptions {
   wasmBinary?: ArrayBuffer | Uint8Array;
   locateFile?: (path: string, prefix: string) => string;
   /** another build of the same module, e.g. Node's CommonJS pthread build */
-  factory?: import('../wasm/scratchnet-module').ModuleFactory;
+  factory?: import('../wasm/scratchnet-module.js').ModuleFactory;
 }
 
 /** wasmBinary must hold a WebAssembly module (it starts with \0asm) and not be detached. */

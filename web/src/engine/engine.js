@@ -1,7 +1,8 @@
-// The one JavaScript wrapper around the wasm engine, shared by the Node tools and the browser worker.
-// It loads the SIMD or scalar build, and turns the module's `error` fields into thrown Errors so that
-// callers cannot miss a failure. It never touches the file system or the network by itself: Node passes
-// `wasmBinary`, the browser passes `locateFile`.
+// The one JavaScript wrapper around the wasm engine, shared by the Node tools and the browser worker, and the
+// package's main entry (`scratchnet`; Node's loader is `scratchnet/node`, node.js). One shape for every call:
+// a value on success (a plain object without an `error` field, a Float32Array or the model's bytes), an
+// EngineError thrown on failure, so that callers cannot miss one. It never touches the file system or the
+// network by itself: Node passes `wasmBinary`, the browser passes `locateFile`.
 
 /**
  * The default network: the original numpy model, 784 -> 2048 -> ReLU -> 10 -> sigmoid, L2 loss, for MNIST; for
@@ -149,10 +150,16 @@ const MAX_SIZES = 9;
 /** train() takes at most this many batches per call (cpp/bindings: the module checks it too). */
 const MAX_TRAIN_BATCHES = 1000000;
 
+/**
+ * The module's answer as the one shape this wrapper gives: its `error` (a field, or the bare string that some
+ * calls return) thrown as an EngineError; on success the result without that field.
+ */
 function check(result) {
   const error = typeof result === 'string' ? result : result.error;
   if (error) throw new EngineError(error);
-  return result;
+  if (typeof result === 'string') return undefined;
+  const { error: _none, ...value } = result;
+  return value;
 }
 
 const factories = {
@@ -252,9 +259,9 @@ export class Engine {
    */
   train(batches) {
     wholeNumber(batches, 'batches', 0, MAX_TRAIN_BATCHES);
-    const summary = this.#engine.train(batches);
-    if (summary.error) {
-      const error = new EngineError(summary.error);
+    const { error: message, ...summary } = this.#engine.train(batches);
+    if (message) {
+      const error = new EngineError(message);
       error.summary = summary;
       error.diverged = summary.diverged;
       throw error;

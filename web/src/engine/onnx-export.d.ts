@@ -1,4 +1,4 @@
-import type { OutputLoss, Scaling } from '../wasm/scratchnet-module';
+import type { OutputLoss, Scaling } from '../wasm/scratchnet-module.js';
 
 /** A scratchnet model file as read by readModelFile (a version-1 file gets the shape and unit scaling it implies). */
 export interface ScratchnetModel {

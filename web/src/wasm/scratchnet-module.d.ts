@@ -1,6 +1,6 @@
 // Types of the raw Embind module built from cpp/bindings/scratchnet_bindings.cpp (Emscripten 3.1.6 has no
 // --emit-tsd, so this is written by hand and must follow the C++). Use web/src/engine/engine.js rather than
-// this directly: it turns `error` fields into exceptions.
+// this directly: it turns `error` fields into exceptions, and its results (the types below) have none.
 
 export type Split = 'train' | 'test';
 export type OutputLoss = 'sigmoid-l2' | 'softmax-xent';
@@ -51,12 +51,13 @@ export interface TrainOptions {
   stepGamma?: number;
 }
 
+/** The raw module's failure field; engine.js throws it as an EngineError and drops it from its results. */
 export interface Failure {
   /** empty on success */
   error: string;
 }
 
-export interface DataInfo extends Failure {
+export interface DataInfo {
   count: number;
   /** image height and width; a 1-D IDX set (N × features) has rows 1 */
   rows: number;
@@ -65,7 +66,7 @@ export interface DataInfo extends Failure {
   classes: number;
 }
 
-export interface TrainSummary extends Failure {
+export interface TrainSummary {
   diverged: boolean;
   batches: number;
   samples: number;
@@ -85,7 +86,7 @@ export interface TrainSummary extends Failure {
   batchesPerEpoch: number;
 }
 
-export interface Evaluation extends Failure {
+export interface Evaluation {
   loss: number;
   accuracy: number;
   count: number;
@@ -95,12 +96,12 @@ export interface Evaluation extends Failure {
   confusion: number[];
 }
 
-export interface Prediction extends Failure {
+export interface Prediction {
   /** count × outputs probabilities */
   scores: Float32Array;
 }
 
-export interface FirstLayerWeights extends Failure {
+export interface FirstLayerWeights {
   units: number;
   inputs: number;
   /** units × inputs */
@@ -125,14 +126,16 @@ export interface ModelInfo extends Required<TrainOptions> {
 }
 
 export interface RawEngine {
-  loadData(split: Split, images: Uint8Array, labels: Uint8Array, limit: number): DataInfo;
+  loadData(split: Split, images: Uint8Array, labels: Uint8Array, limit: number): DataInfo & Failure;
+  /** the error message, empty on success */
   createModel(config: ModelConfig): string;
   setOptions(options: TrainOptions): string;
-  train(batches: number): TrainSummary;
-  evaluate(split: Split, limit: number): Evaluation;
-  predict(pixels: Uint8Array): Prediction;
-  firstLayerWeights(units: number): FirstLayerWeights;
+  train(batches: number): TrainSummary & Failure;
+  evaluate(split: Split, limit: number): Evaluation & Failure;
+  predict(pixels: Uint8Array): Prediction & Failure;
+  firstLayerWeights(units: number): FirstLayerWeights & Failure;
   saveModel(options?: { optimizerState?: boolean }): Uint8Array;
+  /** the error message, empty on success */
   loadModel(bytes: Uint8Array): string;
   info(): ModelInfo;
   delete(): void;

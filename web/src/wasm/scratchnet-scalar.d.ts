@@ -1,4 +1,4 @@
 // The scalar build's Emscripten glue (generated next to this file by the wasm build).
-import type { ModuleFactory } from './scratchnet-module';
+import type { ModuleFactory } from './scratchnet-module.js';
 declare const createScratchnet: ModuleFactory;
 export default createScratchnet;
