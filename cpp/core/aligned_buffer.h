@@ -2,8 +2,7 @@
 // bytes only, so a plain std::vector<float> may start half-way into a 16-byte vector: then every fourth
 // 16-byte load of a row straddles two cache lines, and which buffers do so changes from build to build.
 // Large buffers start on a page: two threads that split a matrix of 2,048-float rows by columns then each own
-// whole pages (a core's prefetcher runs ahead within a page, into lines the other core may be writing). The default
-// network's two-thread speed over one-thread measured 1.74-1.76x so, against 1.71-1.73x (medians of interleaved runs).
+// whole pages (a core's prefetcher runs ahead within a page, into lines the other core may be writing).
 #pragma once
 #include <cstddef>
 #include <cstdio>

@@ -237,10 +237,9 @@ constexpr int kStepRowsPerClaim = 16;
 // The fused step on W[K×N] (MomentumStep) of the gradient G = Xᵀ·D, for X[M×K] and D[M×N], a slab of W's rows
 // at a time, in two phases: each thread gathers the non-zero inputs of a share of the rows and plans their
 // steps (whether each waits, and its coefficients); then the threads step the planned rows, taking the next
-// kStepRowsPerClaim rows whenever they are free. Rows differ in work (their non-zeros, whether they wait) and
-// the two threads in speed from call to call: over a training batch of the default network, the main thread's
-// waits for the other came to 150 µs when each took a fixed share of the rows, and to 100 µs with the rows
-// taken as they came. Every element sums as it would on one thread, whichever thread steps its row.
+// kStepRowsPerClaim rows whenever they are free: rows differ in work (their non-zeros, whether they wait) and the
+// two threads in speed from call to call, so a fixed share each left one waiting (performance.md). Every element
+// sums as it would on one thread, whichever thread steps its row.
 template <class Step>
 void momentum_step_panels(int K, int M, int N, const float* X, const float* D, Step& out, int width,
                           RowBlockFn<Step> block, RowBlockFn<Step> tail) {

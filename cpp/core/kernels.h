@@ -144,8 +144,7 @@ bool f32_gemm_momentum_step_wasmsimd(int K, int M, int N, const float* X, const 
 // bias, 0), as f32_gemm_relu. Bit-identical to the two calls in turn. The wasm SIMD kernel steps a chunk of W's
 // rows and runs the forward over it while it is in cache, each thread over its own columns of W (and of Y): each
 // core then reads only weights it wrote itself, where a forward split by samples after a step split by rows read
-// half of them from the other core's cache. Training the default network measured 2.5-4.7% faster on one thread,
-// 4.2-6.0% on two (three interleaved runs).
+// half of them from the other core's cache (performance.md).
 bool f32_gemm_momentum_step_then_forward_relu_reference(int K, int M, int N, const float* X, const float* D, float* W,
                                                         float* V, float lr, float momentum,
                                                         const DeferredSteps* deferred, int Mn, const float* Xn,

@@ -127,8 +127,7 @@ struct AdamStepSimd : AdamStep {
 
 // Columns [col, col + 4V + S) of one row of C, in one pass over the row's non-zeros: V vector and S scalar
 // accumulators (the tail of N that is no whole block of 32 still costs a single pass). One non-zero an
-// iteration: with the rows' offsets precomputed (Nonzero), two an iteration gained nothing in the step or the
-// input gradient, and one an iteration ran the forward 19% faster in a microbenchmark of MNIST's first layer.
+// iteration: with the rows' offsets precomputed (Nonzero), it beat two an iteration (performance.md).
 template <int V, int S, class Epilogue>
 __attribute__((always_inline)) inline void row_block(const Nonzero* nz, int count, const float* B, const float* bias, int row, int col, Epilogue& out) {
   v128_t acc[V > 0 ? V : 1];
@@ -284,7 +283,7 @@ void with_narrow_vectors(int vectors, Body&& body) {
 }
 
 // Rows of B per chunk in the gemm below (64 rows of 2,048 floats: 512 KB, which stays in L2 while every row of
-// the panel uses it). Measured on MNIST's first layer: 64 beat 16, 32, 48, 128, 256 and no chunks (1024).
+// the panel uses it): the fastest of the sizes tried on MNIST's first layer (performance.md).
 constexpr int kRowsOfBPerChunk = 64;
 
 // Where part `part` of `parts` starts when rows [0, rows) are split by their work, given work_through[r], the
@@ -322,7 +321,7 @@ struct ChunkProgress {
 // over columns [col_begin, col_end) and N's ragged end when `tail`. Partial sums wait in C between chunks (stored by
 // `partial`), and the last chunk stores the final sums (by `final_out`); as each chunk resumes from the float it
 // left, the result is the same to the bit as without chunks. The epilogues are the caller's locals: as members of a
-// shared object, one-thread training ran 1-4% slower.
+// shared object, one-thread training ran slower.
 __attribute__((always_inline)) inline void add_chunk(const SparseRowPanel& panel, int first, int row_begin,
                                                      int row_end, int K, int N, const float* B, const float* bias,
                                                      int chunk, int col_begin, int col_end, bool tail,
@@ -366,8 +365,8 @@ void gemm_chunked(int M, int K, int N, const float* A, const float* B, const flo
     const int rows = M - first < kGemmPanelRows ? M - first : kGemmPanelRows;
     panel.reserve(rows, K);
     // Rows are independent: the threads gather a share of them each, then take a run of rows whose work (their
-    // non-zeros, and a pass over C's row) is their share through every chunk. On MNIST's first layer the slower
-    // thread took 2.5% over the mean when the rows were split by count, 1.6% split by work.
+    // non-zeros, and a pass over C's row) is their share through every chunk: split by count, the slower thread
+    // waited longer.
     const bool threaded = thread_count() > 1;
     if (threaded) {
       run_parts([&](int part, int parts) {
@@ -681,7 +680,7 @@ void column_sums(int M, int N, const float* A, int begin, int end, float* sums) 
 }
 
 // Column sums over at least this many elements are split across the threads (the first layer's bias gradient,
-// 64×2048, took 20-40 µs on one thread while the other waited).
+// 64×2048, on one thread kept the other waiting).
 constexpr long kThreadedColumnSumsElements = 1 << 15;
 
 }  // namespace

@@ -7,7 +7,7 @@
 namespace scratchnet {
 
 // A non-zero entry of A's column k, which selects row k of B[K×N]: `offset` is that row's start, k·N, so that
-// the kernels' inner loop finds it with one add (a multiply by a runtime N there cost the forward 6-9%). It fits an
+// the kernels' inner loop finds it with one add (a multiply by a runtime N there slowed the forward). It fits an
 // int: k·N lies within B, a layer's weights (at most 24M floats) or a batch's activations (at most 4096 × 16384).
 struct Nonzero {
   int offset;

@@ -13,11 +13,11 @@ namespace scratchnet {
 
 namespace {
 constexpr int kCheckpointInterval = 100;       // batches between snapshots of the parameters within a call
-// At the start of a call, if this many batches ran since the last snapshot. The page calls a few batches at a
-// time: a snapshot (a copy of every parameter) every 10 batches cost it 4-5% of its speed; every 30, a third of that.
+// At the start of a call, if this many batches ran since the last snapshot: the page calls a few batches at a
+// time, and a snapshot (a copy of every parameter) at every call would cost it a noticeable share of its speed.
 constexpr int kCheckpointAtCallInterval = 30;
 constexpr double kExplodedLoss = 1e4;      // a mean batch loss above this counts as divergence
-constexpr int kEvalChunk = 128;  // samples per forward pass when evaluating (128 measured faster than 64 and 256)
+constexpr int kEvalChunk = 128;  // samples per forward pass when evaluating (the fastest size, performance.md)
 constexpr uint64_t kOrderStream = 0x5eedf00dULL;  // separates the shuffle stream from the init stream
 
 // An error naming `what`, its value and its range, unless the value is finite and `in_range`.

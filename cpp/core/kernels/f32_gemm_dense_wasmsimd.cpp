@@ -41,7 +41,7 @@ inline void store_tile(int K, const float* A, const float* packed, const float* 
 }
 
 // The full tile: 4 rows × 8 columns, 8 accumulators (with B's two vectors and A's broadcast, 11 of wasm's 16
-// registers on x86; a 6×8 tile, 15 of them, ran 10% slower).
+// registers on x86; a 6×8 tile, 15 of them, ran slower: performance.md).
 void f32_gemm_4x8_wasmsimd(int K, const float* A, const float* packed, const float* start, float* C, size_t ldc,
                            const float* mask, bool relu) {
   store_tile<4, 2>(K, A, packed, start, C, ldc, mask, relu);
