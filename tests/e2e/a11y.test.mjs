@@ -149,7 +149,7 @@ describe('keyboard and accessibility', () => {
     for (const id of ['load-file']) {
       for (const key of ['Enter', 'Space']) {
         await page.focus(`#${id}`);
-        const chooser = page.waitForEvent('filechooser', { timeout: 3000 });
+        const chooser = page.waitForEvent('filechooser', { timeout: 10_000 });
         await page.keyboard.press(key);
         assert.ok(await chooser, `${key} on #${id} opens the file picker`);
       }

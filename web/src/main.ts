@@ -1,9 +1,11 @@
 // Entry point of the full page: the trainer's markup in the document, configured by the URL.
 import './styles.css';
+import './page.css';
 import { App } from './app/app';
 import { parseEngineChoice, settingsFromQuery } from './app/settings';
 import { trainerMarkup } from './app/template';
-import { DEFAULT_DATASET, parseDatasetChoice } from './data/datasets';
+import { DEFAULT_DATASET, classNames, parseDatasetChoice } from './data/datasets';
+import { MistakesView } from './page/mistakes-view';
 
 const query = new URLSearchParams(location.search);
 function datasetFromQuery() {
@@ -20,7 +22,11 @@ const main = document.createElement('main');
 main.innerHTML = trainerMarkup();
 document.body.prepend(main);
 
-void new App({
+const mistakes = new MistakesView(document.getElementById('predictions-panel')!);
+/** the classes' names of the set the engine holds, as the page's state attributes say */
+const names = () => classNames(parseDatasetChoice(document.body.dataset.dataset) ?? DEFAULT_DATASET, Number(document.body.dataset.classes ?? 0));
+
+const app = new App({
   root: document,
   stateTarget: document.body,
   settings: settingsFromQuery(query),
@@ -35,5 +41,8 @@ void new App({
     if (choice === DEFAULT_DATASET) url.searchParams.delete('dataset');
     else url.searchParams.set('dataset', choice);
     history.replaceState(history.state, '', url);
+    mistakes.reset();
   },
-}).run();
+  onEvent: (event) => mistakes.onEvent(event, names),
+});
+void app.run();

@@ -21,7 +21,7 @@ import { errorMessage } from '../lib/error-message';
 import { openOnEnter } from '../ui/dom';
 import { OwnFilesPanel } from './own-files-panel';
 import {
-  MODEL_SETTING_NAMES, SETTING_NAMES, followsSuggestion, formatSetting, ignoredSettingWarning, parseSettings, suggestedRate, type SettingName, type Suggestions,
+  DEFAULT_SETTINGS, MODEL_SETTING_NAMES, SETTING_NAMES, followsSuggestion, formatSetting, ignoredSettingWarning, parseSettings, suggestedRate, type SettingName, type Suggestions,
 } from './settings';
 import { TIMEOUTS, TrainerConnection, WorkerFailure, callback, transfer, type Trainer } from './trainer-client';
 import type { Watch } from './watchdog';
@@ -46,6 +46,8 @@ export interface AppOptions {
   dataOnDemand?: boolean;
   /** told when the reader chooses a data set in the panel (the page puts it in its URL, so a reload keeps it) */
   onDatasetChosen?: (choice: DatasetChoice) => void;
+  /** told every training event: the page's own views (web/src/page/), which the embed does not load */
+  onEvent?: (event: TrainingEvent) => void;
 }
 
 const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
@@ -339,6 +341,10 @@ export class App {
       }
     }
     for (const name of SETTING_NAMES) this.#field(name).value = formatSetting(settings, name);
+    // a setting under "More settings" that is not the default shows there
+    for (const name of SETTING_NAMES) {
+      if (formatSetting(settings, name) !== formatSetting(DEFAULT_SETTINGS, name)) this.#field(name).closest('details')?.setAttribute('open', '');
+    }
     this.#suggestedFor = { output: settings.output, optimizer: settings.optimizer };
     this.#showStepFields();
   }
@@ -360,6 +366,7 @@ export class App {
       const error = result.ok ? undefined : result.errors[name];
       const field = this.#field(name);
       field.setAttribute('aria-invalid', String(Boolean(error)));
+      if (error) field.closest('details')?.setAttribute('open', ''); // a refusal is never folded away
       const slot = this.#root.getElementById(`${name}-error`);
       if (slot) slot.textContent = error ? `${field.labels?.[0]?.firstChild?.textContent?.trim() ?? name}: ${error}` : '';
     }
@@ -773,7 +780,13 @@ export class App {
     await this.#useDataset('own');
   }
 
+  /** The worker's API, for the page's own features (it changes when Retry starts a new worker). */
+  get trainer(): Trainer {
+    return this.#trainer;
+  }
+
   #onEvent(event: TrainingEvent): void {
+    this.#options.onEvent?.(event);
     switch (event.type) {
       case 'state':
         this.#setState(event.state);
@@ -854,8 +867,9 @@ export class App {
     if (!lost && focused !== parked) return;
     const { start, pause, resume, reset } = this.#buttons;
     const next = { training: pause, paused: resume, loading: null }[this.#state as string] ?? (start.disabled ? reset : start);
-    if (next && !next.disabled) next.focus();
-    else if (lost) parked.focus();
+    // without scrolling: a run that ends must not move the page under the reader's eyes
+    if (next && !next.disabled) next.focus({ preventScroll: true });
+    else if (lost) parked.focus({ preventScroll: true });
   }
 
   async #act(action: () => Promise<unknown>): Promise<void> {

@@ -32,6 +32,7 @@ export class DigitGrid {
   private scratchContext: CanvasRenderingContext2D;
   private scratchImage: ImageData;
   private last: DigitPredictions | null = null;
+  private lastSummary: string | undefined;
   private names: readonly string[] = [];
   /** what the tiles' canvases show: the images only change with a new sample, a theme or a pixel ratio */
   private drawn: { pixels: Uint8Array; ink: string; backingSize: number } | null = null;
@@ -52,7 +53,7 @@ export class DigitGrid {
 
     // The ink follows the theme's text colour; redraw when the theme flips.
     matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
-      if (this.last) this.show(this.last);
+      if (this.last) this.show(this.last, this.lastSummary);
     });
   }
 
@@ -61,7 +62,7 @@ export class DigitGrid {
     this.names = names;
     // long names get wider tiles, and may wrap
     this.host.classList.toggle('digit-grid--named', names.some((name) => name.length > 3));
-    if (this.last) this.show(this.last);
+    if (this.last) this.show(this.last, this.lastSummary);
   }
 
   /** Back to "no predictions": a new data set is coming. */
@@ -73,8 +74,10 @@ export class DigitGrid {
     this.summary.textContent = 'No predictions yet.';
   }
 
-  show(p: DigitPredictions): void {
+  /** `summary` replaces the line above the tiles (the mistakes gallery says where its images come from). */
+  show(p: DigitPredictions, summary?: string): void {
     this.last = p;
+    this.lastSummary = summary;
     const count = p.labels.length;
     const { rows, cols } = p;
     // a set of 1-D samples (rows 1) has no picture to show, only the answers
@@ -115,9 +118,9 @@ export class DigitGrid {
     }
 
     this.host.dataset.wrong = String(wrongCount);
-    this.summary.textContent = count === 0
+    this.summary.textContent = summary ?? (count === 0
       ? 'No predictions yet.'
-      : `${wrongCount} of ${count} wrong. Under each ${drawable ? 'image' : 'sample'}: the network's answer; a red frame marks a mistake as true → predicted.`;
+      : `${wrongCount} of ${count} wrong. Under each ${drawable ? 'image' : 'sample'}: the network's answer; a red frame marks a mistake as true → predicted.`);
   }
 
   private createTile(): Tile {

@@ -3,7 +3,7 @@
 import { topClass } from '../lib/top-class';
 
 const DIGITS = 10; // until the data set says otherwise
-const EMPTY_ANSWER = 'Draw a digit';
+const EMPTY_ANSWER = 'No drawing yet.';
 
 /**
  * Scores as shares that sum to 1, for display. With sigmoid outputs (the original model) each score is

@@ -141,6 +141,8 @@ export type TrainingEvent =
     }
   | { type: 'epoch'; report: EpochReport }
   | { type: 'predictions'; predictions: DigitPredictions }
+  /** after each epoch: how many test images the model gets wrong, and the ones it was surest of */
+  | { type: 'mistakes'; epoch: number; wrong: number; tested: number; mistakes: DigitPredictions }
   | { type: 'weights'; weights: HiddenWeights };
 
 /** The worker's API, as the page sees it through Comlink (every method returns a Promise there). */
