@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { ADAM_LEARNING_RATE, DEFAULT_MODEL, DEFAULT_OPTIONS } from '../web/src/engine/engine.js';
+import { ADAM_LEARNING_RATE, DEFAULT_MODEL, DEFAULT_OPTIONS, LIMITS } from '../web/src/engine/engine.js';
 import { loadNodeEngine } from '../web/src/engine/node.js';
 import { readIdxFolder } from './lib/mnist-files.mjs';
 import { commandLine, numberFlag, parseFlags, runCli } from './lib/cli.mjs';
@@ -109,7 +109,7 @@ export async function main(args) {
     return 0;
   }
   const batches = numberFlag(values, 'batches', 600, { min: 1, max: 100000, integer: true });
-  const batchSize = numberFlag(values, 'batch', DEFAULT_OPTIONS.batchSize, { min: 1, max: 4096, integer: true });
+  const batchSize = numberFlag(values, 'batch', DEFAULT_OPTIONS.batchSize, { min: 1, max: LIMITS.batchSize, integer: true });
   const log = values.json ? () => {} : (line) => console.log(line);
   const files = readIdxFolder(values.data);
   const report = {

@@ -3,7 +3,7 @@
 // .wasm the browser loads, printing one line per epoch.
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { ADAM_LEARNING_RATE, DEFAULT_HIDDEN, DEFAULT_MODEL, DEFAULT_RUN_SCHEDULE, defaultOptionsFor, scheduleBatches } from '../web/src/engine/engine.js';
+import { ADAM_LEARNING_RATE, DEFAULT_HIDDEN, DEFAULT_MODEL, DEFAULT_RUN, LIMITS, RUN_LIMITS, defaultOptionsFor, scheduleBatches } from '../web/src/engine/engine.js';
 import { loadNodeEngine } from '../web/src/engine/node.js';
 import { DEFAULT_DATA_DIR, readIdxFolder } from './lib/mnist-files.mjs';
 import { UsageError, checkReadableFile, commandLine, checkWritableFile, choiceFlag, engineFlag, numberFlag, parseFlags, runCli, writeFileAtomic } from './lib/cli.mjs';
@@ -11,19 +11,20 @@ import { UsageError, checkReadableFile, commandLine, checkWritableFile, choiceFl
 const SGD_DEFAULTS = defaultOptionsFor('sigmoid-l2');
 export const USAGE = `usage: ${commandLine('train')} [flags]
 
-  --epochs N          epochs to train (default 5)
-  --batch N           mini-batch size, 1..4096 (default ${SGD_DEFAULTS.batchSize})
+  --epochs N          epochs to train, 1..${RUN_LIMITS.epochs} (default ${DEFAULT_RUN.epochs})
+  --batch N           mini-batch size, 1..${LIMITS.batchSize} (default ${SGD_DEFAULTS.batchSize})
   --loss KIND         l2 (sigmoid outputs, mean squared error; default) or xent (softmax, cross-entropy)
   --optimizer KIND    sgd (with momentum; default), adam, or adamw (Adam with decoupled weight decay)
-  --lr X              learning rate, above 0 (default: ${defaultOptionsFor('sigmoid-l2').learningRate} for l2, ${defaultOptionsFor('softmax-xent').learningRate} for xent, ${ADAM_LEARNING_RATE} for adam/adamw)
+  --lr X              learning rate, above 0, at most ${LIMITS.learningRate} (default: ${defaultOptionsFor('sigmoid-l2').learningRate} for l2, ${defaultOptionsFor('softmax-xent').learningRate} for xent, ${ADAM_LEARNING_RATE} for adam/adamw)
   --momentum X        SGD momentum, 0 (plain SGD) to below 1 (default ${SGD_DEFAULTS.momentum})
   --weight-decay X    L2 penalty (sgd, adam) or decoupled decay (adamw), 0 to below 1 (default 0)
-  --dropout X         fraction of hidden units dropped in training, 0 to 0.9 (default 0)
+  --dropout X         fraction of hidden units dropped in training, 0 to ${LIMITS.dropout} (default ${SGD_DEFAULTS.dropout})
   --schedule KIND     learning rate over the run: cosine (down to 0 at the end; default), constant, step
   --warmup EPOCHS     linear warm-up from 0, in epochs (fractions allowed; default 0)
-  --step-every EPOCHS step schedule: epochs between decays (default 2)
-  --step-gamma X      step schedule: factor at each decay (default 0.1)
-  --hidden SIZES      hidden layer sizes, comma-separated, e.g. 512,256 (default ${DEFAULT_HIDDEN.join(',')})
+  --step-every EPOCHS step schedule: epochs between decays (default ${DEFAULT_RUN.stepEpochs})
+  --step-gamma X      step schedule: factor at each decay (default ${DEFAULT_RUN.stepGamma})
+  --hidden SIZES      hidden layer sizes, comma-separated, e.g. 512,256 (default ${DEFAULT_HIDDEN.join(',')}; at most
+                      ${LIMITS.hiddenLayers} layers of 1..${LIMITS.layerSize})
   --scaling KIND      inputs from pixels: auto (default: rms for a set with under a third of its pixels
                       lit, else standard), rms (one factor for all pixels, to MNIST's root mean square; keeps
                       zeros zero), standard (per pixel, centred, to the same), unit (pixel / 255)
@@ -60,9 +61,12 @@ const CHUNK_BATCHES = 100; // batches per call into wasm: between calls Ctrl-C c
 function parseHidden(text) {
   if (text === undefined) return [...DEFAULT_HIDDEN];
   if (text.trim() === '' || text.trim() === '0') return []; // no hidden layer: a linear classifier
-  return text.split(',').map((part) => {
+  const parts = text.split(',');
+  if (parts.length > LIMITS.hiddenLayers) throw new UsageError(`--hidden takes at most ${LIMITS.hiddenLayers} layers, not ${parts.length}`);
+  return parts.map((part) => {
     const size = Number(part);
-    if (!Number.isInteger(size) || size < 1 || size > 16384) throw new UsageError(`--hidden sizes must be whole numbers from 1 to 16384, not '${part}'`);
+    if (!Number.isInteger(size) || size < 1 || size > LIMITS.layerSize)
+      throw new UsageError(`--hidden sizes must be whole numbers from 1 to ${LIMITS.layerSize}, not '${part}'`);
     return size;
   });
 }
@@ -83,28 +87,28 @@ export function parseTrainFlags(args) {
   const output = LOSSES[values.loss ?? 'l2'];
   const optimizer = choiceFlag(values, 'optimizer', OPTIMIZERS, 'sgd');
   const defaults = defaultOptionsFor(output);
-  const schedule = choiceFlag(values, 'schedule', SCHEDULES, DEFAULT_RUN_SCHEDULE);
+  const schedule = choiceFlag(values, 'schedule', SCHEDULES, DEFAULT_RUN.schedule);
   if (values['step-every'] !== undefined && schedule !== 'step') throw new UsageError('--step-every needs --schedule step');
   if (values['step-gamma'] !== undefined && schedule !== 'step') throw new UsageError('--step-gamma needs --schedule step');
   if (values.momentum !== undefined && optimizer !== 'sgd') throw new UsageError(`--momentum is SGD's; ${optimizer} has its own moments`);
   return {
-    epochs: numberFlag(values, 'epochs', 5, { min: 1, max: 1000, integer: true }),
+    epochs: numberFlag(values, 'epochs', DEFAULT_RUN.epochs, { min: 1, max: RUN_LIMITS.epochs, integer: true }),
     options: {
-      batchSize: numberFlag(values, 'batch', defaults.batchSize, { min: 1, max: 4096, integer: true }),
-      learningRate: numberFlag(values, 'lr', optimizer === 'sgd' ? defaults.learningRate : ADAM_LEARNING_RATE, { min: 1e-9, max: 1000 }),
+      batchSize: numberFlag(values, 'batch', defaults.batchSize, { min: 1, max: LIMITS.batchSize, integer: true }),
+      learningRate: numberFlag(values, 'lr', optimizer === 'sgd' ? defaults.learningRate : ADAM_LEARNING_RATE, { min: 1e-9, max: LIMITS.learningRate }),
       momentum: numberFlag(values, 'momentum', defaults.momentum, { min: 0, max: 0.999999 }),
       optimizer,
-      weightDecay: numberFlag(values, 'weight-decay', 0, { min: 0, max: 0.999999 }),
-      dropout: numberFlag(values, 'dropout', 0, { min: 0, max: 0.9 }),
+      weightDecay: numberFlag(values, 'weight-decay', defaults.weightDecay, { min: 0, max: 0.999999 }),
+      dropout: numberFlag(values, 'dropout', defaults.dropout, { min: 0, max: LIMITS.dropout }),
       schedule,
     },
-    warmupEpochs: numberFlag(values, 'warmup', 0, { min: 0, max: 1000 }),
-    stepEveryEpochs: numberFlag(values, 'step-every', 2, { min: 0.001, max: 1000 }),
-    stepGamma: numberFlag(values, 'step-gamma', 0.1, { min: 1e-6, max: 1 }),
+    warmupEpochs: numberFlag(values, 'warmup', DEFAULT_RUN.warmupEpochs, { min: 0, max: RUN_LIMITS.epochs }),
+    stepEveryEpochs: numberFlag(values, 'step-every', DEFAULT_RUN.stepEpochs, { min: 0.001, max: RUN_LIMITS.epochs }),
+    stepGamma: numberFlag(values, 'step-gamma', DEFAULT_RUN.stepGamma, { min: 1e-6, max: 1 }),
     hidden: parseHidden(values.hidden),
     output,
-    scaling: choiceFlag(values, 'scaling', SCALINGS, 'auto'),
-    seed: numberFlag(values, 'seed', DEFAULT_MODEL.seed, { min: 0, max: 4294967295, integer: true }),
+    scaling: choiceFlag(values, 'scaling', SCALINGS, DEFAULT_MODEL.scaling),
+    seed: numberFlag(values, 'seed', DEFAULT_MODEL.seed, { min: 0, max: LIMITS.seed, integer: true }),
     data: values.data ?? DEFAULT_DATA_DIR,
     limit: numberFlag(values, 'limit', 0, { min: 1, max: 1e9, integer: true }),
     testLimit: numberFlag(values, 'test-limit', 0, { min: 1, max: 1e9, integer: true }),

@@ -142,7 +142,7 @@ class Engine {
     const double rate = number_field(options, "learningRate", parsed.learning_rate, &error);
     const double momentum = number_field(options, "momentum", parsed.momentum, &error);
     if (!error.empty()) return error;
-    if (!is_whole(batch, 1, 4096)) return "batchSize must be a whole number from 1 to 4096";
+    if (!is_whole(batch, 1, kMaxBatchSize)) return "batchSize must be a whole number from 1 to " + std::to_string(kMaxBatchSize);
     parsed.batch_size = static_cast<int>(batch);
     parsed.learning_rate = static_cast<float>(rate);
     parsed.momentum = static_cast<float>(momentum);
@@ -158,7 +158,8 @@ class Engine {
     schedule.step_gamma = static_cast<float>(number_field(options, "stepGamma", schedule.step_gamma, &error));
     if (!error.empty()) return error;
     for (const auto& [name, value] : {std::pair{"warmupBatches", warmup}, {"scheduleBatches", total}, {"stepBatches", every}})
-      if (!is_whole(value, 0, 100000000)) return std::string(name) + " must be a whole number from 0 to 100000000";
+      if (!is_whole(value, 0, kMaxScheduleBatches))
+        return std::string(name) + " must be a whole number from 0 to " + std::to_string(kMaxScheduleBatches);
     schedule.warmup_batches = static_cast<int>(warmup);
     schedule.total_batches = static_cast<int>(total);
     schedule.step_batches = static_cast<int>(every);
@@ -170,7 +171,8 @@ class Engine {
   }
 
   val train(double batches) {
-    if (!is_whole(batches, 0, 1000000)) return error_result("batches must be a whole number from 0 to 1000000");
+    if (!is_whole(batches, 0, kMaxTrainBatches))
+      return error_result("batches must be a whole number from 0 to " + std::to_string(kMaxTrainBatches));
     const TrainSummary s = trainer_.train(static_cast<int>(batches));
     val result = val::object();
     result.set("error", s.error);
@@ -299,6 +301,59 @@ class Engine {
   Trainer trainer_;
 };
 
+// The limits the engine enforces, for the tools and the page to check against before they call (engine.js
+// holds the same figures for code that runs before the module loads; tests/node/limits.test.mjs compares them).
+val limits() {
+  val result = val::object();
+  result.set("layerSize", kMaxLayerSize);
+  result.set("hiddenLayers", kMaxWeightLayers - 1);
+  result.set("parameters", static_cast<double>(kMaxParameters));
+  result.set("batchSize", kMaxBatchSize);
+  result.set("learningRate", kMaxLearningRate);
+  result.set("dropout", kMaxDropout);
+  result.set("seed", 4294967295.0);
+  result.set("trainBatches", kMaxTrainBatches);
+  result.set("scheduleBatches", kMaxScheduleBatches);
+  return result;
+}
+
+// The defaults: the network (NetworkConfig), the training options (TrainOptions, with SGD's learning rate for
+// each loss and Adam's in place of TrainOptions' own), as engine.js's DEFAULT_MODEL and defaultOptionsFor give them.
+val defaults() {
+  const NetworkConfig network;
+  val sizes = val::array();
+  for (int size : network.sizes) sizes.call<void>("push", size);
+  val model = val::object();
+  model.set("sizes", sizes);
+  model.set("output", std::string(output_loss_name(network.output)));
+  model.set("seed", static_cast<double>(network.seed));
+  model.set("scaling", std::string(scaling_name(network.scaling)));
+  const TrainOptions options;
+  val training = val::object();
+  training.set("batchSize", options.batch_size);
+  training.set("momentum", options.momentum);
+  training.set("optimizer", std::string(optimizer_name(options.optimizer)));
+  training.set("weightDecay", options.weight_decay);
+  training.set("dropout", options.dropout);
+  training.set("beta1", options.beta1);
+  training.set("beta2", options.beta2);
+  training.set("epsilon", options.epsilon);
+  training.set("schedule", std::string(schedule_name(options.schedule.kind)));
+  training.set("warmupBatches", options.schedule.warmup_batches);
+  training.set("scheduleBatches", options.schedule.total_batches);
+  training.set("stepBatches", options.schedule.step_batches);
+  training.set("stepGamma", options.schedule.step_gamma);
+  val rates = val::object();
+  rates.set(output_loss_name(OutputLoss::kSigmoidL2), kDefaultSgdRateSigmoidL2);
+  rates.set(output_loss_name(OutputLoss::kSoftmaxCrossEntropy), kDefaultSgdRateSoftmaxCrossEntropy);
+  val result = val::object();
+  result.set("model", model);
+  result.set("options", training);
+  result.set("learningRates", rates);
+  result.set("adamLearningRate", kDefaultAdamRate);
+  return result;
+}
+
 std::string backend() { return kernel_backend(); }
 double threadsWorking() { return threads_running_parts(); }
 double memoryBytes() { return static_cast<double>(emscripten_get_heap_size()); }
@@ -311,6 +366,8 @@ EMSCRIPTEN_BINDINGS(scratchnet) {
   emscripten::function("backend", &backend);
   emscripten::function("memoryBytes", &memoryBytes);
   emscripten::function("threadsWorking", &threadsWorking);
+  emscripten::function("limits", &limits);
+  emscripten::function("defaults", &defaults);
   emscripten::class_<Engine>("Engine")
       .constructor<>()
       .function("loadData", &Engine::loadData)

@@ -21,38 +21,40 @@ constexpr int kEvalChunk = 128;  // samples per forward pass when evaluating (th
 constexpr uint64_t kOrderStream = 0x5eedf00dULL;  // separates the shuffle stream from the init stream
 
 // An error naming `what`, its value and its range, unless the value is finite and `in_range`.
-Status check_range(const char* what, float value, bool in_range, const char* range) {
+Status check_range(const char* what, float value, bool in_range, const std::string& range) {
   if (std::isfinite(value) && in_range) return Status::Ok();
   return Status::Error(std::string(what) + " " + number_text(value) + " is out of range (" + range + ")");
 }
 }  // namespace
 
 Status validate(const TrainOptions& options) {
-  if (options.batch_size < 1 || options.batch_size > 4096)
-    return Status::Error("batch size " + std::to_string(options.batch_size) + " is out of range (1 to 4096)");
+  if (options.batch_size < 1 || options.batch_size > kMaxBatchSize)
+    return Status::Error("batch size " + std::to_string(options.batch_size) + " is out of range (1 to " +
+                         std::to_string(kMaxBatchSize) + ")");
   if (options.optimizer != OptimizerKind::kSgd && options.optimizer != OptimizerKind::kAdam &&
       options.optimizer != OptimizerKind::kAdamW)
     return Status::Error("unknown optimizer");
   const float rate = options.learning_rate, momentum = options.momentum, decay = options.weight_decay,
               dropout = options.dropout, beta1 = options.beta1, beta2 = options.beta2, epsilon = options.epsilon;
-  for (const Status& s : {check_range("learning rate", rate, rate > 0 && rate <= 1000, "above 0, at most 1000"),
+  for (const Status& s : {check_range("learning rate", rate, rate > 0 && rate <= kMaxLearningRate, "above 0, at most " + number_text(kMaxLearningRate)),
                           check_range("momentum", momentum, momentum >= 0 && momentum < 1, "0 to below 1"),
                           check_range("weight decay", decay, decay >= 0 && decay < 1, "0 to below 1"),
-                          check_range("dropout", dropout, dropout >= 0 && dropout <= 0.9f, "0 to 0.9"),
+                          check_range("dropout", dropout, dropout >= 0 && dropout <= kMaxDropout, "0 to " + number_text(kMaxDropout)),
                           check_range("beta1", beta1, beta1 >= 0 && beta1 < 1, "0 to below 1"),
                           check_range("beta2", beta2, beta2 >= 0 && beta2 < 1, "0 to below 1"),
                           check_range("epsilon", epsilon, epsilon > 0 && epsilon <= 1, "above 0, at most 1")})
     if (!s.ok()) return s;
   const Schedule& schedule = options.schedule;
-  if (schedule.warmup_batches < 0 || schedule.warmup_batches > 100000000)
+  const std::string most = std::to_string(kMaxScheduleBatches);
+  if (schedule.warmup_batches < 0 || schedule.warmup_batches > kMaxScheduleBatches)
     return Status::Error("warm-up of " + std::to_string(schedule.warmup_batches) + " batches is out of range");
   if (schedule.kind == ScheduleKind::kCosine &&
-      (schedule.total_batches < 1 || schedule.total_batches > 100000000))
-    return Status::Error("a cosine schedule needs the run's length in batches (1 to 100000000), not " +
+      (schedule.total_batches < 1 || schedule.total_batches > kMaxScheduleBatches))
+    return Status::Error("a cosine schedule needs the run's length in batches (1 to " + most + "), not " +
                          std::to_string(schedule.total_batches));
   if (schedule.kind == ScheduleKind::kStep) {
-    if (schedule.step_batches < 1 || schedule.step_batches > 100000000)
-      return Status::Error("a step schedule needs its step in batches (1 to 100000000), not " +
+    if (schedule.step_batches < 1 || schedule.step_batches > kMaxScheduleBatches)
+      return Status::Error("a step schedule needs its step in batches (1 to " + most + "), not " +
                            std::to_string(schedule.step_batches));
     const float gamma = schedule.step_gamma;
     if (Status s = check_range("step gamma", gamma, gamma > 0 && gamma <= 1, "above 0, at most 1"); !s.ok()) return s;
@@ -205,8 +207,8 @@ TrainSummary Trainer::train(int batches) {
   const size_t n = train_.size();
   const int B = options_.batch_size;
   summary.batches_per_epoch = n == 0 ? 0 : static_cast<int>((n + B - 1) / B);
-  if (batches < 0 || batches > 1000000) {
-    summary.error = "batch count " + std::to_string(batches) + " is out of range (0 to 1000000)";
+  if (batches < 0 || batches > kMaxTrainBatches) {
+    summary.error = "batch count " + std::to_string(batches) + " is out of range (0 to " + std::to_string(kMaxTrainBatches) + ")";
     return summary;
   }
   if (n == 0) {

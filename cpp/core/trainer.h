@@ -28,6 +28,19 @@ struct TrainOptions {
 };
 Status validate(const TrainOptions& options);
 
+// The training options' limits, which validate() enforces; the boundary hands them to the CLI and the page.
+constexpr int kMaxBatchSize = 4096;
+constexpr float kMaxLearningRate = 1000;
+constexpr float kMaxDropout = 0.9f;
+constexpr int kMaxScheduleBatches = 100000000;  // warm-up, a cosine's length, a step's interval
+constexpr int kMaxTrainBatches = 1000000;       // per Trainer::train call
+
+// The base learning rates that learn with the default network (docs/training.md): SGD's for each loss, and
+// Adam's (and AdamW's) for both, since it follows the gradient's sign and scale rather than its size.
+constexpr float kDefaultSgdRateSigmoidL2 = 2;
+constexpr float kDefaultSgdRateSoftmaxCrossEntropy = 0.1f;
+constexpr float kDefaultAdamRate = 0.001f;
+
 struct TrainSummary {
   int batches = 0;            // mini-batches run by this call
   int64_t samples = 0;        // samples seen by this call (batches × batch size passes 2^31)

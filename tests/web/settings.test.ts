@@ -14,6 +14,7 @@ import {
   type SettingName,
   type Suggestions,
 } from '../../web/src/app/settings';
+import { DEFAULT_MODEL, DEFAULT_OPTIONS, DEFAULT_RUN, LIMITS as ENGINE_LIMITS, RUN_LIMITS } from '../../web/src/engine/defaults.js';
 
 type Raw = Partial<Record<SettingName, string>>;
 
@@ -89,7 +90,9 @@ describe('parseSettings', () => {
     expect(accepted({ warmupEpochs: '0' }).warmupEpochs).toBe(0);
     expect(accepted({ stepGamma: '1' }).stepGamma).toBe(1);
     expect(accepted({ output: 'sigmoid-l2' }).output).toBe('sigmoid-l2');
-    expect(accepted({ hidden: '4096' }).hidden).toEqual([4096]);
+    expect(accepted({ hidden: '16384' }).hidden).toEqual([16384]);
+    expect(accepted({ learningRate: '1000' }).learningRate).toBe(1000);
+    expect(accepted({ epochs: '1000' }).epochs).toBe(1000);
     expect(accepted({ hidden: '1,2,3,4,5,6,7' }).hidden).toEqual([1, 2, 3, 4, 5, 6, 7]);
   });
 
@@ -103,13 +106,13 @@ describe('parseSettings', () => {
     ['hidden', '512,,256', /whole numbers/],
     ['hidden', '512;256', /whole numbers/],
     ['hidden', '0,10', /from 1/],
-    ['hidden', '4097', /4096/],
+    ['hidden', '16385', /from 1 to 16384/],
     ['hidden', '12.5', /whole numbers/],
     ['hidden', '-3', /whole numbers/],
     ['hidden', '1,2,3,4,5,6,7,8', /at most 7/],
     ['learningRate', '0', /above 0/],
     ['learningRate', '-0.1', /above 0/],
-    ['learningRate', '101', /at most 100/],
+    ['learningRate', '1001', /at most 1000/],
     ['learningRate', 'fast', /number/],
     ['learningRate', '', /number/],
     ['learningRate', 'Infinity', /number/],
@@ -123,8 +126,8 @@ describe('parseSettings', () => {
     ['batchSize', '4097', /4096/],
     ['batchSize', '32.5', /whole number/],
     ['batchSize', ' ', /whole number/],
-    ['epochs', '0', /whole number from 1 to 100/],
-    ['epochs', '101', /whole number from 1 to 100/],
+    ['epochs', '0', /whole number from 1 to 1000/],
+    ['epochs', '1001', /whole number from 1 to 1000/],
     ['epochs', '2 epochs', /whole number/],
     ['seed', '-1', /whole number from 0 to 4294967295/],
     ['seed', '4294967296', /4294967295/],
@@ -140,7 +143,7 @@ describe('parseSettings', () => {
     ['dropout', 'half', /0 to 0.9/],
     ['schedule', 'linear', /constant, cosine, step/],
     ['warmupEpochs', '-1', /epochs from 0/],
-    ['warmupEpochs', '101', /to 100/],
+    ['warmupEpochs', '1001', /to 1000/],
     ['stepEpochs', '0', /epochs from 0.01/],
     ['stepGamma', '0', /above 0, at most 1/],
     ['stepGamma', '1.5', /above 0, at most 1/],
@@ -232,5 +235,27 @@ describe('settingsFromQuery', () => {
     const result = parseSettings(settingsFromQuery(new URLSearchParams('lr=-1&loss=constructor')));
     expect(result.ok).toBe(false);
     if (!result.ok) expect(Object.keys(result.errors).sort()).toEqual(['learningRate', 'output']);
+  });
+});
+
+describe('the defaults and limits are the engine\'s (web/src/engine/defaults.js, held to the C++ by tests/node/limits.test.mjs)', () => {
+  it('takes the form\'s defaults from the engine\'s and a run\'s', () => {
+    expect(DEFAULT_SETTINGS).toMatchObject({
+      hidden: DEFAULT_MODEL.sizes.slice(1, -1), output: DEFAULT_MODEL.output, seed: DEFAULT_MODEL.seed, scaling: DEFAULT_MODEL.scaling,
+      learningRate: DEFAULT_OPTIONS.learningRate, momentum: DEFAULT_OPTIONS.momentum, batchSize: DEFAULT_OPTIONS.batchSize,
+      optimizer: DEFAULT_OPTIONS.optimizer, weightDecay: DEFAULT_OPTIONS.weightDecay, dropout: DEFAULT_OPTIONS.dropout,
+      ...DEFAULT_RUN,
+    });
+  });
+
+  it('refuses just past the engine\'s limits, and takes them', () => {
+    expect(LIMITS).toMatchObject({
+      hiddenLayers: ENGINE_LIMITS.hiddenLayers, hiddenSize: ENGINE_LIMITS.layerSize, learningRate: ENGINE_LIMITS.learningRate,
+      batchSize: ENGINE_LIMITS.batchSize, epochs: RUN_LIMITS.epochs, seed: ENGINE_LIMITS.seed, dropout: ENGINE_LIMITS.dropout,
+    });
+    expect(parseSettings({ hidden: String(ENGINE_LIMITS.layerSize + 1) }).ok).toBe(false);
+    expect(parseSettings({ hidden: String(ENGINE_LIMITS.layerSize) }).ok).toBe(true);
+    expect(parseSettings({ learningRate: String(ENGINE_LIMITS.learningRate * 1.001) }).ok).toBe(false);
+    expect(parseSettings({ batchSize: String(ENGINE_LIMITS.batchSize + 1) }).ok).toBe(false);
   });
 });

@@ -2,24 +2,26 @@
 // Pure functions, so the rules are unit-tested and shared by the form and the URL parser.
 import type { Optimizer, OutputLoss, ScalingChoice, Schedule } from '../wasm/scratchnet-module';
 import type { EngineChoice, TrainingSettings } from '../worker/protocol';
+import { DEFAULT_MODEL, DEFAULT_OPTIONS, DEFAULT_RUN, LIMITS as ENGINE_LIMITS, RUN_LIMITS } from '../engine/defaults.js';
 
+/** The engine's defaults (engine/defaults.js, held to the C++'s by a test), and a run of DEFAULT_RUN. */
 export const DEFAULT_SETTINGS: Readonly<TrainingSettings> = Object.freeze({
-  hidden: [2048],
-  learningRate: 2,
-  momentum: 0.9,
-  batchSize: 64,
-  epochs: 5,
-  output: 'sigmoid-l2',
-  seed: 1,
+  hidden: DEFAULT_MODEL.sizes.slice(1, -1),
+  learningRate: DEFAULT_OPTIONS.learningRate,
+  momentum: DEFAULT_OPTIONS.momentum,
+  batchSize: DEFAULT_OPTIONS.batchSize,
+  epochs: DEFAULT_RUN.epochs,
+  output: DEFAULT_MODEL.output,
+  seed: DEFAULT_MODEL.seed,
   trainLimit: 0,
-  optimizer: 'sgd',
-  weightDecay: 0,
-  dropout: 0,
-  schedule: 'cosine',
-  warmupEpochs: 0,
-  stepEpochs: 1,
-  stepGamma: 0.1,
-  scaling: 'auto',
+  optimizer: DEFAULT_OPTIONS.optimizer,
+  weightDecay: DEFAULT_OPTIONS.weightDecay,
+  dropout: DEFAULT_OPTIONS.dropout,
+  schedule: DEFAULT_RUN.schedule,
+  warmupEpochs: DEFAULT_RUN.warmupEpochs,
+  stepEpochs: DEFAULT_RUN.stepEpochs,
+  stepGamma: DEFAULT_RUN.stepGamma,
+  scaling: DEFAULT_MODEL.scaling,
 });
 
 export type SettingName = keyof TrainingSettings;
@@ -56,16 +58,17 @@ export const OUTPUTS: readonly OutputLoss[] = ['sigmoid-l2', 'softmax-xent'];
 export const OPTIMIZERS: readonly Optimizer[] = ['sgd', 'adam', 'adamw'];
 export const SCHEDULES: readonly Schedule[] = ['constant', 'cosine', 'step'];
 export const SCALINGS: readonly ScalingChoice[] = ['auto', 'rms', 'unit', 'standard'];
-export const LIMITS = {
-  hiddenLayers: 7,
-  hiddenSize: 4096,
-  learningRate: 100,
-  batchSize: 4096,
-  epochs: 100,
-  seed: 4294967295,
+/** The engine's limits (the CLI's too); the count of training images is the page's own. */
+export const LIMITS = Object.freeze({
+  hiddenLayers: ENGINE_LIMITS.hiddenLayers,
+  hiddenSize: ENGINE_LIMITS.layerSize,
+  learningRate: ENGINE_LIMITS.learningRate,
+  batchSize: ENGINE_LIMITS.batchSize,
+  epochs: RUN_LIMITS.epochs,
+  seed: ENGINE_LIMITS.seed,
   trainImages: 10_000_000,
-  dropout: 0.9,
-} as const;
+  dropout: ENGINE_LIMITS.dropout,
+});
 
 function parseNumber(text: string, { integer, min, max }: { integer: boolean; min: number; max: number; }): number | null {
   const trimmed = text.trim();

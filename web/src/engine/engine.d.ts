@@ -9,14 +9,11 @@ export type {
   DataInfo, Evaluation, FirstLayerWeights, ModelConfig, ModelInfo, Optimizer, OutputLoss, Scaling, ScalingChoice, Schedule,
   Split, TrainOptions, TrainSummary,
 };
+import type { Defaults, Limits } from './defaults.js';
+
 export type Flavor = 'simd' | 'scalar' | 'simd-threads';
 
-export declare const DEFAULT_MODEL: Readonly<Required<ModelConfig>>;
-export declare const DEFAULT_HIDDEN: readonly number[];
-export declare const ADAM_LEARNING_RATE: number;
-/** The training defaults for sigmoid + L2 (the default output). */
-export declare const DEFAULT_OPTIONS: Readonly<Required<TrainOptions>>;
-export declare const DEFAULT_RUN_SCHEDULE: Schedule;
+export * from './defaults.js';
 /** The training defaults that learn with this output and loss: the learning rate differs between them. */
 export declare function defaultOptionsFor(output: OutputLoss): Readonly<Required<TrainOptions>>;
 /** The schedule's lengths in batches for a run of `epochs` more epochs from the model's `step`. */
@@ -55,6 +52,10 @@ export declare class Engine {
   /** Threads that really ran a kernel's parts when the engine loaded: 2 for the pthread build, 1 for the others. */
   readonly threads: number;
   memoryBytes(): number;
+  /** what the engine accepts at most, read from the module (LIMITS holds the same) */
+  limits(): Limits;
+  /** the engine's defaults, read from the module (DEFAULT_MODEL, defaultOptionsFor, ADAM_LEARNING_RATE hold the same) */
+  defaults(): Defaults;
   /** limit: 0 (all, the default) or a whole number of samples to keep */
   loadData(split: Split, images: Uint8Array, labels: Uint8Array, options?: { limit?: number }): DataInfo;
   /** sizes default to [features, ...hidden, classes] of the loaded training set (hidden default [2048]); no argument: all defaults */

@@ -4,34 +4,17 @@
 // EngineError thrown on failure, so that callers cannot miss one. It never touches the file system or the
 // network by itself: Node passes `wasmBinary`, the browser passes `locateFile`.
 
-/**
- * The default network: the original numpy model, 784 -> 2048 -> ReLU -> 10 -> sigmoid, L2 loss, for MNIST; for
- * another set the input and output sizes are its own (createModel). Input scaling chosen for the set ('auto').
- */
-export const DEFAULT_MODEL = Object.freeze({ sizes: Object.freeze([784, 2048, 10]), output: 'sigmoid-l2', seed: 1, scaling: 'auto' });
-export const DEFAULT_HIDDEN = Object.freeze([2048]);
+import {
+  COMMON_OPTIONS, DEFAULT_HIDDEN, DEFAULT_LEARNING_RATES, DEFAULT_MODEL, DEFAULT_RUN, LIMITS,
+} from './defaults.js';
 
-const COMMON_OPTIONS = Object.freeze({
-  batchSize: 64, momentum: 0.9, optimizer: 'sgd', weightDecay: 0, dropout: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8,
-  schedule: 'constant', warmupBatches: 0, scheduleBatches: 0, stepBatches: 0, stepGamma: 0.1,
-});
-/** Per output and loss, the learning rates that learn with the default network, constant or under the cosine
- * schedule (docs/training.md). */
-const DEFAULT_RATES = Object.freeze({ 'sigmoid-l2': 2, 'softmax-xent': 0.1 });
-/**
- * The schedule of a run whose length is known (the CLI and the page): the rate falls by cosine to 0 at its end,
- * which learnt Fashion-MNIST a point better than a constant rate (docs/training.md). The engine's own default stays
- * 'constant': a cosine needs the run's length (scheduleBatches).
- */
-export const DEFAULT_RUN_SCHEDULE = 'cosine';
-/** Adam's rate is the same for both losses: it follows the gradient's sign and scale, not its size. */
-export const ADAM_LEARNING_RATE = 0.001;
+export * from './defaults.js';
 
 /** The training defaults that learn with this output and loss (the learning rate differs between them). */
 export function defaultOptionsFor(output = 'sigmoid-l2') {
-  if (typeof output !== 'string' || !Object.hasOwn(DEFAULT_RATES, output))
-    throw new EngineError(`output must be ${oneOf(Object.keys(DEFAULT_RATES))}, not ${describe(output)}`);
-  return Object.freeze({ ...COMMON_OPTIONS, learningRate: DEFAULT_RATES[output] });
+  if (typeof output !== 'string' || !Object.hasOwn(DEFAULT_LEARNING_RATES, output))
+    throw new EngineError(`output must be ${oneOf(Object.keys(DEFAULT_LEARNING_RATES))}, not ${describe(output)}`);
+  return Object.freeze({ ...COMMON_OPTIONS, learningRate: DEFAULT_LEARNING_RATES[output] });
 }
 /**
  * The schedule's lengths in batches, as setOptions takes them, for a run of `epochs` more epochs from the model's
@@ -39,7 +22,7 @@ export function defaultOptionsFor(output = 'sigmoid-l2') {
  * decay ends with the run, so a continued model's decay stretches over the new run.
  */
 export function scheduleBatches(run, batchesPerEpoch, step = 0) {
-  const { epochs, warmupEpochs = 0, stepEpochs = 2 } = optionsObject(run, 'scheduleBatches', { required: true, what: 'a run object ({epochs, warmupEpochs, stepEpochs})' });
+  const { epochs, warmupEpochs = DEFAULT_RUN.warmupEpochs, stepEpochs = DEFAULT_RUN.stepEpochs } = optionsObject(run, 'scheduleBatches', { required: true, what: 'a run object ({epochs, warmupEpochs, stepEpochs})' });
   finiteNumber(epochs, 'epochs', 0);
   finiteNumber(warmupEpochs, 'warmupEpochs', 0);
   finiteNumber(stepEpochs, 'stepEpochs', 0);
@@ -49,8 +32,6 @@ export function scheduleBatches(run, batchesPerEpoch, step = 0) {
   return { warmupBatches: batches(warmupEpochs), scheduleBatches: step + batches(epochs), stepBatches: Math.max(1, batches(stepEpochs)) };
 }
 
-/** The training defaults for the default output, sigmoid + L2. */
-export const DEFAULT_OPTIONS = defaultOptionsFor('sigmoid-l2');
 
 export class EngineError extends Error {
   constructor(message, options) {
@@ -145,10 +126,8 @@ function bytesArgument(value, name) {
   return value;
 }
 
-/** Largest number of layer sizes a network takes (kMaxWeightLayers + 1 in cpp/core/network.h). */
-const MAX_SIZES = 9;
-/** train() takes at most this many batches per call (cpp/bindings: the module checks it too). */
-const MAX_TRAIN_BATCHES = 1000000;
+/** Largest number of layer sizes a network takes: the input, the hidden layers, the output. */
+const MAX_SIZES = LIMITS.hiddenLayers + 2;
 
 /**
  * The module's answer as the one shape this wrapper gives: its `error` (a field, or the bare string that some
@@ -194,6 +173,24 @@ export async function loadEngine(options) {
   return new Engine(module, flavor);
 }
 
+/** A float32 from the module as the shortest decimal that is the same float32 (0.9f reads 0.8999999761...). */
+function shortestFloat(value) {
+  if (!Number.isFinite(value) || Number.isInteger(value)) return value;
+  for (let digits = 1; digits < 9; digits++) {
+    const candidate = Number(value.toPrecision(digits));
+    if (Math.fround(candidate) === Math.fround(value)) return candidate;
+  }
+  return value;
+}
+
+/** A module's plain result with every float32 number as its shortest decimal, arrays and objects walked. */
+function decimals(value) {
+  if (typeof value === 'number') return shortestFloat(value);
+  if (Array.isArray(value)) return value.map(decimals);
+  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, decimals(item)]));
+  return value;
+}
+
 export class Engine {
   #module;
   #raw;
@@ -218,6 +215,19 @@ export class Engine {
   /** Bytes of linear memory the module holds now. */
   memoryBytes() {
     return this.#module.memoryBytes();
+  }
+
+  /** What the engine accepts at most, as its C++ has it (the LIMITS export holds the same). */
+  limits() {
+    return decimals(this.#module.limits());
+  }
+
+  /**
+   * The engine's defaults, as its C++ has them: {model, options (without the learning rate), learningRates (SGD's,
+   * per output), adamLearningRate}; DEFAULT_MODEL, defaultOptionsFor() and ADAM_LEARNING_RATE hold the same.
+   */
+  defaults() {
+    return decimals(this.#module.defaults());
   }
 
   /** Hands over the uncompressed IDX files of a split; keeps the first `limit` samples (0: all). */
@@ -258,7 +268,7 @@ export class Engine {
    * what was done before it; the model has then been rolled back to its last good state.
    */
   train(batches) {
-    wholeNumber(batches, 'batches', 0, MAX_TRAIN_BATCHES);
+    wholeNumber(batches, 'batches', 0, LIMITS.trainBatches);
     const { error: message, ...summary } = this.#engine.train(batches);
     if (message) {
       const error = new EngineError(message);

@@ -147,6 +147,9 @@ export interface ScratchnetModule {
   backend(): string;
   /** current size of the module's linear memory */
   memoryBytes(): number;
+  /** the engine's limits and defaults (web/src/engine/defaults.d.ts: Limits, Defaults; floats as float32) */
+  limits(): import('../engine/defaults.js').Limits;
+  defaults(): import('../engine/defaults.js').Defaults;
 }
 
 export interface ModuleOptions {
