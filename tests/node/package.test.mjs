@@ -104,12 +104,15 @@ test('the installed scratchnet command: its usage errors, eval and export of the
   const badFlag = run(bin, ['train', '--epochs', '0'], project);
   assert.equal(badFlag.code, 2);
   assert.match(badFlag.err, /^error: --epochs must be a whole number from 1 to \d+, not '0'\n\nusage: scratchnet train \[flags\]/);
+  const bench = run(bin, ['bench', '--batches', '0'], project);
+  assert.equal(bench.code, 2);
+  assert.match(bench.err, /^error: --batches must be a whole number from 1 to \d+, not '0'\n\nusage: scratchnet bench /);
   const help = run(bin, ['export', '--help'], project);
   assert.equal(help.code, 0);
   assert.match(help.out, /^usage: scratchnet export MODEL OUT\.onnx/);
   const noData = run(bin, ['eval', 'model.bin'], project);
   assert.equal(noData.code, 1, 'the package has no MNIST of its own');
-  assert.match(noData.err, /data folder .* does not exist/);
+  assert.match(noData.err, /^error: no MNIST in .*: give --data DIR/);
 
   const evaluation = run(bin, ['eval', 'model.bin', '--data', DEFAULT_DATA_DIR, '--json'], project);
   assert.equal(evaluation.code, 0, evaluation.err);
