@@ -4,8 +4,9 @@
 // unnoticed: a call declared but missing, or a result of another shape, fails one or the other.
 //   node package-usage.js DATA_DIR
 import {
-  ADAM_LEARNING_RATE, DEFAULT_HIDDEN, DEFAULT_MODEL, DEFAULT_OPTIONS, DEFAULT_RUN_SCHEDULE, Engine, EngineError, defaultOptionsFor,
-  loadEngine, scheduleBatches, type DataInfo, type Evaluation, type FirstLayerWeights, type ModelInfo, type TrainSummary,
+  ADAM_LEARNING_RATE, DEFAULT_HIDDEN, DEFAULT_MODEL, DEFAULT_OPTIONS, DEFAULT_RUN, DEFAULT_RUN_SCHEDULE, Engine, EngineError, LIMITS,
+  RUN_LIMITS, defaultOptionsFor, loadEngine, scheduleBatches, type DataInfo, type Defaults, type Evaluation, type FirstLayerWeights,
+  type Limits, type ModelInfo, type TrainSummary,
 } from 'scratchnet';
 import { IDX_FILES, NODE_THREADS_DIR, WASM_DIR, findIdxFiles, loadNodeEngine, readIdxFolder, wasmPath, type IdxFiles } from 'scratchnet/node';
 import { ONNX_OPSET, modelFileToOnnx, readModelFile, type ScratchnetModel } from 'scratchnet/onnx';
@@ -30,6 +31,10 @@ check(typeof WASM_DIR === 'string' && typeof NODE_THREADS_DIR === 'string' && wa
 const engine: Engine = await loadNodeEngine('simd');
 check(engine.flavor === 'simd' && engine.threads === 1 && typeof engine.backend === 'string', 'flavor, threads, backend');
 check(engine.memoryBytes() > 0, 'memoryBytes');
+const limits: Limits = engine.limits();
+check(limits.layerSize === LIMITS.layerSize && limits.batchSize === LIMITS.batchSize && RUN_LIMITS.epochs >= DEFAULT_RUN.epochs, 'limits');
+const defaults: Defaults = engine.defaults();
+check(defaults.learningRates['softmax-xent'] === defaultOptionsFor('softmax-xent').learningRate && defaults.adamLearningRate === ADAM_LEARNING_RATE, 'defaults');
 const train: DataInfo = engine.loadData('train', files.trainImages, files.trainLabels, { limit: 10000 });
 const test: DataInfo = engine.loadData('test', files.testImages, files.testLabels, { limit: 1000 });
 check(train.count === 10000 && test.count === 1000 && train.rows === 28 && train.cols === 28 && train.classes === 10, 'loadData');
