@@ -1,4 +1,4 @@
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 
 // Cross-origin isolation, so the page may use SharedArrayBuffer and so the SIMD build with threads
 // (?engine=threads). Nothing else needs it: a static host without these headers (the blog embed's case) runs
@@ -9,7 +9,22 @@ const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-E
 //   index.html             the full page
 //   scratchnet-embed.js    the embeddable <scratchnet-trainer> (a stable name, for the snippet in the README)
 //   embed.html, examples/  the iframe form and an example blog post (from web/public/, copied as they are)
+/**
+ * The trainer's markup (app/template.ts) is indented for reading; every reader of a post with an embed downloads it,
+ * so the build sends it without the indentation (a line break stays: it is whitespace in HTML as the indent was).
+ */
+const markupWithoutIndent: Plugin = {
+  name: 'scratchnet-markup-without-indent',
+  apply: 'build',
+  enforce: 'pre',
+  transform(code, id) {
+    if (!id.endsWith('/app/template.ts')) return null;
+    return code.replace(/\/\* html \*\/ `[^`]*`/g, (markup) => markup.replace(/\n\s+/g, '\n'));
+  },
+};
+
 export default defineConfig({
+  plugins: [markupWithoutIndent],
   root: 'web',
   base: './',
   publicDir: 'public',

@@ -2,10 +2,14 @@
 import './styles.css';
 import './page.css';
 import { App } from './app/app';
-import { parseEngineChoice, settingsFromQuery } from './app/settings';
+import { parseEngineChoice, parseSettings, SETTING_NAMES, settingsFromQuery, type SettingName } from './app/settings';
 import { trainerMarkup } from './app/template';
 import { DEFAULT_DATASET, classNames, parseDatasetChoice } from './data/datasets';
 import { MistakesView } from './page/mistakes-view';
+import { addChartExports, addOnnxExport } from './page/exports';
+import { RunRecorder } from './page/run-record';
+import { settingsLabel } from './page/settings-label';
+import { queryWithSettings } from './page/url-settings';
 
 const query = new URLSearchParams(location.search);
 function datasetFromQuery() {
@@ -22,7 +26,17 @@ const main = document.createElement('main');
 main.innerHTML = trainerMarkup();
 document.body.prepend(main);
 
-const mistakes = new MistakesView(document.getElementById('predictions-panel')!);
+// Why the tiles look like noise at first: the page has room to say it (the embed keeps its payload).
+document.getElementById('weights-panel')!.append(Object.assign(document.createElement('p'), {
+  className: 'panel-note',
+  textContent: 'Early on, and in a wide layer (2048 units), each unit stays near its random start and its tile looks like ' +
+    'noise; a narrow layer (try 64) shows strokes within an epoch.',
+}));
+
+const form = document.getElementById('settings') as HTMLFormElement;
+const record = new RunRecorder();
+const chartExports = addChartExports(document.getElementById('charts-panel')!, record);
+const mistakes = new MistakesView(document.getElementById('predictions-panel')!, (count) => app.trainer.mistakes(count));
 /** the classes' names of the set the engine holds, as the page's state attributes say */
 const names = () => classNames(parseDatasetChoice(document.body.dataset.dataset) ?? DEFAULT_DATASET, Number(document.body.dataset.classes ?? 0));
 
@@ -43,6 +57,29 @@ const app = new App({
     history.replaceState(history.state, '', url);
     mistakes.reset();
   },
-  onEvent: (event) => mistakes.onEvent(event, names),
+  onEvent: (event) => {
+    mistakes.onEvent(event, names);
+    record.onEvent(event, () => settingsLabel(form));
+    if (event.type === 'batches' || event.type === 'epoch') chartExports.update();
+  },
 });
 void app.run();
+
+// The URL follows the settings (replaceState, no history entry per keystroke): a link reproduces the run.
+form.addEventListener('input', followSettings);
+form.addEventListener('change', followSettings);
+function followSettings(): void {
+  const raw: Partial<Record<SettingName, string>> = {};
+  for (const name of SETTING_NAMES) raw[name] = (form.elements.namedItem(name) as HTMLInputElement).value;
+  const parsed = parseSettings(raw);
+  if (!parsed.ok) return; // a refused value stays out of the link until it is fixed
+  const url = new URL(location.href);
+  url.search = queryWithSettings(url.searchParams, parsed.settings).toString();
+  if (url.href !== location.href) history.replaceState(history.state, '', url);
+}
+
+addOnnxExport(document.getElementById('download-model') as HTMLButtonElement, () => app.trainer, (text, error = false) => {
+  const message = document.getElementById('model-message')!;
+  message.textContent = text;
+  message.classList.toggle('error', error);
+});

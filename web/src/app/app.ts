@@ -1,19 +1,18 @@
 // The page's controller: wires the data choice, the form and the buttons to the training worker, and the
 // worker's events to the views. It holds no training logic; the worker does the work and the views draw.
-import { ConfusionView } from '../ui/confusion-view';
+import type { ConfusionView } from '../ui/confusion-view';
 import { DigitGrid } from '../ui/digit-grid';
-import { DrawPad } from '../ui/draw-pad';
 import { ProgressView } from '../ui/progress-view';
-import { ScoreBars } from '../ui/score-bars';
+import type { ScoreBars } from '../ui/score-bars';
 import { TrainingCharts } from '../ui/training-charts';
-import { WeightTiles } from '../ui/weight-tiles';
+import type { WeightTiles } from '../ui/weight-tiles';
 import { DATASETS, canDraw, classNames, parseDatasetChoice, type DatasetChoice } from '../data/datasets';
 import { bytesToDownload, download, forget, manifest, remember } from '../data/idx-download';
 import { IDX_ROLES } from '../data/idx-files';
 import { covers, planFiles, type DataManifest } from '../data/served-files';
 import { phaseOf, progressNote, summaryText, type RunStatus } from './run-status';
 import type {
-  DataInfo, DataProgress, EngineChoice, ModelSummary, OwnFilesStatus, TrainingEvent, TrainingSettings, TrainingState,
+  DataInfo, DataProgress, EngineChoice, HiddenWeights, ModelSummary, OwnFilesStatus, TrainingEvent, TrainingSettings, TrainingState,
 } from '../worker/protocol';
 import type { Optimizer, OutputLoss } from '../wasm/scratchnet-module';
 import { downloadFile, loadFromBrowser, readFile, saveToBrowser } from './model-store';
@@ -79,9 +78,14 @@ export class App {
   readonly #charts: TrainingCharts;
   readonly #progress: ProgressView;
   readonly #digits: DigitGrid;
-  readonly #confusion: ConfusionView;
-  readonly #weights: WeightTiles;
-  readonly #scores: ScoreBars;
+  // The views of the confusion, weights and draw panels load with their panel (an embed without them does not
+  // download their code); null until then, and they catch up with the set's names and the last results.
+  #confusion: ConfusionView | null = null;
+  #weights: WeightTiles | null = null;
+  #scores: ScoreBars | null = null;
+  #names: readonly string[] = [];
+  #lastConfusion: number[] | null = null;
+  #lastWeights: HiddenWeights | null = null;
   readonly #options: AppOptions;
   /** the panels the page or the embed chose to show; a panel that does not suit the data set hides too */
   readonly #drawPanelChosen: boolean;
@@ -142,14 +146,30 @@ export class App {
     this.#charts = new TrainingCharts(element('loss-chart'), element('accuracy-chart'));
     this.#progress = new ProgressView(element('progress'));
     this.#digits = new DigitGrid(element('digit-grid'));
-    this.#confusion = new ConfusionView(element('confusion'));
-    this.#weights = new WeightTiles(element('weight-tiles'));
-    this.#scores = new ScoreBars(element('draw-pad-scores'));
     this.#drawPanelChosen = !element('draw-panel').hidden;
+    if (!element('confusion-panel').hidden) {
+      void import('../ui/confusion-view').then(({ ConfusionView }) => {
+        this.#confusion = new ConfusionView(element('confusion'));
+        if (this.#names.length) this.#confusion.setClassNames(this.#names);
+        if (this.#lastConfusion) this.#confusion.show(this.#lastConfusion);
+      });
+    }
+    if (!element('weights-panel').hidden) {
+      void import('../ui/weight-tiles').then(({ WeightTiles }) => {
+        this.#weights = new WeightTiles(element('weight-tiles'));
+        if (this.#lastWeights) this.#weights.show(this.#lastWeights);
+      });
+    }
+    if (this.#drawPanelChosen) {
+      void Promise.all([import('../ui/score-bars'), import('../ui/draw-pad')]).then(([{ ScoreBars }, { DrawPad }]) => {
+        this.#scores = new ScoreBars(element('draw-pad-scores'));
+        if (this.#drawable && this.#names.length) this.#scores.setClassNames(this.#names);
+        new DrawPad(element('draw-pad-canvas'), (pixels) => void this.#predictDrawing(pixels));
+      });
+    }
     this.#stateTarget.dataset.state = this.#state;
     this.#connect();
     this.#fillForm(options.settings);
-    new DrawPad(element('draw-pad-canvas'), (pixels) => void this.#predictDrawing(pixels));
     this.#wire();
   }
 
@@ -601,9 +621,12 @@ export class App {
     this.#charts.reset();
     this.#progress.reset();
     this.#digits.clear();
-    this.#weights.clear();
-    this.#confusion.setClassNames([]);
-    this.#scores.show(null);
+    this.#weights?.clear();
+    this.#lastWeights = null;
+    this.#names = [];
+    this.#lastConfusion = null;
+    this.#confusion?.setClassNames([]);
+    this.#scores?.show(null);
     this.#message('run-message', '');
     const status = this.#element('data-status');
     delete status.dataset.ready;
@@ -725,9 +748,11 @@ export class App {
     this.#data = info;
     const names = classNames(this.#dataset, info.classes);
     this.#digits.setClassNames(names);
-    this.#confusion.setClassNames(names);
+    this.#names = names;
+    this.#lastConfusion = null;
+    this.#confusion?.setClassNames(names);
     this.#drawable = canDraw(this.#dataset, info.rows, info.cols);
-    if (this.#drawable) this.#scores.setClassNames(names);
+    if (this.#drawable) this.#scores?.setClassNames(names);
     this.#element('draw-panel').hidden = !this.#drawPanelChosen || !this.#drawable;
     this.#stateTarget.dataset.classes = String(info.classes);
     this.#updateButtons();
@@ -805,7 +830,8 @@ export class App {
       case 'epoch':
         this.#trainingWatch?.touch();
         if (event.report.epoch > 0) this.#charts.addEpoch(event.report);
-        this.#confusion.show(event.report.confusion);
+        this.#lastConfusion = event.report.confusion;
+        this.#confusion?.show(event.report.confusion);
         this.#stateTarget.dataset.testAccuracy = String(event.report.testAccuracy);
         this.#show({ report: event.report, note: '' });
         break;
@@ -814,7 +840,8 @@ export class App {
         if (this.#lastDrawing && this.#onScreen) void this.#predictDrawing(this.#lastDrawing);
         break;
       case 'weights':
-        this.#showView('weights', () => this.#weights.show(event.weights));
+        this.#lastWeights = event.weights;
+        this.#showView('weights', () => this.#weights?.show(event.weights));
         break;
     }
   }
@@ -823,7 +850,7 @@ export class App {
     this.#lastDrawing = pixels;
     if (!pixels || !this.#drawable || !this.#data || !this.#learned || this.#state === 'loading' || this.#state === 'error') {
       // an untrained network's answers are noise: say so rather than name a class
-      this.#scores.show(null, pixels && !this.#learned ? 'The network has not learned yet: train it first.' : undefined);
+      this.#scores?.show(null, pixels && !this.#learned ? 'The network has not learned yet: train it first.' : undefined);
       return;
     }
     let scores: Float32Array;
@@ -833,7 +860,7 @@ export class App {
       if (!(error instanceof WorkerFailure)) this.#message('run-message', errorText(error));
       return;
     }
-    if (pixels === this.#lastDrawing) this.#scores.show(scores); // a newer drawing (or Clear) wins
+    if (pixels === this.#lastDrawing) this.#scores?.show(scores); // a newer drawing (or Clear) wins
   }
 
   #updateButtons(): void {

@@ -148,16 +148,6 @@ const MARKUP = /* html */ `
       <h2 id="weights-heading">What hidden units look for</h2>
       <div id="weight-tiles"></div>
     </section>
-
-    <section class="panel" id="draw-panel" data-panel="draw" aria-labelledby="draw-heading">
-      <h2 id="draw-heading">Draw a digit</h2>
-      <div class="draw">
-        <div id="draw-pad-canvas"></div>
-        <div id="draw-pad-scores"></div>
-      </div>
-      <p class="panel-note">Drawing takes a mouse, a pen or a finger; there is no keyboard way to draw. The test images
-        show the network's answers without one.</p>
-    </section>
   </div>
 
   <div class="layout-side">
@@ -196,6 +186,15 @@ const MARKUP = /* html */ `
         <label class="file-button"><span>Load a file</span><input type="file" id="load-file" accept=".bin,application/octet-stream" disabled /></label>
       </div>
       <div id="model-message" class="message" role="status" aria-live="polite"></div>
+    </section>
+
+    <section class="panel" id="draw-panel" data-panel="draw" aria-labelledby="draw-heading">
+      <h2 id="draw-heading">Draw a digit</h2>
+      <div class="draw">
+        <div id="draw-pad-canvas"></div>
+        <div id="draw-pad-scores"></div>
+      </div>
+      <p class="panel-note">There is no keyboard way to draw: the test images show the network's answers.</p>
     </section>
   </div>
 </div>

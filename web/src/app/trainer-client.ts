@@ -39,7 +39,9 @@ const CALL_TIMEOUTS: Record<keyof TrainerApi, number> = {
   resume: TIMEOUTS.quick,
   step: TIMEOUTS.quick,
   predict: TIMEOUTS.quick,
+  mistakes: TIMEOUTS.quick,
   saveModel: TIMEOUTS.quick,
+  exportOnnx: TIMEOUTS.quick,
   loadModel: TIMEOUTS.quick,
 };
 

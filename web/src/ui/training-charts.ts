@@ -277,35 +277,18 @@ export class TrainingCharts {
       this.buckets.fill(this.drawnBatches, this.drawnLosses, this.drawnSmooth);
       this.lossChart.setData(this.lossData);
       this.lossHost.dataset.points = String(this.receivedLosses);
-      this.describe(this.lossChart, this.lossDescription());
     }
     if (this.accuracyDirty) {
       this.accuracyDirty = false;
       this.accuracyChart.setData(this.accuracyData);
-      this.describe(this.accuracyChart, this.accuracyDescription());
     }
   };
 
-  /** A canvas is an image to assistive technology: its name says what the curve shows so far. */
-  private describe(chart: uPlot, text: string): void {
-    const canvas = chart.ctx.canvas;
-    canvas.setAttribute('role', 'img');
-    if (canvas.getAttribute('aria-label') !== text) canvas.setAttribute('aria-label', text);
-  }
-
-  private lossDescription(): string {
-    const n = this.drawnSmooth.length;
-    if (n === 0) return 'Chart of the training loss per batch: no batches yet.';
-    return `Chart of the training loss per batch, log scale: ${this.lastBatch} batches; the smoothed loss went from ` +
-      `${lossFormat(this.drawnSmooth[0])} to ${lossFormat(this.drawnSmooth[n - 1])}.`;
-  }
-
-  private accuracyDescription(): string {
-    const last = this.epochs.length - 1;
-    if (last < 0) return 'Chart of the accuracy per epoch: no epochs yet.';
-    const percent = (v: number | null) => (v == null ? 'not measured' : `${v.toFixed(2)} %`);
-    return `Chart of the accuracy per epoch: after epoch ${this.epochs[last]} of ${this.plannedEpochs}, training ` +
-      `${percent(this.trainAccuracy[last])}, test ${percent(this.testAccuracy[last])}.`;
+  /** A canvas is an image to assistive technology: it is named by what it plots (the summary tells the story). */
+  private name(chart: uPlot, label: string): uPlot {
+    chart.ctx.canvas.setAttribute('role', 'img');
+    chart.ctx.canvas.setAttribute('aria-label', label);
+    return chart;
   }
 
   private readColors(): ChartColors {
@@ -374,9 +357,7 @@ export class TrainingCharts {
       ],
       legend: { live: true },
     };
-    const chart = new uPlot(options, this.lossData, this.lossHost);
-    this.describe(chart, this.lossDescription());
-    return chart;
+    return this.name(new uPlot(options, this.lossData, this.lossHost), 'Chart of the training loss per batch');
   }
 
   private createAccuracyChart(): uPlot {
@@ -406,9 +387,7 @@ export class TrainingCharts {
       ],
       legend: { live: true },
     };
-    const chart = new uPlot(options, this.accuracyData, this.accuracyHost);
-    this.describe(chart, this.accuracyDescription());
-    return chart;
+    return this.name(new uPlot(options, this.accuracyData, this.accuracyHost), 'Chart of the training and test accuracy per epoch');
   }
 }
 

@@ -114,8 +114,7 @@ export class WeightTiles {
 
     const shown = units < w.units ? `The first ${units} of ${w.units} hidden units` : `${units} hidden units`;
     const description = `${shown}, one ${rows}×${cols} tile of input weights each: blue negative, red positive, ` +
-      'each tile scaled to its own largest weight. Early on, and in a wide layer (2048 units), each unit stays near its ' +
-      'random start and its tile looks like noise; a narrow one (try 64) shows strokes within an epoch.';
+      'each tile scaled to its own largest weight.';
     this.note.textContent = description;
     this.grid.setAttribute('role', 'img');
     this.grid.setAttribute('aria-label', description);

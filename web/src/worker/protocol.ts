@@ -94,6 +94,13 @@ export interface DigitPredictions {
   predicted: Uint8Array;
 }
 
+/** The test set's mistakes: how many of how many, and the images the model gave the highest score. */
+export interface Mistakes {
+  wrong: number;
+  tested: number;
+  shown: DigitPredictions;
+}
+
 export interface EpochReport {
   epoch: number;
   epochs: number;
@@ -141,8 +148,7 @@ export type TrainingEvent =
     }
   | { type: 'epoch'; report: EpochReport }
   | { type: 'predictions'; predictions: DigitPredictions }
-  /** after each epoch: how many test images the model gets wrong, and the ones it was surest of */
-  | { type: 'mistakes'; epoch: number; wrong: number; tested: number; mistakes: DigitPredictions }
+
   | { type: 'weights'; weights: HiddenWeights };
 
 /** The worker's API, as the page sees it through Comlink (every method returns a Promise there). */
@@ -179,7 +185,11 @@ export interface TrainerApi {
   step(): void;
   /** Class scores for one image (rows × cols values 0..255). */
   predict(pixels: Uint8Array): Float32Array;
+  /** The test images the model gets wrong, over the whole test set: how many, and the `count` it scored highest. */
+  mistakes(count: number): Promise<Mistakes>;
   saveModel(): Uint8Array;
+  /** The model as an ONNX file (pixels 0..255 in, class scores out), as `npm run export` writes it. */
+  exportOnnx(): Promise<Uint8Array>;
   /** Replaces the model; throws with a message on a bad file (or one that does not fit the data) and keeps the current model. */
   loadModel(bytes: Uint8Array): ModelSummary;
 }

@@ -15,7 +15,7 @@ import scalarWasmUrl from '../wasm/scratchnet-scalar.wasm?url';
 import threadsWasmUrl from '../wasm/scratchnet-simd-threads.wasm?url';
 import { topClass } from '../lib/top-class';
 import type {
-  DataInfo, DigitPredictions, EngineChoice, EngineInfo, ModelSummary, OwnFile, OwnFilesStatus, TrainerApi,
+  DataInfo, DigitPredictions, EngineChoice, EngineInfo, Mistakes, ModelSummary, OwnFile, OwnFilesStatus, TrainerApi,
   TrainingEvent, TrainingSettings, TrainingState,
 } from './protocol';
 import { trainOptions } from './train-options';
@@ -29,8 +29,6 @@ const WORK_PER_CALL = 6.25e8; // batch size × parameters: 6 batches of the defa
 const MAX_BATCHES_PER_CALL = 16;
 const SAMPLE_IMAGES = 40; // test images shown with their predictions
 const SHOWN_UNITS = 16; // hidden units drawn as weight tiles
-const SHOWN_MISTAKES = 24; // the mistakes on the test set the page shows
-const PREDICT_CHUNK = 1000; // test images per predict() call when looking for mistakes: bounded memory
 const REFRESH_MILLISECONDS = 1000; // predictions and weights, while training
 
 /**
@@ -78,7 +76,7 @@ async function explainEngineFailure(flavor: Flavor, error: unknown): Promise<str
 type IdxBytes = Record<IdxRole, Uint8Array>;
 
 /** A loaded data set: its files (for the sample images) and what the engine read. */
-interface LoadedData {
+export interface LoadedData {
   bytes: IdxBytes;
   info: DataInfo;
 }
@@ -339,9 +337,20 @@ class TrainingWorker implements TrainerApi {
     return this.#requireEngine().predict(pixels);
   }
 
+  async mistakes(count: number): Promise<Mistakes> {
+    const { findMistakes } = await import('./find-mistakes'); // the page's gallery only: the embed never loads it
+    return findMistakes(this.#requireEngine(), this.#requireData(), count);
+  }
+
   saveModel(): Uint8Array {
     // with the optimizer's state, so that a model trained on after loading goes on as if it had never stopped
     const bytes = this.#requireEngine().saveModel({ optimizerState: true });
+    return Comlink.transfer(bytes, [bytes.buffer]);
+  }
+
+  /** The model as ONNX (the encoder loads on first use; the embed never asks). */
+  async exportOnnx(): Promise<Uint8Array> {
+    const bytes = await this.#requireEngine().exportOnnx();
     return Comlink.transfer(bytes, [bytes.buffer]);
   }
 
@@ -361,7 +370,6 @@ class TrainingWorker implements TrainerApi {
         report: { epoch: 0, epochs: 0, trainLoss: NaN, trainAccuracy: NaN, testLoss: evaluation.loss, testAccuracy: evaluation.accuracy, confusion: evaluation.confusion },
       });
       this.#refreshViews(true);
-      this.#sendMistakes(0);
       return { sizes: info.sizes, output: info.output, scaling: info.scaling, optimizer: info.optimizer, step: info.step };
     } catch (error) {
       if (wasRunning) this.start();
@@ -463,7 +471,6 @@ class TrainingWorker implements TrainerApi {
     });
     this.#resetEpochTotals();
     this.#refreshViews(true);
-    this.#sendMistakes(epoch);
     if (epoch >= settings.epochs) {
       this.#running = false;
       this.#setState('done');
@@ -496,34 +503,6 @@ class TrainingWorker implements TrainerApi {
       const { weights, inputs } = this.#engine.firstLayerWeights(units);
       this.#emit({ type: 'weights', weights: { weights, units, inputs, rows, cols } });
     }
-  }
-
-  /** The test images the model gets wrong, over the whole test set: how many, and those it gave the highest score. */
-  #sendMistakes(epoch: number): void {
-    if (!this.#data || !this.#engine) return;
-    const { bytes, info } = this.#data;
-    const size = info.rows * info.cols;
-    const imagesHeader = 4 + 4 * bytes.testImages[3];
-    const found: { index: number; label: number; guess: number; score: number }[] = [];
-    for (let from = 0; from < info.testCount; from += PREDICT_CHUNK) {
-      const count = Math.min(PREDICT_CHUNK, info.testCount - from);
-      const start = imagesHeader + from * size;
-      const scores = this.#engine.predict(bytes.testImages.subarray(start, start + count * size));
-      const classes = scores.length / count;
-      for (let i = 0; i < count; i++) {
-        const row = scores.subarray(i * classes, (i + 1) * classes);
-        const guess = topClass(row);
-        const label = bytes.testLabels[8 + from + i];
-        if (guess !== label) found.push({ index: from + i, label, guess, score: row[guess] });
-      }
-    }
-    const shown = found.sort((a, b) => b.score - a.score).slice(0, SHOWN_MISTAKES);
-    const pixels = new Uint8Array(shown.length * size);
-    shown.forEach(({ index }, k) => pixels.set(bytes.testImages.subarray(imagesHeader + index * size, imagesHeader + (index + 1) * size), k * size));
-    this.#emit({
-      type: 'mistakes', epoch, wrong: found.length, tested: info.testCount,
-      mistakes: { pixels, rows: info.rows, cols: info.cols, labels: Uint8Array.from(shown, (m) => m.label), predicted: Uint8Array.from(shown, (m) => m.guess) },
-    });
   }
 
   /** The first SAMPLE_IMAGES test images and labels, cut from the files once per data set. */
