@@ -30,6 +30,11 @@ void f32_gemm_relu_scalar(int M, int K, int N, const float* A, const float* B, c
 void f32_gemm_relu_wasmsimd(int M, int K, int N, const float* A, const float* B, const float* bias, float* C);
 #endif
 
+// The scalar twin of f32_gemm_dense_wasmsimd below (kernels/f32_gemm_dense_scalar.cpp), by 2×4 register tiles: what
+// the scalar kernels take for an A with few zeros.
+void f32_gemm_dense_scalar(int M, int K, int N, const float* A, const float* B, const float* bias, float* C, bool relu,
+                           const float* relu_output = nullptr);
+
 #if defined(__wasm_simd128__)
 // C = A·B (+ bias), then ReLU when `relu`, or zero where relu_output (laid out as C) is not positive, by dense
 // register tiles (kernels/f32_gemm_dense_wasmsimd.cpp): for an A with few zeros. f32_gemm_wasmsimd picks it or the sparse kernels by A's share of non-zeros; the sparse path

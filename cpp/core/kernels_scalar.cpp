@@ -39,20 +39,36 @@ void gemm_panels(int M, int K, int N, const float* A, const float* B, const floa
   scratchnet::gemm_panels(M, K, N, A, B, bias, out, 8, &row_block<8, Epilogue>, kTailBlocks<Epilogue>[N % 8]);
 }
 
+// A's share of non-zero entries from which the dense tiles (kernels/f32_gemm_dense_scalar.cpp) beat skipping the
+// zeros (higher than the SIMD build's: the scalar sparse kernels lose less to the gather; performance.md); N below
+// one tile stays with the sparse kernels.
+constexpr double kDenseFromShare = 0.9;
+
+bool dense_pays(int M, int K, int N, const float* A) {
+  if (N < 4) return false;
+  const size_t count = static_cast<size_t>(M) * K;
+  size_t nonzero = 0;
+  for (size_t i = 0; i < count; ++i) nonzero += A[i] != 0.f;
+  return static_cast<double>(nonzero) >= kDenseFromShare * static_cast<double>(count);
+}
+
 }  // namespace
 
 void f32_gemm_scalar(int M, int K, int N, const float* A, const float* B, const float* bias, float* C) {
+  if (dense_pays(M, K, N, A)) return f32_gemm_dense_scalar(M, K, N, A, B, bias, C, false);
   StoreC out{C, static_cast<size_t>(N)};
   gemm_panels(M, K, N, A, B, bias, out);
 }
 
 void f32_gemm_relu_scalar(int M, int K, int N, const float* A, const float* B, const float* bias, float* C) {
+  if (dense_pays(M, K, N, A)) return f32_gemm_dense_scalar(M, K, N, A, B, bias, C, true);
   StoreC out{C, static_cast<size_t>(N), true};
   gemm_panels(M, K, N, A, B, bias, out);
 }
 
 void f32_gemm_relu_backward_scalar(int M, int K, int N, const float* A, const float* B, const float* relu_output,
                                    float* C) {
+  if (dense_pays(M, K, N, A)) return f32_gemm_dense_scalar(M, K, N, A, B, nullptr, C, false, relu_output);
   StoreC out{C, static_cast<size_t>(N), false, relu_output};
   gemm_panels(M, K, N, A, B, nullptr, out);
 }

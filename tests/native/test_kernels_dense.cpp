@@ -1,10 +1,10 @@
-// The dense tiles of kernels/f32_gemm_dense_wasmsimd.cpp (wasm SIMD builds only): exact against the naive reference
-// on small integers over odd sizes (tile tails in M, N and K), with and without bias and ReLU, and masked by a
-// ReLU's output (the input gradient); and the dispatch of f32_gemm_wasmsimd and of the input gradient, on both sides
-// of its crossover, to the same bits as the sparse kernels (the same sums in the same order).
+// The dense tiles of kernels/f32_gemm_dense_wasmsimd.cpp (wasm SIMD builds) and of their scalar twin
+// kernels/f32_gemm_dense_scalar.cpp (every build): exact against the naive reference on small integers over odd
+// sizes (tile tails in M, N and K), with and without bias and ReLU, and masked by a ReLU's output (the input
+// gradient); and the dispatch of the products and of the input gradient, on both sides of the crossover, to the
+// same bits as the sparse kernels (the same sums in the same order).
 #include <gtest/gtest.h>
 
-#if defined(__wasm_simd128__)
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -25,6 +25,72 @@ std::vector<float> integers(Rng& rng, size_t n, int range, float zero_share) {
   return v;
 }
 
+// The scalar twin, and the scalar products' dispatch: the same bits as the scalar sparse kernels either side of it.
+TEST(DenseKernels, ScalarTilesAreExactOnSmallIntegersOverOddSizes) {
+  Rng rng(76);
+  for (int M : {1, 2, 3, 5, 17}) {
+    for (int K : {1, 3, 10, 17}) {
+      for (int N : {1, 3, 4, 5, 9, 33}) {
+        for (int mode = 0; mode < 3; ++mode) {  // plain with a bias, ReLU with a bias, the ReLU mask
+          SCOPED_TRACE(::testing::Message() << "M=" << M << " K=" << K << " N=" << N << " mode=" << mode);
+          const std::vector<float> A = integers(rng, static_cast<size_t>(M) * K, 3, 0.1f);
+          const std::vector<float> B = integers(rng, static_cast<size_t>(K) * N, 4, 0.f);
+          const std::vector<float> bias = integers(rng, N, 8, 0.f);
+          const std::vector<float> relu_output = integers(rng, static_cast<size_t>(M) * N, 2, 0.3f);
+          std::vector<float> expected(static_cast<size_t>(M) * N), C(expected.size() + 4, std::nanf(""));
+          C[expected.size()] = 12345.f;
+          if (mode == 0) f32_gemm_reference(M, K, N, A.data(), B.data(), bias.data(), expected.data());
+          if (mode == 1) f32_gemm_relu_reference(M, K, N, A.data(), B.data(), bias.data(), expected.data());
+          if (mode == 2) f32_gemm_relu_backward_reference(M, K, N, A.data(), B.data(), relu_output.data(), expected.data());
+          f32_gemm_dense_scalar(M, K, N, A.data(), B.data(), mode < 2 ? bias.data() : nullptr, C.data(), mode == 1,
+                                mode == 2 ? relu_output.data() : nullptr);
+          ASSERT_EQ(C[expected.size()], 12345.f) << "wrote past the end of C";
+          for (size_t i = 0; i < expected.size(); ++i) ASSERT_EQ(C[i], expected[i]) << "element " << i;
+        }
+      }
+    }
+  }
+}
+
+TEST(DenseKernels, TheScalarDispatchGivesTheSparseKernelsBitsOnBothSidesOfTheCrossover) {
+  Rng rng(75);
+  for (float lit : {0.5f, 0.95f}) {
+    const int M = 33, K = 100, N = 70;
+    SCOPED_TRACE(::testing::Message() << "lit=" << lit);
+    std::vector<float> A = random_floats(rng, static_cast<size_t>(M) * K, -1.f, 1.f);
+    for (float& a : A)
+      if (rng.uniform() >= lit) a = 0.f;
+    const std::vector<float> B = random_floats(rng, static_cast<size_t>(K) * N, -0.1f, 0.1f);
+    const std::vector<float> bias = random_floats(rng, N, -0.5f, 0.5f);
+    std::vector<float> relu_output = random_floats(rng, static_cast<size_t>(M) * N, -1.f, 1.f);
+    for (float& h : relu_output) h = h > 0.f ? h : 0.f;
+    // Each element summed in float from its start over the non-zero terms in order, as both paths sum.
+    std::vector<float> plain(static_cast<size_t>(M) * N), masked(plain.size());
+    for (int m = 0; m < M; ++m)
+      for (int n = 0; n < N; ++n) {
+        float with_bias = bias[n], without = 0.f;
+        for (int k = 0; k < K; ++k) {
+          const float a = A[static_cast<size_t>(m) * K + k];
+          if (a == 0.f) continue;
+          with_bias += a * B[static_cast<size_t>(k) * N + n];
+          without += a * B[static_cast<size_t>(k) * N + n];
+        }
+        plain[static_cast<size_t>(m) * N + n] = with_bias;
+        masked[static_cast<size_t>(m) * N + n] = relu_output[static_cast<size_t>(m) * N + n] > 0.f ? without : 0.f;
+      }
+    std::vector<float> C(plain.size()), R(plain.size()), G(plain.size());
+    f32_gemm_scalar(M, K, N, A.data(), B.data(), bias.data(), C.data());
+    f32_gemm_relu_scalar(M, K, N, A.data(), B.data(), bias.data(), R.data());
+    f32_gemm_relu_backward_scalar(M, K, N, A.data(), B.data(), relu_output.data(), G.data());
+    for (size_t i = 0; i < plain.size(); ++i) {
+      ASSERT_EQ(C[i], plain[i]) << i;
+      ASSERT_EQ(R[i], plain[i] > 0.f ? plain[i] : 0.f) << i;
+      ASSERT_EQ(G[i], masked[i]) << i;
+    }
+  }
+}
+
+#if defined(__wasm_simd128__)
 TEST(DenseKernels, TilesAreExactOnSmallIntegersOverOddSizes) {
   Rng rng(77);
   int checked = 0;
@@ -135,5 +201,6 @@ TEST(DenseKernels, TheInputGradientsDispatchGivesTheSparseKernelsBits) {
   }
 }
 
-}  // namespace
 #endif  // __wasm_simd128__
+
+}  // namespace
