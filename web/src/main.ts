@@ -8,6 +8,7 @@ import { DEFAULT_DATASET, classNames, parseDatasetChoice } from './data/datasets
 import { MistakesView } from './page/mistakes-view';
 import { addChartExports, addOnnxExport } from './page/exports';
 import { RunRecorder } from './page/run-record';
+import { addRunLegend, runOverlays } from './page/run-overlays';
 import { settingsLabel } from './page/settings-label';
 import { queryWithSettings } from './page/url-settings';
 
@@ -36,6 +37,8 @@ document.getElementById('weights-panel')!.append(Object.assign(document.createEl
 const form = document.getElementById('settings') as HTMLFormElement;
 const record = new RunRecorder();
 const chartExports = addChartExports(document.getElementById('charts-panel')!, record);
+const overlays = runOverlays(record);
+const runLegend = addRunLegend(document.getElementById('charts-panel')!, record, overlays.redraw);
 const mistakes = new MistakesView(document.getElementById('predictions-panel')!, (count) => app.trainer.mistakes(count));
 /** the classes' names of the set the engine holds, as the page's state attributes say */
 const names = () => classNames(parseDatasetChoice(document.body.dataset.dataset) ?? DEFAULT_DATASET, Number(document.body.dataset.classes ?? 0));
@@ -57,9 +60,13 @@ const app = new App({
     history.replaceState(history.state, '', url);
     mistakes.reset();
   },
+  chartPlugins: { loss: [overlays.loss], accuracy: [overlays.accuracy] },
   onEvent: (event) => {
     mistakes.onEvent(event, names);
-    record.onEvent(event, () => settingsLabel(form));
+    // a new run turns the last one into an overlay; an epoch's end brings a test-loss point
+    const started = record.onEvent(event, () => settingsLabel(form));
+    if (started) runLegend.update();
+    if (started || event.type === 'epoch') overlays.redraw();
     if (event.type === 'batches' || event.type === 'epoch') chartExports.update();
   },
 });

@@ -22,8 +22,9 @@ export class RunRecorder {
   readonly runs: RunRecord[] = [];
   #nextId = 1;
 
-  /** `label` describes the settings of a run that starts with this event. */
-  onEvent(event: TrainingEvent, label: () => string): void {
+  /** `label` describes the settings of a run that starts with this event; true when one does. */
+  onEvent(event: TrainingEvent, label: () => string): boolean {
+    let started = false;
     if (event.type === 'batches') {
       const first = event.batchesDone - event.losses.length + 1;
       let run = this.current;
@@ -31,6 +32,7 @@ export class RunRecorder {
         run = { id: this.#nextId++, label: label(), batchesPerEpoch: event.batchesPerEpoch, losses: [], epochs: [] };
         this.runs.push(run);
         if (this.runs.length > KEPT_RUNS + 1) this.runs.shift();
+        started = true;
       }
       run.batchesPerEpoch = event.batchesPerEpoch;
       for (const loss of event.losses) run.losses.push(Number.isFinite(loss) ? loss : NaN);
@@ -40,6 +42,7 @@ export class RunRecorder {
       if (epochs.at(-1)?.epoch === report.epoch) epochs[epochs.length - 1] = report;
       else epochs.push(report);
     }
+    return started;
   }
 
   get current(): RunRecord | undefined {

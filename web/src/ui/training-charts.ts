@@ -18,6 +18,11 @@ const MAX_CHART_HEIGHT = 240;
 const AXIS_FONT = '12px system-ui, sans-serif';
 const AXIS_LABEL_FONT = '600 12px system-ui, sans-serif';
 
+export interface ChartPlugins {
+  loss?: uPlot.Plugin[];
+  accuracy?: uPlot.Plugin[];
+}
+
 interface ChartColors {
   loss: string;
   smooth: string;
@@ -161,7 +166,8 @@ export class TrainingCharts {
   /** false while the charts are off screen: data is kept, nothing is drawn */
   private drawing = true;
 
-  constructor(lossHost: HTMLElement, accuracyHost: HTMLElement) {
+  /** `plugins` add to each chart (the page's overlays of earlier runs, test loss, tooltips and epoch markers). */
+  constructor(lossHost: HTMLElement, accuracyHost: HTMLElement, private readonly plugins: ChartPlugins = {}) {
     this.lossHost = lossHost;
     this.accuracyHost = accuracyHost;
     lossHost.classList.add('training-charts');
@@ -356,6 +362,7 @@ export class TrainingCharts {
         },
       ],
       legend: { live: true },
+      plugins: this.plugins.loss,
     };
     return this.name(new uPlot(options, this.lossData, this.lossHost), 'Chart of the training loss per batch');
   }
@@ -386,6 +393,7 @@ export class TrainingCharts {
         { label: 'test', stroke: test, width: 2, points: { ...points, stroke: test }, value: percent },
       ],
       legend: { live: true },
+      plugins: this.plugins.accuracy,
     };
     return this.name(new uPlot(options, this.accuracyData, this.accuracyHost), 'Chart of the training and test accuracy per epoch');
   }
