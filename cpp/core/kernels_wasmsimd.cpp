@@ -154,23 +154,17 @@ void tail_columns(const Nonzero* nz, int count, const float* B, const float* sta
   }
 }
 
-// Vector blocks of the tail by their count of vectors, 1..7 (index 0 unused).
-template <class Epilogue, int... V>
-constexpr std::array<RowBlockFn<Epilogue>, 8> make_vector_blocks(std::integer_sequence<int, V...>) {
-  return {{nullptr, &row_block<V + 1, 0, Epilogue>...}};
-}
-template <class Epilogue>
-constexpr std::array<RowBlockFn<Epilogue>, 8> kVectorBlocks = make_vector_blocks<Epilogue>(std::make_integer_sequence<int, 7>{});
-
-// The last N % 32 columns: their whole vectors in one pass, then the last 1..3 columns one at a time. Each
-// element's sum runs in the same order in any split, so the split changes no bit; a kernel per width (4V + S)
-// would cost 32 copies of the block per epilogue, a fifth of the module.
+// The last N % 32 columns: their whole vectors in up to three passes (4, 2 and 1 vectors), then the last 1..3
+// columns one at a time. Each element's sum runs in the same order in any split, so the split changes no bit; a
+// kernel per width (4V + S) would cost 32 copies of the block per epilogue, a fifth of the module.
 template <class Epilogue>
 void tail_vectors_then_columns(const Nonzero* nz, int count, const float* B, const float* start, int row, int col,
                                Epilogue& out) {
   const int vectors = (static_cast<int>(out.N) - col) / 4;
-  if (vectors > 0) kVectorBlocks<Epilogue>[vectors](nz, count, B, start, row, col, out);
-  if (col + 4 * vectors < static_cast<int>(out.N)) tail_columns(nz, count, B, start, row, col + 4 * vectors, out);
+  if (vectors & 4) row_block<4, 0>(nz, count, B, start, row, col, out), col += 16;
+  if (vectors & 2) row_block<2, 0>(nz, count, B, start, row, col, out), col += 8;
+  if (vectors & 1) row_block<1, 0>(nz, count, B, start, row, col, out), col += 4;
+  if (col < static_cast<int>(out.N)) tail_columns(nz, count, B, start, row, col, out);
 }
 
 // The kernel for the last N % 32 columns. For a long epilogue (Adam's), one column at a time: vector blocks with
