@@ -55,6 +55,24 @@ std::vector<uint8_t> head_bytes(const val& array) {
   return emscripten::convertJSArrayToNumberVector<uint8_t>(array.call<val>("subarray", 0, length));
 }
 
+// The training options as fields of a JS object, all but the learning rate (info() gives the one in use,
+// defaults() one for each loss).
+void set_training_fields(val& into, const TrainOptions& options) {
+  into.set("batchSize", options.batch_size);
+  into.set("momentum", options.momentum);
+  into.set("optimizer", std::string(optimizer_name(options.optimizer)));
+  into.set("weightDecay", options.weight_decay);
+  into.set("dropout", options.dropout);
+  into.set("beta1", options.beta1);
+  into.set("beta2", options.beta2);
+  into.set("epsilon", options.epsilon);
+  into.set("schedule", std::string(schedule_name(options.schedule.kind)));
+  into.set("warmupBatches", options.schedule.warmup_batches);
+  into.set("scheduleBatches", options.schedule.total_batches);
+  into.set("stepBatches", options.schedule.step_batches);
+  into.set("stepGamma", options.schedule.step_gamma);
+}
+
 val error_result(const std::string& message) {
   val result = val::object();
   result.set("error", message);
@@ -272,20 +290,8 @@ class Engine {
     result.set("classes", network.output_size());
     result.set("parameters", static_cast<double>(network.parameter_count()));
     result.set("step", static_cast<double>(trainer_.step()));
-    result.set("batchSize", options.batch_size);
     result.set("learningRate", options.learning_rate);
-    result.set("momentum", options.momentum);
-    result.set("optimizer", std::string(optimizer_name(options.optimizer)));
-    result.set("weightDecay", options.weight_decay);
-    result.set("dropout", options.dropout);
-    result.set("beta1", options.beta1);
-    result.set("beta2", options.beta2);
-    result.set("epsilon", options.epsilon);
-    result.set("schedule", std::string(schedule_name(options.schedule.kind)));
-    result.set("warmupBatches", options.schedule.warmup_batches);
-    result.set("scheduleBatches", options.schedule.total_batches);
-    result.set("stepBatches", options.schedule.step_batches);
-    result.set("stepGamma", options.schedule.step_gamma);
+    set_training_fields(result, options);
     const Dataset& train = trainer_.data(Split::kTrain);
     val train_shape = val::array();
     train_shape.call<void>("push", train.empty() ? 0 : train.rows());
@@ -330,19 +336,7 @@ val defaults() {
   model.set("scaling", std::string(scaling_name(network.scaling)));
   const TrainOptions options;
   val training = val::object();
-  training.set("batchSize", options.batch_size);
-  training.set("momentum", options.momentum);
-  training.set("optimizer", std::string(optimizer_name(options.optimizer)));
-  training.set("weightDecay", options.weight_decay);
-  training.set("dropout", options.dropout);
-  training.set("beta1", options.beta1);
-  training.set("beta2", options.beta2);
-  training.set("epsilon", options.epsilon);
-  training.set("schedule", std::string(schedule_name(options.schedule.kind)));
-  training.set("warmupBatches", options.schedule.warmup_batches);
-  training.set("scheduleBatches", options.schedule.total_batches);
-  training.set("stepBatches", options.schedule.step_batches);
-  training.set("stepGamma", options.schedule.step_gamma);
+  set_training_fields(training, options);
   val rates = val::object();
   rates.set(output_loss_name(OutputLoss::kSigmoidL2), kDefaultSgdRateSigmoidL2);
   rates.set(output_loss_name(OutputLoss::kSoftmaxCrossEntropy), kDefaultSgdRateSoftmaxCrossEntropy);

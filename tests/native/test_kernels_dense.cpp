@@ -25,6 +25,20 @@ std::vector<float> integers(Rng& rng, size_t n, int range, float zero_share) {
   return v;
 }
 
+// Random floats in [lo, hi), each kept with probability `lit` and otherwise zero.
+std::vector<float> lit_floats(Rng& rng, size_t n, float lo, float hi, float lit) {
+  std::vector<float> v = random_floats(rng, n, lo, hi);
+  for (float& x : v)
+    if (rng.uniform() >= lit) x = 0.f;
+  return v;
+}
+
+// A product's shape and its A's share of non-zero entries.
+struct Case {
+  int M, K, N;
+  float lit;
+};
+
 // The scalar twin, and the scalar products' dispatch: the same bits as the scalar sparse kernels either side of it.
 TEST(DenseKernels, ScalarTilesAreExactOnSmallIntegersOverOddSizes) {
   Rng rng(76);
@@ -57,9 +71,7 @@ TEST(DenseKernels, TheScalarDispatchGivesTheSparseKernelsBitsOnBothSidesOfTheCro
   for (float lit : {0.5f, 0.95f}) {
     const int M = 33, K = 100, N = 70;
     SCOPED_TRACE(::testing::Message() << "lit=" << lit);
-    std::vector<float> A = random_floats(rng, static_cast<size_t>(M) * K, -1.f, 1.f);
-    for (float& a : A)
-      if (rng.uniform() >= lit) a = 0.f;
+    const std::vector<float> A = lit_floats(rng, static_cast<size_t>(M) * K, -1.f, 1.f, lit);
     const std::vector<float> B = random_floats(rng, static_cast<size_t>(K) * N, -0.1f, 0.1f);
     const std::vector<float> bias = random_floats(rng, N, -0.5f, 0.5f);
     std::vector<float> relu_output = random_floats(rng, static_cast<size_t>(M) * N, -1.f, 1.f);
@@ -150,15 +162,9 @@ TEST(DenseKernels, MaskedTilesAreExactOnSmallIntegersOverOddSizes) {
 // hidden layer's shape: f32_gemm_wasmsimd and its ReLU twin give the sparse kernels' bits, whichever path it takes.
 TEST(DenseKernels, TheDispatchGivesTheSparseKernelsBitsOnBothSidesOfTheCrossover) {
   Rng rng(78);
-  struct Case {
-    int M, K, N;
-    float lit;
-  };
   for (const Case c : {Case{64, 784, 2048, 0.5f}, Case{64, 784, 2048, 0.9f}, Case{33, 100, 70, 1.f}, Case{5, 17, 13, 0.95f}}) {
     SCOPED_TRACE(::testing::Message() << "M=" << c.M << " K=" << c.K << " N=" << c.N << " lit=" << c.lit);
-    std::vector<float> A = random_floats(rng, static_cast<size_t>(c.M) * c.K, 0.f, 1.f);
-    for (float& a : A)
-      if (rng.uniform() >= c.lit) a = 0.f;
+    const std::vector<float> A = lit_floats(rng, static_cast<size_t>(c.M) * c.K, 0.f, 1.f, c.lit);
     const std::vector<float> B = random_floats(rng, static_cast<size_t>(c.K) * c.N, -0.1f, 0.1f);
     const std::vector<float> bias = random_floats(rng, c.N, -0.5f, 0.5f);
     std::vector<float> sparse(static_cast<size_t>(c.M) * c.N), dispatched(sparse.size()), relu(sparse.size());
@@ -176,15 +182,9 @@ TEST(DenseKernels, TheDispatchGivesTheSparseKernelsBitsOnBothSidesOfTheCrossover
 // whichever path it takes, the bits of a plain float sum in order.
 TEST(DenseKernels, TheInputGradientsDispatchGivesTheSparseKernelsBits) {
   Rng rng(80);
-  struct Case {
-    int M, K, N;
-    float lit;
-  };
   for (const Case c : {Case{64, 10, 2048, 1.f}, Case{64, 10, 2048, 0.5f}, Case{17, 26, 37, 0.9f}, Case{64, 512, 784, 0.95f}}) {
     SCOPED_TRACE(::testing::Message() << "M=" << c.M << " K=" << c.K << " N=" << c.N << " lit=" << c.lit);
-    std::vector<float> A = random_floats(rng, static_cast<size_t>(c.M) * c.K, -1.f, 1.f);
-    for (float& a : A)
-      if (rng.uniform() >= c.lit) a = 0.f;
+    const std::vector<float> A = lit_floats(rng, static_cast<size_t>(c.M) * c.K, -1.f, 1.f, c.lit);
     const std::vector<float> B = random_floats(rng, static_cast<size_t>(c.K) * c.N, -0.1f, 0.1f);
     std::vector<float> relu_output = random_floats(rng, static_cast<size_t>(c.M) * c.N, -1.f, 1.f);
     for (float& h : relu_output) h = h > 0.f ? h : 0.f;
