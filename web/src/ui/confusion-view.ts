@@ -124,8 +124,8 @@ export class ConfusionView {
     }
     const named = this.names.some((name, label) => name !== String(label));
     setText(this.note, named
-      ? 'Rows: true class. Columns: predicted class, numbered as the rows. acc.: share of that class recognised, in %.'
-      : 'Rows: true label. Columns: predicted label. acc.: share of that label recognised, in %.');
+      ? 'Rows: true class. Columns: predicted class, numbered as the rows. Accuracy: the share of each class recognised, in %.'
+      : 'Rows: true label. Columns: predicted label. Accuracy: the share of each label recognised, in %.');
     const table = document.createElement('table');
     table.className = 'confusion-table';
     const caption = table.createCaption();
