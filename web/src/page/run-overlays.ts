@@ -142,7 +142,6 @@ export function runOverlays(record: RunRecorder): { loss: uPlot.Plugin; accuracy
           }
           return lines.join('\n');
         });
-        u.over.addEventListener('mouseleave', () => queueMicrotask(show));
         (u.hooks.setCursor ??= []).push(show);
       }],
       destroy: [(u) => void charts.delete(u)],

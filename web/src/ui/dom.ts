@@ -29,7 +29,7 @@ export function resolveColor(probe: HTMLElement, expression: string, fallback: s
   return getComputedStyle(probe).color || fallback;
 }
 
-/** A file input opens its picker with Enter too, as a button would (Chromium's open with Space only). */
+/** A file input opens its picker with Enter as well as Space, as a button does (not every browser's does). */
 export function openOnEnter(input: HTMLInputElement): void {
   input.addEventListener('keydown', (event) => {
     if (event.key !== 'Enter' || input.disabled) return;
