@@ -46,7 +46,7 @@ describe('comparing runs', () => {
     assert.deepEqual(second, { lossOverlays: 1, accuracyOverlays: 1, testLossPoints: 3, epochMarkers: 2 }, 'the first run is an overlay on both charts');
     const legend = await page.$$eval('#run-legend li', (items) => items.map((item) => item.textContent));
     assert.equal(legend.length, 1);
-    assert.match(legend[0], /^run 1: 64, L2, sgd lr 2, batch 64, 2000 images, test accuracy \d+\.\d\d % after epoch 3$/, 'its settings and result');
+    assert.match(legend[0], /^run 1: 64, L2, sgd lr 2, batch 64, 3 epochs, 2000 images, test accuracy \d+\.\d\d % after epoch 3$/, 'its settings and result');
 
     // Tooltips at the point: the loss chart at the end of the first epoch, and the accuracy chart at epoch 2.
     const perEpoch = batches / 3;

@@ -75,7 +75,7 @@ describe('share and export', () => {
     assert.deepEqual(batchRows.map((row) => Number(row.batch)), Array.from({ length: points }, (_, i) => i + 1));
     assert.equal(epochRows.length, 2, 'a row per epoch');
     assert.equal(epochRows[1].test_accuracy, await page.evaluate(() => document.body.dataset.testAccuracy), 'the last epoch\'s test accuracy');
-    assert.match(rows[0].settings, /^64, L2, sgd lr [\d.]+, batch 64, 2000 images$/);
+    assert.match(rows[0].settings, /^64, L2, sgd lr [\d.]+, batch 64, 2 epochs, 2000 images$/);
 
     // The loss chart at three places: the legend's batch and raw loss are that batch's row.
     for (const fraction of [0.1, 0.5, 0.9]) {

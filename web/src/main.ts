@@ -10,6 +10,7 @@ import { addChartExports, addOnnxExport } from './page/exports';
 import { RunRecorder } from './page/run-record';
 import { addRunLegend, runOverlays } from './page/run-overlays';
 import { settingsLabel } from './page/settings-label';
+import { foldSettingsOnPhone } from './page/phone-settings';
 import { queryWithSettings } from './page/url-settings';
 
 const query = new URLSearchParams(location.search);
@@ -35,6 +36,7 @@ document.getElementById('weights-panel')!.append(Object.assign(document.createEl
 }));
 
 const form = document.getElementById('settings') as HTMLFormElement;
+const phoneSettings = foldSettingsOnPhone(form, () => settingsLabel(form));
 const record = new RunRecorder();
 const chartExports = addChartExports(document.getElementById('charts-panel')!, record);
 const overlays = runOverlays(record);
@@ -62,6 +64,7 @@ const app = new App({
   },
   chartPlugins: { loss: [overlays.loss], accuracy: [overlays.accuracy] },
   onEvent: (event) => {
+    if (event.type === 'state') phoneSettings.update(); // the form may have been filled (suggestions, a loaded model)
     mistakes.onEvent(event, names);
     // a new run turns the last one into an overlay; an epoch's end brings a test-loss point
     const started = record.onEvent(event, () => settingsLabel(form));
@@ -71,6 +74,7 @@ const app = new App({
   },
 });
 void app.run();
+phoneSettings.update();
 
 // The URL follows the settings (replaceState, no history entry per keystroke): a link reproduces the run.
 form.addEventListener('input', followSettings);

@@ -365,7 +365,7 @@ export class App {
     for (const name of SETTING_NAMES) this.#field(name).value = formatSetting(settings, name);
     // a setting under "More settings" that is not the default shows there
     for (const name of SETTING_NAMES) {
-      if (formatSetting(settings, name) !== formatSetting(DEFAULT_SETTINGS, name)) this.#field(name).closest('details')?.setAttribute('open', '');
+      if (formatSetting(settings, name) !== formatSetting(DEFAULT_SETTINGS, name)) this.#field(name).closest('.more-settings')?.setAttribute('open', '');
     }
     this.#suggestedFor = { output: settings.output, optimizer: settings.optimizer };
     this.#showStepFields();
@@ -388,7 +388,8 @@ export class App {
       const error = result.ok ? undefined : result.errors[name];
       const field = this.#field(name);
       field.setAttribute('aria-invalid', String(Boolean(error)));
-      if (error) field.closest('details')?.setAttribute('open', ''); // a refusal is never folded away
+      // a refusal is never folded away (the page folds the whole form on a phone: every fold around it opens)
+      for (let fold = error ? field.closest('details') : null; fold; fold = fold.parentElement!.closest('details')) fold.open = true;
       const slot = this.#root.getElementById(`${name}-error`);
       if (slot) slot.textContent = error ? `${field.labels?.[0]?.firstChild?.textContent?.trim() ?? name}: ${error}` : '';
     }

@@ -8,5 +8,5 @@ export function settingsLabel(form: HTMLFormElement): string {
   const hidden = s.hidden.length ? s.hidden.join('-') : 'no hidden layer';
   const loss = s.output === 'softmax-xent' ? 'xent' : 'L2';
   const images = s.trainLimit ? `, ${s.trainLimit} images` : '';
-  return `${hidden}, ${loss}, ${s.optimizer} lr ${s.learningRate}, batch ${s.batchSize}${images}`;
+  return `${hidden}, ${loss}, ${s.optimizer} lr ${s.learningRate}, batch ${s.batchSize}, ${s.epochs} epoch${s.epochs === 1 ? '' : 's'}${images}`;
 }
