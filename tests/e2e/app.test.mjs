@@ -256,10 +256,11 @@ describe('scratchnet in the browser', () => {
     const after = await batchesDone(page);
     const to = await page.evaluate(() => performance.now());
     assert.equal(await page.evaluate(() => document.body.dataset.state), 'training', 'still training at the end of the window');
-    // The instruments work: a deliberate 200 ms task on the main thread, after the measured window (a page
-    // task from setTimeout: DevTools' own evaluate calls are not reported as long tasks).
+    // The instruments work: a deliberate 400 ms task on the main thread, after the measured window (a page
+    // task from setTimeout: DevTools' own evaluate calls are not reported as long tasks). Long enough to get
+    // 100 ms of CPU while the worker's two threads share the two cores with it.
     await page.evaluate(() => new Promise((resolve) => setTimeout(() => {
-      const end = performance.now() + 200;
+      const end = performance.now() + 400;
       while (performance.now() < end);
       resolve();
     }, 0)));
