@@ -87,6 +87,12 @@ export function runOverlays(record: RunRecorder): { loss: uPlot.Plugin; accuracy
     ctx.restore();
   };
 
+  /** The last x and the lowest and highest y of some points, or null for none. */
+  const extentOf = (points: [number, number][]) =>
+    points.length
+      ? { x: Math.max(...points.map(([x]) => x)), low: Math.min(...points.map(([, y]) => y)), high: Math.max(...points.map(([, y]) => y)) }
+      : null;
+
   /** Widens a chart's scales to take in the overlays (the range functions run on every redraw). */
   const widen = (opts: uPlot.Options, extent: () => { x: number; low: number; high: number } | null) => {
     const x = opts.scales!.x.range as uPlot.Range.Function;
@@ -120,11 +126,7 @@ export function runOverlays(record: RunRecorder): { loss: uPlot.Plugin; accuracy
 
   const loss: uPlot.Plugin = {
     opts: (_u, opts) => {
-      widen(opts, () => {
-        const points = [...earlier().flatMap(overlay), ...testLosses()].filter(([, y]) => y > 0);
-        if (!points.length) return null;
-        return { x: Math.max(...points.map(([x]) => x)), low: Math.min(...points.map(([, y]) => y)), high: Math.max(...points.map(([, y]) => y)) };
-      });
+      widen(opts, () => extentOf([...earlier().flatMap(overlay), ...testLosses()].filter(([, y]) => y > 0)));
       return opts;
     },
     hooks: {
@@ -192,11 +194,7 @@ export function runOverlays(record: RunRecorder): { loss: uPlot.Plugin; accuracy
 
   const accuracy: uPlot.Plugin = {
     opts: (_u, opts) => {
-      widen(opts, () => {
-        const points = earlier().flatMap(accuracyPoints);
-        if (!points.length) return null;
-        return { x: Math.max(...points.map(([x]) => x)), low: Math.min(...points.map(([, y]) => y)), high: Math.max(...points.map(([, y]) => y)) };
-      });
+      widen(opts, () => extentOf(earlier().flatMap(accuracyPoints)));
       return opts;
     },
     hooks: {
