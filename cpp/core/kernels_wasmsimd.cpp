@@ -170,7 +170,7 @@ void tail_vectors_then_columns(const Nonzero* nz, int count, const float* B, con
 // The kernel for the last N % 32 columns. For a long epilogue (Adam's), one column at a time: vector blocks with
 // it inlined would double the module's size.
 template <class Epilogue>
-RowBlockFn<Epilogue> tail_block(int) {
+RowBlockFn<Epilogue> tail_block() {
   if constexpr (Epilogue::kLongCode)
     return &tail_columns<Epilogue>;
   else
@@ -180,7 +180,7 @@ RowBlockFn<Epilogue> tail_block(int) {
 // C = A·B (+ bias) through the shared driver, with this file's microkernels: blocks of 32 columns.
 template <class Epilogue>
 void gemm_panels(int M, int K, int N, const float* A, const float* B, const float* bias, Epilogue& out) {
-  scratchnet::gemm_panels(M, K, N, A, B, bias, out, 32, &row_block<8, 0, Epilogue>, tail_block<Epilogue>(N));
+  scratchnet::gemm_panels(M, K, N, A, B, bias, out, 32, &row_block<8, 0, Epilogue>, tail_block<Epilogue>());
 }
 
 // Narrow products (N ≤ 12: the output layer's 10 classes). A row of C is then only a few vectors, too
@@ -299,7 +299,7 @@ __attribute__((always_inline)) inline void sweep_columns(const Nonzero* nz, int 
                                                          const float* start, int row, int begin, int end, bool tail,
                                                          int N, Epilogue& out) {
   for (int col = begin; col < end; col += 32) row_block<8, 0>(nz, count, B, start, row, col, out);
-  if (tail) tail_block<Epilogue>(N)(nz, count, B, start, row, N - N % 32, out);
+  if (tail) tail_block<Epilogue>()(nz, count, B, start, row, N - N % 32, out);
 }
 
 // Where each row of a panel stands in C = A·B (+ bias) taken a chunk of B's rows at a time (add_chunk below).
@@ -549,7 +549,7 @@ bool weight_step(int K, int M, int N, const float* X, const float* D, Step& out,
     });
     return out.finite();
   }
-  momentum_step_panels(K, M, N, X, D, out, 32, &row_block<8, 0, Step>, tail_block<Step>(N));
+  momentum_step_panels(K, M, N, X, D, out, 32, &row_block<8, 0, Step>, tail_block<Step>());
   return out.finite();
 }
 

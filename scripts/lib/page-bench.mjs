@@ -6,11 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { startPreviewServer } from './preview-server.mjs';
+import { CHROMIUM, CHROMIUM_ARGS, startPreviewServer } from './preview-server.mjs';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync'];
 // The same settings as the Node benchmark: a constant rate (the page's default schedule changes it every batch).
 const RUN = 'epochs=1&batch=64&schedule=constant&seed=1&autostart';
 // Batches a window must span at least: the worker reports every 40 ms or so, so a window of 150 batches (0.3-0.7 s)
@@ -58,7 +55,7 @@ export async function benchPage({ root, batchSize = 64 }) {
   if (!fs.existsSync(path.join(root, 'dist/index.html'))) return { skipped: 'no dist/ (npm run build makes it)' };
   const server = await startPreviewServer();
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'chromium-bench-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1280, height: 800 } });
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 800 } });
   try {
     const blank = await context.newPage();
     const result = { chromium: (await blank.evaluate(() => navigator.userAgent)).match(/Chrome\/([\d.]+)/)?.[1] ?? 'unknown' };

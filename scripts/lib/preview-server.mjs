@@ -1,5 +1,5 @@
-// `vite preview` of the built app (dist/) on a free port of 127.0.0.1: for the browser tests (tests/e2e/harness.mjs)
-// and the page's speed in the benchmark (page-bench.mjs).
+// `vite preview` of the built app (dist/) on a free port of 127.0.0.1, and the Chromium that opens it: for the browser
+// tests (tests/e2e/harness.mjs) and the page's speed in the benchmark (page-bench.mjs).
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
@@ -7,6 +7,13 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const VITE = path.join(ROOT, 'node_modules/.bin/vite');
+
+/** Debian's Chromium, and how the tests and the benchmark run it (headless, no network of its own). */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
 
 /** A TCP port on 127.0.0.1 that nothing listens on (it was free a moment ago). */
 export function freePort() {

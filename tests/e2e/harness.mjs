@@ -11,18 +11,12 @@ import path from 'node:path';
 import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { freePort, startPreviewServer } from '../../scripts/lib/preview-server.mjs';
+import { CHROMIUM, CHROMIUM_ARGS, freePort, startPreviewServer } from '../../scripts/lib/preview-server.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const DIST = path.join(ROOT, 'dist');
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Screenshots go where CI keeps them in its log (build/ is gitignored; never tests/e2e/screenshots/). */
 export const SCREENSHOT_DIR = path.resolve(ROOT, process.env.SCREENSHOT_DIR ?? 'build/screenshots');
-
-export const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -197,4 +191,4 @@ export async function screenshot(target, name, options = {}) {
   return file;
 }
 
-export { freePort, sleep };
+export { CHROMIUM, CHROMIUM_ARGS, freePort, sleep };
