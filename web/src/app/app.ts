@@ -817,6 +817,7 @@ export class App {
     this.#options.onEvent?.(event);
     switch (event.type) {
       case 'state':
+        if (event.state !== 'training') this.#charts.flush();
         this.#setState(event.state);
         if (event.state === 'diverged') this.#message('run-message', `Training stopped: ${event.message ?? 'the run diverged.'}`);
         else if (event.state === 'error' && event.message) this.#message('run-message', event.message);

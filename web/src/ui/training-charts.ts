@@ -263,6 +263,11 @@ export class TrainingCharts {
     if (drawing && (this.lossDirty || this.accuracyDirty)) this.requestFrame();
   }
 
+  /** Draws what is pending now rather than at the next frame: a run that stops shows its last batch at once. */
+  flush(): void {
+    if (this.drawing && (this.lossDirty || this.accuracyDirty)) this.drawFrame();
+  }
+
   private requestFrame(): void {
     if (this.frameRequested || !this.drawing) return;
     this.frameRequested = true;
