@@ -92,7 +92,8 @@ describe('keyboard and accessibility', () => {
   });
 
   test('focus moves on when a button disables itself: Start → Pause → Resume → Pause, and Start when the run ends', async (t) => {
-    const { page, errors } = await openFor(t, app, '?hidden=128&images=10000&epochs=3');
+    // a run of some seconds: one that ended before Pause or Resume was pressed would never be paused (a flake)
+    const { page, errors } = await openFor(t, app, '?hidden=512&images=10000&epochs=8');
     await page.focus('#start');
     await page.keyboard.press('Enter');
     await waitForState(page, 'training');

@@ -262,6 +262,53 @@ describe('the embeddable trainer', () => {
     assert.deepEqual(errors.filter((error) => !error.includes('/favicon.ico')), []);
   });
 
+  test('the embed draws its charts without uPlot: both curves, a legend at the last point and at the pointer', async (t) => {
+    const { page, errors } = await app.open(`embed.html?panels=controls,progress,charts&hidden=32&images=2000&epochs=2&autostart`, { waitForData: false });
+    t.after(() => page.close());
+    await page.waitForFunction(() => document.querySelector('scratchnet-trainer')?.dataset.state === 'done', null, { timeout: 60_000, polling: 100 });
+    const host = page.locator('scratchnet-trainer');
+    const state = await host.evaluate((element) => ({ ...element.dataset }));
+    assert.equal(await host.locator('.light-plot').count(), 2, 'both charts are LightPlots');
+    assert.equal(await host.locator('.u-over').count(), 0, 'no uPlot in the embed');
+    const legend = (id) => host.locator(`#${id} .u-value`).allTextContents();
+
+    // The loss legend names the last batch; the line of each series is on the canvas in its colour.
+    const [batch, raw, smoothed] = await legend('loss-chart');
+    assert.equal(batch, state.batches, 'the legend shows the last batch');
+    assert.match(raw, /^0\.\d+$/);
+    assert.match(smoothed, /^0\.\d+$/);
+    const inked = await host.locator('#loss-chart').evaluate((chart) => {
+      const canvas = chart.querySelector('canvas');
+      const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      const colour = (marker) => getComputedStyle(marker).borderTopColor.match(/\d+/g).slice(0, 3).map(Number);
+      const [rawColour, smoothColour] = [...chart.querySelectorAll('.u-marker')].map(colour);
+      const count = ([r, g, b]) => {
+        let n = 0;
+        for (let i = 0; i < pixels.length; i += 4) {
+          if (pixels[i + 3] > 200 && Math.abs(pixels[i] - r) + Math.abs(pixels[i + 1] - g) + Math.abs(pixels[i + 2] - b) < 30) n++;
+        }
+        return n;
+      };
+      return { width: canvas.width, smooth: count(smoothColour), raw: rawColour };
+    });
+    assert.ok(inked.smooth > inked.width / 2, `the smoothed loss is drawn across the chart (${inked.smooth} pixels of its colour)`);
+
+    // Under the pointer, the legend reads the batch there.
+    const box = await host.locator('#loss-chart canvas').boundingBox();
+    await page.mouse.move(box.x + box.width * 0.35, box.y + box.height / 2);
+    const [hovered] = await legend('loss-chart');
+    assert.ok(Number(hovered) > 1 && Number(hovered) < Number(state.batches), `the pointer's batch (${hovered} of ${state.batches})`);
+    await page.mouse.move(0, 0);
+
+    // The accuracy legend: the last epoch's accuracies, as the state says.
+    const [epoch, , test] = await legend('accuracy-chart');
+    assert.equal(epoch, '2');
+    assert.equal(test, `${(100 * Number(state.testAccuracy)).toFixed(2)} %`);
+    const names = await host.locator('canvas[role="img"]').evaluateAll((canvases) => canvases.map((c) => c.getAttribute('aria-label')));
+    assert.equal(names.length, 2, 'both canvases are named images');
+    assert.deepEqual(errors, []);
+  });
+
   for (const width of [375, 1280]) {
     test(`at ${width} px wide, the documented host snippet fits the iframe to its content: no inner scrollbar`, async (t) => {
       const snippet = /```html\n(<script>[\s\S]*?scratchnet:height[\s\S]*?<\/script>)\n```/.exec(fs.readFileSync(path.join(ROOT, 'docs/embedding.md'), 'utf8'))?.[1];

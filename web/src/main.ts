@@ -1,6 +1,7 @@
 // Entry point of the full page: the trainer's markup in the document, configured by the URL.
 import './styles.css';
 import './page.css';
+import uPlot from 'uplot';
 import { App } from './app/app';
 import { parseEngineChoice, parseSettings, SETTING_NAMES, settingsFromQuery, type SettingName } from './app/settings';
 import { trainerMarkup } from './app/template';
@@ -62,7 +63,7 @@ const app = new App({
     history.replaceState(history.state, '', url);
     mistakes.reset();
   },
-  chartPlugins: { loss: [overlays.loss], accuracy: [overlays.accuracy] },
+  plotter: { Plot: uPlot, loss: [overlays.loss], accuracy: [overlays.accuracy] },
   onEvent: (event) => {
     if (event.type === 'state') phoneSettings.update(); // the form may have been filled (suggestions, a loaded model)
     mistakes.onEvent(event, names);

@@ -4,7 +4,7 @@ import type { ConfusionView } from '../ui/confusion-view';
 import { DigitGrid } from '../ui/digit-grid';
 import { ProgressView } from '../ui/progress-view';
 import type { ScoreBars } from '../ui/score-bars';
-import { TrainingCharts, type ChartPlugins } from '../ui/training-charts';
+import { TrainingCharts, type ChartPlotter } from '../ui/training-charts';
 import type { WeightTiles } from '../ui/weight-tiles';
 import { DATASETS, canDraw, classNames, parseDatasetChoice, type DatasetChoice } from '../data/datasets';
 import { bytesToDownload, download, forget, manifest, remember } from '../data/idx-download';
@@ -47,8 +47,8 @@ export interface AppOptions {
   onDatasetChosen?: (choice: DatasetChoice) => void;
   /** told every training event: the page's own views (web/src/page/), which the embed does not load */
   onEvent?: (event: TrainingEvent) => void;
-  /** uPlot plugins for the charts: the page's overlays of earlier runs (page/run-overlays.ts) */
-  chartPlugins?: ChartPlugins;
+  /** draws the charts: uPlot with the page's overlays of earlier runs (page/run-overlays.ts), or the embed's LightPlot */
+  plotter: ChartPlotter;
 }
 
 const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
@@ -145,7 +145,7 @@ export class App {
       onFiles: (files) => void this.#addOwnFiles(files),
       onForget: () => void this.#forgetOwnFiles(),
     });
-    this.#charts = new TrainingCharts(element('loss-chart'), element('accuracy-chart'), options.chartPlugins);
+    this.#charts = new TrainingCharts(element('loss-chart'), element('accuracy-chart'), options.plotter);
     this.#progress = new ProgressView(element('progress'));
     this.#digits = new DigitGrid(element('digit-grid'));
     this.#drawPanelChosen = !element('draw-panel').hidden;

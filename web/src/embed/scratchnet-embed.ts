@@ -5,6 +5,7 @@
 import styles from '../styles.css?inline';
 import { App } from '../app/app';
 import { trainerMarkup } from '../app/template';
+import { LightPlot } from '../ui/light-plot';
 import { readAttributes } from './attributes';
 
 const SCRIPT_URL = import.meta.url;
@@ -24,7 +25,7 @@ export class ScratchnetTrainer extends HTMLElement {
     root.innerHTML = `<style>${styles}</style><div class="trainer${config.compact ? ' compact' : ''}">${trainerMarkup(config.panels, { masthead: false, name })}</div>`;
     this.#app = new App({
       root, stateTarget: this, settings: config.settings, dataset: config.dataset, dataBase: config.dataBase, dataUrl: config.dataUrl,
-      engine: config.engine, autostart: config.autostart, dataOnDemand: true,
+      engine: config.engine, autostart: config.autostart, dataOnDemand: true, plotter: { Plot: LightPlot },
     });
     // Off screen, the trainer stops drawing; unless keep-training is set, it pauses until it is back.
     this.#visibility = new IntersectionObserver((entries) => {

@@ -1,7 +1,8 @@
-// Learning curves: training loss per batch and accuracy per epoch, drawn with uPlot.
-// Training events arrive 10-30 times a second, so data is collected as it comes and drawn at most ten times a
-// second, and the loss curve is kept to a bounded number of points however long the run is.
-import uPlot from 'uplot';
+// Learning curves: training loss per batch and accuracy per epoch, drawn with uPlot (the page) or LightPlot (the
+// embed), which read the same options. Training events arrive 10-30 times a second, so data is collected as it
+// comes and drawn at most ten times a second, and the loss curve is kept to a bounded number of points however
+// long the run is.
+import type uPlot from 'uplot';
 import type { EpochReport } from '../worker/protocol';
 import { resolveColor } from './dom';
 import { BATCH_INCRS, formatTick, logTicks, lossRange } from './chart-axes';
@@ -18,7 +19,21 @@ const MAX_CHART_HEIGHT = 240;
 const AXIS_FONT = '12px system-ui, sans-serif';
 const AXIS_LABEL_FONT = '600 12px system-ui, sans-serif';
 
-export interface ChartPlugins {
+/** What the charts need of a plot: uPlot has it, and so has LightPlot. */
+export interface Plot {
+  readonly width: number;
+  readonly height: number;
+  readonly ctx: CanvasRenderingContext2D;
+  readonly bbox: { height: number };
+  setData(data: uPlot.AlignedData): void;
+  setSize(size: { width: number; height: number }): void;
+  destroy(): void;
+}
+
+export interface ChartPlotter {
+  /** uPlot, or LightPlot */
+  Plot: new (options: uPlot.Options, data: uPlot.AlignedData, host: HTMLElement) => Plot;
+  /** uPlot plugins (the page's overlays of earlier runs, test loss, tooltips and epoch markers) */
   loss?: uPlot.Plugin[];
   accuracy?: uPlot.Plugin[];
 }
@@ -136,8 +151,8 @@ export class TrainingCharts {
   private readonly darkQuery = matchMedia('(prefers-color-scheme: dark)');
   private colors: ChartColors;
 
-  private lossChart: uPlot;
-  private accuracyChart: uPlot;
+  private lossChart: Plot;
+  private accuracyChart: Plot;
 
   private readonly buckets = new LossBuckets();
   private receivedLosses = 0;
@@ -166,8 +181,7 @@ export class TrainingCharts {
   /** false while the charts are off screen: data is kept, nothing is drawn */
   private drawing = true;
 
-  /** `plugins` add to each chart (the page's overlays of earlier runs, test loss, tooltips and epoch markers). */
-  constructor(lossHost: HTMLElement, accuracyHost: HTMLElement, private readonly plugins: ChartPlugins = {}) {
+  constructor(lossHost: HTMLElement, accuracyHost: HTMLElement, private readonly plotter: ChartPlotter) {
     this.lossHost = lossHost;
     this.accuracyHost = accuracyHost;
     lossHost.classList.add('training-charts');
@@ -296,7 +310,7 @@ export class TrainingCharts {
   };
 
   /** A canvas is an image to assistive technology: it is named by what it plots (the summary tells the story). */
-  private name(chart: uPlot, label: string): uPlot {
+  private name(chart: Plot, label: string): Plot {
     chart.ctx.canvas.setAttribute('role', 'img');
     chart.ctx.canvas.setAttribute('aria-label', label);
     return chart;
@@ -332,7 +346,7 @@ export class TrainingCharts {
     };
   }
 
-  private createLossChart(): uPlot {
+  private createLossChart(): Plot {
     const { loss, smooth } = this.colors;
     const width = initialWidth(this.lossHost);
     const options: uPlot.Options = {
@@ -367,12 +381,12 @@ export class TrainingCharts {
         },
       ],
       legend: { live: true },
-      plugins: this.plugins.loss,
+      plugins: this.plotter.loss,
     };
-    return this.name(new uPlot(options, this.lossData, this.lossHost), 'Chart of the training loss per batch');
+    return this.name(new this.plotter.Plot(options, this.lossData, this.lossHost), 'Chart of the training loss per batch');
   }
 
-  private createAccuracyChart(): uPlot {
+  private createAccuracyChart(): Plot {
     const { train, test } = this.colors;
     const width = initialWidth(this.accuracyHost);
     const percent = (_u: uPlot, v: number | null): string => (v == null ? '–' : `${v.toFixed(2)} %`);
@@ -398,9 +412,9 @@ export class TrainingCharts {
         { label: 'test', stroke: test, width: 2, points: { ...points, stroke: test }, value: percent },
       ],
       legend: { live: true },
-      plugins: this.plugins.accuracy,
+      plugins: this.plotter.accuracy,
     };
-    return this.name(new uPlot(options, this.accuracyData, this.accuracyHost), 'Chart of the training and test accuracy per epoch');
+    return this.name(new this.plotter.Plot(options, this.accuracyData, this.accuracyHost), 'Chart of the training and test accuracy per epoch');
   }
 }
 
@@ -414,7 +428,7 @@ const MANTISSA_TIERS: readonly (readonly number[])[] = [[1, 2, 5], [1, 3], [1]];
 /** Log-axis ticks at 1, 2 and 5 × 10^k, thinned to 1 and 3, then to powers of ten, when they would crowd. */
 function logSplits(chart: uPlot, _axis: number, min: number, max: number): number[] {
   if (!(min > 0) || !(max > min)) return [];
-  const heightPx = chart.bbox.height / uPlot.pxRatio;
+  const heightPx = chart.bbox.height / devicePixelRatio;
   let splits: number[] = [];
   for (const mantissas of MANTISSA_TIERS) {
     splits = logTicks(min, max, mantissas);
