@@ -1,7 +1,7 @@
 // Property-based tests of the JavaScript boundary (fast-check): every call of the engine, given random types and
 // values (numbers of every kind, strings, arrays, objects, null, undefined, typed arrays, detached buffers,
 // BigInts, symbols), either returns a result or throws an EngineError; never another exception (a TypeError or
-// an Embind BindingError), never a wasm trap, never a hang. A result is only accepted for arguments of the types
+// a RangeError from marshalling into wasm memory), never a wasm trap, never a hang. A result is only accepted for arguments of the types
 // the call documents (engine.d.ts): a number given as '3', true, null or [] is refused, not coerced. After each
 // run the engine still trains: a few batches on a small in-memory set give a finite loss.
 import { test } from 'node:test';

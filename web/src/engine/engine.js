@@ -40,9 +40,10 @@ export class EngineError extends Error {
   }
 }
 
-// Checks at the boundary. The module's own checks see values after Embind has coerced them ('3' becomes 3,
-// null and [] become 0, true becomes 1), so every number, string, byte array and options object is checked
-// here first, as it was given, and refused with an EngineError worded like the engine's own messages.
+// Checks at the boundary. The module's C functions take numbers and pointers only, so every number, string, byte
+// array and options object is checked here first, as it was given, and refused with an EngineError worded like the
+// engine's own messages; a field the engine reads is passed on as NaN (a number) or '' (a string) if it is not of
+// its type, for the engine to refuse with its message.
 
 /** A value as a message shows it, whatever its type (a symbol or a null-prototype object cannot be templated). */
 function describe(value) {
@@ -129,17 +130,100 @@ function bytesArgument(value, name) {
 /** Largest number of layer sizes a network takes: the input, the hidden layers, the output. */
 const MAX_SIZES = LIMITS.hiddenLayers + 2;
 
-/**
- * The module's answer as the one shape this wrapper gives: its `error` (a field, or the bare string that some
- * calls return) thrown as an EngineError; on success the result without that field.
- */
+/** The module's answer as the one shape this wrapper gives: its `error` thrown as an EngineError, else the result without it. */
 function check(result) {
-  const error = typeof result === 'string' ? result : result.error;
+  const { error, ...value } = result;
   if (error) throw new EngineError(error);
-  if (typeof result === 'string') return undefined;
-  const { error: _none, ...value } = result;
   return value;
 }
+
+// ---- the C boundary (cpp/bindings/scratchnet_bindings.cpp) ----
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * The module's memory as bytes, taken anew at each use: when memory grows, the views over the old buffer are
+ * detached. The glue renews HEAPU8 when its own thread grows it; a pthread build's may grow from another thread, so
+ * its Memory is asked.
+ */
+function wasmBytes(module) {
+  return new Uint8Array(module.wasmMemory?.buffer ?? module.HEAPU8.buffer);
+}
+
+/** A string as the C functions take it: its UTF-8 length (32 bits, little-endian), then the bytes. */
+function textArgument(text) {
+  const utf8 = encoder.encode(text);
+  const bytes = new Uint8Array(4 + utf8.length);
+  new DataView(bytes.buffer).setUint32(0, utf8.length, true);
+  bytes.set(utf8, 4);
+  return bytes;
+}
+
+/**
+ * Calls the module's C function scratchnet_`name`: numbers go as they are; null as a null pointer; strings, byte
+ * arrays and Float64Arrays are copied into one block of wasm memory (freed after the call) and go as pointers.
+ * Returns its Reply decoded, copied out of wasm memory.
+ */
+function invoke(module, name, ...args) {
+  const parts = args.map((arg) => (typeof arg === 'string' ? textArgument(arg) : arg));
+  let size = 0;
+  const offsets = parts.map((part) => {
+    if (!ArrayBuffer.isView(part)) return -1;
+    const offset = size;
+    size += Math.max(8, Math.ceil(part.byteLength / 8) * 8); // 8-aligned, and never a null pointer
+    return offset;
+  });
+  const block = size && module._malloc(size);
+  if (size && !block) throw new EngineError(`the engine's memory has no room for these ${size} bytes of arguments`);
+  try {
+    const bytes = wasmBytes(module);
+    parts.forEach((part, i) => offsets[i] >= 0 && bytes.set(new Uint8Array(part.buffer, part.byteOffset, part.byteLength), block + offsets[i]));
+    return readReply(module, module[`_scratchnet_${name}`](...parts.map((part, i) => (offsets[i] >= 0 ? block + offsets[i] : part ?? 0))));
+  } finally {
+    if (block) module._free(block);
+  }
+}
+
+/**
+ * A Reply (eight Uint32s: error, its size; fields, their size; numbers, their count; data, its size in bytes) as
+ * a plain object {error, ...fields}, copied out so that nothing aliases wasm memory. Its field lines: "name" takes
+ * the next number, "name?" the next as a boolean, "name*N" the next N as an array, "name=text" a string, "name@" the
+ * data as a Float32Array, "name#" as a Uint8Array; a dotted name is a field of a nested object.
+ */
+function readReply(module, pointer) {
+  const bytes = wasmBytes(module);
+  const [error, errorSize, fields, fieldsSize, numbers, count, data, dataSize] = new Uint32Array(bytes.buffer, pointer, 8);
+  const text = (at, length) => decoder.decode(bytes.slice(at, at + length));
+  const values = new Float64Array(bytes.slice(numbers, numbers + 8 * count).buffer);
+  const result = { error: text(error, errorSize) };
+  let next = 0;
+  for (const line of text(fields, fieldsSize).split('\n')) {
+    const [, path, kind, rest] = /^([^=?*@#]*)(.?)(.*)$/.exec(line);
+    if (!path) continue;
+    let value;
+    if (kind === '') value = values[next++];
+    else if (kind === '?') value = values[next++] !== 0;
+    else if (kind === '*') value = Array.from(values.subarray(next, (next += Number(rest))));
+    else if (kind === '=') value = rest;
+    else {
+      const copy = bytes.slice(data, data + dataSize);
+      value = kind === '@' ? new Float32Array(copy.buffer) : copy;
+    }
+    const keys = path.split('.');
+    const into = keys.slice(0, -1).reduce((object, key) => (object[key] ??= {}), result);
+    into[keys.at(-1)] = value;
+  }
+  return result;
+}
+
+/** setOptions' numeric options, in the order of the C++'s OptionNumber. */
+const OPTION_NUMBERS = ['batchSize', 'learningRate', 'momentum', 'weightDecay', 'dropout', 'beta1', 'beta2', 'epsilon',
+  'warmupBatches', 'scheduleBatches', 'stepBatches', 'stepGamma'];
+/** A field given to the engine: a number as it is, anything else NaN, for the engine to refuse with its message. */
+const numberField = (value) => (typeof value === 'number' ? value : NaN);
+/** A name given to the engine: null if not given, a string as it is, anything else '', which names nothing. */
+const choiceField = (value) => (value === undefined ? null : typeof value === 'string' ? value : '');
 
 const factories = {
   simd: () => import('../wasm/scratchnet-simd.js'),
@@ -193,33 +277,33 @@ function decimals(value) {
 
 export class Engine {
   #module;
-  #raw;
+  #handle;
   #disposed = false;
 
   constructor(module, flavor) {
     this.#module = module;
-    this.#raw = new module.Engine();
+    this.#handle = module._scratchnet_new();
     this.flavor = flavor;
     /** 'wasm-simd128' or 'scalar' */
-    this.backend = module.backend();
+    this.backend = invoke(module, 'backend').name;
     /** Threads that really ran a kernel's parts just now: 2 for the pthread build, 1 for the others. */
-    this.threads = module.threadsWorking();
+    this.threads = module._scratchnet_threads_working();
   }
 
-  /** The module's engine, while this one has not been disposed. */
-  get #engine() {
+  /** Calls the module's scratchnet_`name` on this engine, while it has not been disposed. */
+  #call(name, ...args) {
     if (this.#disposed) throw new EngineError('this engine has been disposed: load a new one');
-    return this.#raw;
+    return invoke(this.#module, name, this.#handle, ...args);
   }
 
   /** Bytes of linear memory the module holds now. */
   memoryBytes() {
-    return this.#module.memoryBytes();
+    return this.#module._scratchnet_memory_bytes();
   }
 
   /** What the engine accepts at most, as its C++ has it (the LIMITS export holds the same). */
   limits() {
-    return decimals(this.#module.limits());
+    return decimals(check(invoke(this.#module, 'limits')));
   }
 
   /**
@@ -227,7 +311,7 @@ export class Engine {
    * per output), adamLearningRate}; DEFAULT_MODEL, defaultOptionsFor() and ADAM_LEARNING_RATE hold the same.
    */
   defaults() {
-    return decimals(this.#module.defaults());
+    return decimals(check(invoke(this.#module, 'defaults')));
   }
 
   /** Hands over the uncompressed IDX files of a split; keeps the first `limit` samples (0: all). */
@@ -236,7 +320,13 @@ export class Engine {
     bytesArgument(images, 'images');
     bytesArgument(labels, 'labels');
     const limit = limitOption(options, 'loadData');
-    return check(this.#engine.loadData(split, images, labels, limit));
+    // The engine checks the headers and makes room, then the files are copied straight to where it keeps them.
+    const head = (bytes) => bytes.subarray(0, 16);
+    const room = check(this.#call('stage_data', split, head(images), images.length, head(labels), labels.length, limit));
+    const memory = wasmBytes(this.#module);
+    memory.set(images, room.images);
+    memory.set(labels, room.labels);
+    return check(this.#call('load_data'));
   }
 
   /**
@@ -250,16 +340,27 @@ export class Engine {
       const count = Array.isArray(config.sizes) ? config.sizes.length : hidden.length + 2;
       throw new EngineError(`too many layers (at most ${MAX_SIZES} sizes, ${MAX_SIZES - 2} of them hidden); got ${count}`);
     }
-    const info = this.#engine.info();
+    const info = this.info();
     const [rows, cols] = info.trainShape;
     const sizes = config.sizes ?? (info.trainCount > 0 ? [rows * cols, ...hidden, Math.max(2, info.trainClasses)] : [784, ...hidden, 10]);
-    check(this.#engine.createModel({ ...DEFAULT_MODEL, ...config, sizes }));
+    if (!Array.isArray(sizes)) throw new EngineError('sizes must be an array of layer sizes');
+    const { output, seed, scaling } = { ...DEFAULT_MODEL, ...config };
+    check(this.#call('create_model', Float64Array.from(sizes, numberField), sizes.length, choiceField(output), choiceField(scaling),
+      numberField(seed), seed === undefined ? 0 : 1));
     return this.info();
   }
 
   /** Changes any training option (TrainOptions); takes effect at the next batch. */
   setOptions(options) {
-    check(this.#engine.setOptions(optionsObject(options, 'setOptions', { required: true })));
+    const given = optionsObject(options, 'setOptions', { required: true });
+    const values = new Float64Array(OPTION_NUMBERS.length);
+    let mask = 0;
+    OPTION_NUMBERS.forEach((key, i) => {
+      if (given[key] === undefined) return;
+      values[i] = numberField(given[key]);
+      mask |= 1 << i;
+    });
+    check(this.#call('set_options', values, mask, choiceField(given.optimizer), choiceField(given.schedule)));
     return this.info();
   }
 
@@ -269,7 +370,7 @@ export class Engine {
    */
   train(batches) {
     wholeNumber(batches, 'batches', 0, LIMITS.trainBatches);
-    const { error: message, ...summary } = this.#engine.train(batches);
+    const { error: message, ...summary } = this.#call('train', batches);
     if (message) {
       const error = new EngineError(message);
       error.summary = summary;
@@ -283,20 +384,19 @@ export class Engine {
   evaluate(split, options) {
     splitName(split);
     const limit = limitOption(options, 'evaluate');
-    return check(this.#engine.evaluate(split, limit));
+    return check(this.#call('evaluate', split, limit));
   }
 
   /** Class probabilities [count × outputs] for images given as 0..255 pixels [count × inputs]. */
   predict(pixels) {
     bytesArgument(pixels, 'pixels');
-    return check(this.#engine.predict(pixels)).scores;
+    return check(this.#call('predict', pixels, pixels.length)).scores;
   }
 
   /** The weights into the first layer's first `units` units: {units, inputs, weights: Float32Array(units × inputs)}. */
   firstLayerWeights(units) {
-    const engine = this.#engine;
-    if (typeof units !== 'number' || !Number.isInteger(units)) wholeNumber(units, 'units', 1, engine.info().sizes[1]);
-    return check(engine.firstLayerWeights(units));
+    if (typeof units !== 'number' || !Number.isInteger(units)) wholeNumber(units, 'units', 1, this.info().sizes[1]);
+    return check(this.#call('first_layer_weights', units));
   }
 
   /**
@@ -306,7 +406,7 @@ export class Engine {
   saveModel(options) {
     const { optimizerState = false } = optionsObject(options, 'saveModel');
     if (typeof optimizerState !== 'boolean') throw new EngineError(`optimizerState must be true or false, not ${describe(optimizerState)}`);
-    return this.#engine.saveModel({ optimizerState });
+    return check(this.#call('save_model', optimizerState ? 1 : 0)).model;
   }
 
   /**
@@ -323,18 +423,18 @@ export class Engine {
   /** Replaces the model with a saved one; a bad file throws and leaves the current model as it was. */
   loadModel(bytes) {
     bytesArgument(bytes, 'the model');
-    check(this.#engine.loadModel(bytes));
+    check(this.#call('load_model', bytes, bytes.length));
     return this.info();
   }
 
   info() {
-    return this.#engine.info();
+    return check(this.#call('info'));
   }
 
   /** Frees the module's engine; later calls throw an EngineError (a second dispose does nothing). */
   dispose() {
     if (this.#disposed) return;
     this.#disposed = true;
-    this.#raw.delete();
+    this.#module._scratchnet_delete(this.#handle);
   }
 }

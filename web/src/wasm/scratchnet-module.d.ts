@@ -1,6 +1,7 @@
-// Types of the raw Embind module built from cpp/bindings/scratchnet_bindings.cpp (Emscripten 3.1.6 has no
-// --emit-tsd, so this is written by hand and must follow the C++). Use web/src/engine/engine.js rather than
-// this directly: it turns `error` fields into exceptions, and its results (the types below) have none.
+// Types of the raw module built from cpp/bindings/scratchnet_bindings.cpp, a plain C boundary (written by hand: it
+// must follow the C++), and of the results engine.js decodes from it. Use web/src/engine/engine.js rather than
+// the module directly: it marshals arguments through wasm memory, turns errors into exceptions, and its results
+// (the types below) carry no error.
 
 export type Split = 'train' | 'test';
 export type OutputLoss = 'sigmoid-l2' | 'softmax-xent';
@@ -51,12 +52,6 @@ export interface TrainOptions {
   stepGamma?: number;
 }
 
-/** The raw module's failure field; engine.js throws it as an EngineError and drops it from its results. */
-export interface Failure {
-  /** empty on success */
-  error: string;
-}
-
 export interface DataInfo {
   count: number;
   /** image height and width; a 1-D IDX set (N × features) has rows 1 */
@@ -96,11 +91,6 @@ export interface Evaluation {
   confusion: number[];
 }
 
-export interface Prediction {
-  /** count × outputs probabilities */
-  scores: Float32Array;
-}
-
 export interface FirstLayerWeights {
   units: number;
   inputs: number;
@@ -125,31 +115,44 @@ export interface ModelInfo extends Required<TrainOptions> {
   testCount: number;
 }
 
-export interface RawEngine {
-  loadData(split: Split, images: Uint8Array, labels: Uint8Array, limit: number): DataInfo & Failure;
-  /** the error message, empty on success */
-  createModel(config: ModelConfig): string;
-  setOptions(options: TrainOptions): string;
-  train(batches: number): TrainSummary & Failure;
-  evaluate(split: Split, limit: number): Evaluation & Failure;
-  predict(pixels: Uint8Array): Prediction & Failure;
-  firstLayerWeights(units: number): FirstLayerWeights & Failure;
-  saveModel(options?: { optimizerState?: boolean }): Uint8Array;
-  /** the error message, empty on success */
-  loadModel(bytes: Uint8Array): string;
-  info(): ModelInfo;
-  delete(): void;
-}
+/** An engine made by _scratchnet_new, and a pointer into wasm memory. */
+type EngineHandle = number;
+type Pointer = number;
 
+/**
+ * The module: its C functions (each `_scratchnet_*` but new, delete, threads_working and memory_bytes returns a
+ * pointer to a Reply, which engine.js decodes), malloc and free for the arguments, and the memory.
+ */
 export interface ScratchnetModule {
-  Engine: new () => RawEngine;
-  /** 'wasm-simd128' or 'scalar' */
-  backend(): string;
+  _scratchnet_new(): EngineHandle;
+  _scratchnet_delete(engine: EngineHandle): void;
+  _scratchnet_stage_data(engine: EngineHandle, split: Pointer, imagesHead: Pointer, imagesLength: number, labelsHead: Pointer,
+    labelsLength: number, limit: number): Pointer;
+  _scratchnet_load_data(engine: EngineHandle): Pointer;
+  _scratchnet_create_model(engine: EngineHandle, sizes: Pointer, sizeCount: number, output: Pointer, scaling: Pointer, seed: number,
+    seedGiven: number): Pointer;
+  _scratchnet_set_options(engine: EngineHandle, values: Pointer, givenMask: number, optimizer: Pointer, schedule: Pointer): Pointer;
+  _scratchnet_train(engine: EngineHandle, batches: number): Pointer;
+  _scratchnet_evaluate(engine: EngineHandle, split: Pointer, limit: number): Pointer;
+  _scratchnet_predict(engine: EngineHandle, pixels: Pointer, length: number): Pointer;
+  _scratchnet_first_layer_weights(engine: EngineHandle, units: number): Pointer;
+  _scratchnet_save_model(engine: EngineHandle, withState: number): Pointer;
+  _scratchnet_load_model(engine: EngineHandle, bytes: Pointer, length: number): Pointer;
+  _scratchnet_info(engine: EngineHandle): Pointer;
+  _scratchnet_limits(): Pointer;
+  _scratchnet_defaults(): Pointer;
+  _scratchnet_backend(): Pointer;
+  _scratchnet_threads_working(): number;
   /** current size of the module's linear memory */
-  memoryBytes(): number;
-  /** the engine's limits and defaults (web/src/engine/defaults.d.ts: Limits, Defaults; floats as float32) */
-  limits(): import('../engine/defaults.js').Limits;
-  defaults(): import('../engine/defaults.js').Defaults;
+  _scratchnet_memory_bytes(): number;
+  _malloc(size: number): Pointer;
+  _free(pointer: Pointer): void;
+  /** renewed by the glue when memory grows on the calling thread */
+  HEAPU8: Uint8Array;
+  /** pthread builds: the shared memory, whose buffer is current whichever thread grew it */
+  wasmMemory?: WebAssembly.Memory;
+  /** Node's pthread build (node_threads_post.js): lets the process exit while the pool's workers idle */
+  unrefThreads?(): void;
 }
 
 export interface ModuleOptions {
