@@ -1,5 +1,7 @@
 // The fast kernels with 128-bit wasm SIMD: 4 floats a vector, multiply then add (wasm has no
 // FMA without relaxed SIMD, which Emscripten 3.1.6 cannot emit in a form browsers accept).
+// This file holds the drivers (chunks of B, the fused step and forward, the split across threads) and the
+// dispatch (sparse, dense or narrow); the microkernels and epilogues they run are in kernels/.
 #if defined(__wasm_simd128__)
 #include <wasm_simd128.h>
 
@@ -11,6 +13,9 @@
 
 #include "kernels.h"
 #include "gemm_driver.h"
+#include "kernels/epilogues_wasmsimd.h"
+#include "kernels/f32_gemm_narrow_2xn_wasmsimd.h"
+#include "kernels/f32_gemm_sparse_1x32_wasmsimd.h"
 #include "kernels/f32_gemm_tile_wasmsimd.h"
 #include "parallel.h"
 #include "sparse_rows.h"
@@ -19,261 +24,10 @@ namespace scratchnet {
 
 namespace {
 
-// The epilogues of gemm_driver.h, with 4-wide versions of their stores.
-struct StoreCSimd : StoreC {
-  void vector(int row, int col, v128_t sum) {
-    const size_t at = row * N + col;
-    const v128_t zero = wasm_f32x4_splat(0.f);
-    if (relu) sum = wasm_v128_and(sum, wasm_f32x4_gt(sum, zero));
-    if (mask) sum = wasm_v128_and(sum, wasm_f32x4_gt(wasm_v128_load(mask + at), zero));
-    wasm_v128_store(C + at, sum);
-  }
-  void absorb(const StoreCSimd&) {}
-};
-
-// Partial sums, stored as they are (StoreCSimd would test for its ReLU and mask at every vector).
-struct StorePartialSums {
-  static constexpr bool kLongCode = false;
-  float* C;
-  size_t N;
-  void vector(int row, int col, v128_t sum) { wasm_v128_store(C + row * N + col, sum); }
-  void scalar(int row, int col, float sum) { C[row * N + col] = sum; }
-};
-
-struct MomentumStepSimd : MomentumStep {
-  v128_t lr_v, decay_v, catch_up_v, weight_decay_v, check_v = wasm_f32x4_splat(0.f);
-  MomentumStepSimd(float* w, float* v, size_t n, float rate, float mu, const DeferredSteps* deferred = nullptr,
-                   float decay_rate = 0.f)
-      : MomentumStep{w, v, n, rate, mu, deferred, decay_rate},
-        lr_v(wasm_f32x4_splat(rate)),
-        decay_v(wasm_f32x4_splat(mu)),
-        catch_up_v(wasm_f32x4_splat(0.f)),
-        weight_decay_v(wasm_f32x4_splat(decay_rate)) {}
-  void use_row(const RowStep& step) {
-    MomentumStep::use_row(step);
-    decay_v = wasm_f32x4_splat(decay);
-    catch_up_v = wasm_f32x4_splat(catch_up);
-  }
-  void vector(int row, int col, v128_t gradient) {
-    float* v = V + row * N + col;
-    float* w = W + row * N + col;
-    const v128_t before = wasm_v128_load(v);
-    v128_t weight = wasm_v128_load(w);
-    if (weight_decay != 0.f) gradient = wasm_f32x4_add(gradient, wasm_f32x4_mul(weight_decay_v, weight));
-    const v128_t velocity = wasm_f32x4_add(wasm_f32x4_mul(decay_v, before), gradient);
-    wasm_v128_store(v, velocity);
-    if (catch_up != 0.f) weight = wasm_f32x4_sub(weight, wasm_f32x4_mul(catch_up_v, before));
-    weight = wasm_f32x4_sub(weight, wasm_f32x4_mul(lr_v, velocity));
-    wasm_v128_store(w, weight);
-    check_v = wasm_f32x4_add(check_v, weight);
-  }
-  bool finite() const {
-    return wasm_i32x4_all_true(wasm_f32x4_eq(wasm_f32x4_sub(check_v, check_v), wasm_f32x4_splat(0.f))) && MomentumStep::finite();
-  }
-  void absorb(const MomentumStepSimd& part) {
-    check_v = wasm_f32x4_add(check_v, part.check_v);
-    MomentumStep::absorb(part);
-  }
-};
-
-struct AdamStepSimd : AdamStep {
-  v128_t first_decay_v, second_decay_v, owed_shrink_v, owed_step_v, one_minus_beta1_v, one_minus_beta2_v,
-      step_size_v, epsilon_v, shrink_v, l2_v, check_v = wasm_f32x4_splat(0.f);
-  AdamStepSimd(float* w, float* m1, float* m2, size_t n, const AdamRule& rule, const DeferredSteps* deferrals = nullptr)
-      : AdamStep{w, m1, m2, n, rule, deferrals},
-        one_minus_beta1_v(wasm_f32x4_splat(one_minus_beta1)),
-        one_minus_beta2_v(wasm_f32x4_splat(one_minus_beta2)),
-        step_size_v(wasm_f32x4_splat(step_size)),
-        epsilon_v(wasm_f32x4_splat(epsilon)),
-        shrink_v(wasm_f32x4_splat(shrink)),
-        l2_v(wasm_f32x4_splat(l2)) {
-    use_row(row_step);
-  }
-  void use_row(const RowStep& step) {
-    AdamStep::use_row(step);
-    first_decay_v = wasm_f32x4_splat(step.first_decay);
-    second_decay_v = wasm_f32x4_splat(step.second_decay);
-    owed_shrink_v = wasm_f32x4_splat(step.owed_shrink);
-    owed_step_v = wasm_f32x4_splat(step.owed_step);
-  }
-  void vector(int row, int col, v128_t gradient) {
-    const size_t at = row * N + col;
-    v128_t weight = wasm_v128_load(W + at);
-    const v128_t m_before = wasm_v128_load(M1 + at), v_before = wasm_v128_load(M2 + at);
-    if (row_step.owes)
-      weight = wasm_f32x4_sub(wasm_f32x4_mul(owed_shrink_v, weight),
-                              wasm_f32x4_div(wasm_f32x4_mul(owed_step_v, m_before),
-                                             wasm_f32x4_add(wasm_f32x4_sqrt(v_before), epsilon_v)));
-    if (l2 != 0.f) gradient = wasm_f32x4_add(gradient, wasm_f32x4_mul(l2_v, weight));
-    const v128_t m = wasm_f32x4_add(wasm_f32x4_mul(first_decay_v, m_before), wasm_f32x4_mul(one_minus_beta1_v, gradient));
-    const v128_t v = wasm_f32x4_add(wasm_f32x4_mul(second_decay_v, v_before),
-                                    wasm_f32x4_mul(one_minus_beta2_v, wasm_f32x4_mul(gradient, gradient)));
-    wasm_v128_store(M1 + at, m);
-    wasm_v128_store(M2 + at, v);
-    const v128_t denominator = wasm_f32x4_add(wasm_f32x4_sqrt(v), epsilon_v);
-    weight = wasm_f32x4_sub(wasm_f32x4_mul(weight, shrink_v),
-                            wasm_f32x4_div(wasm_f32x4_mul(step_size_v, m), denominator));
-    wasm_v128_store(W + at, weight);
-    check_v = wasm_f32x4_add(check_v, weight);
-  }
-  bool finite() const {
-    return wasm_i32x4_all_true(wasm_f32x4_eq(wasm_f32x4_sub(check_v, check_v), wasm_f32x4_splat(0.f))) && AdamStep::finite();
-  }
-  void absorb(const AdamStepSimd& part) {
-    check_v = wasm_f32x4_add(check_v, part.check_v);
-    AdamStep::absorb(part);
-  }
-};
-
-// Columns [col, col + 4V + S) of one row of C, in one pass over the row's non-zeros: V vector and S scalar
-// accumulators (the tail of N that is no whole block of 32 still costs a single pass). One non-zero an
-// iteration: with the rows' offsets precomputed (Nonzero), it beat two an iteration (performance.md).
-template <int V, int S, class Epilogue>
-__attribute__((always_inline)) inline void row_block(const Nonzero* nz, int count, const float* B, const float* bias, int row, int col, Epilogue& out) {
-  v128_t acc[V > 0 ? V : 1];
-  float tail[S > 0 ? S : 1];
-  for (int j = 0; j < V; ++j) acc[j] = bias ? wasm_v128_load(bias + col + 4 * j) : wasm_f32x4_splat(0.f);
-  for (int s = 0; s < S; ++s) tail[s] = bias ? bias[col + 4 * V + s] : 0.f;
-  for (int t = 0; t < count; ++t) {
-    const float* b = B + nz[t].offset + col;
-    const v128_t x = wasm_f32x4_splat(nz[t].value);
-    for (int j = 0; j < V; ++j) acc[j] = wasm_f32x4_add(acc[j], wasm_f32x4_mul(x, wasm_v128_load(b + 4 * j)));
-    for (int s = 0; s < S; ++s) tail[s] += nz[t].value * b[4 * V + s];
-  }
-  for (int j = 0; j < V; ++j) out.vector(row, col + 4 * j, acc[j]);
-  for (int s = 0; s < S; ++s) out.scalar(row, col + 4 * V + s, tail[s]);
-}
-
-// The ragged end of N from column `col`, one column at a time, summed in the order the blocks sum.
-template <class Epilogue>
-void tail_columns(const Nonzero* nz, int count, const float* B, const float* start, int row, int col, Epilogue& out) {
-  for (int c = col; c < static_cast<int>(out.N); ++c) {
-    float sum = start ? start[c] : 0.f;
-    for (int t = 0; t < count; ++t) sum += nz[t].value * B[nz[t].offset + c];
-    out.scalar(row, c, sum);
-  }
-}
-
-// The last N % 32 columns: their whole vectors in up to three passes (4, 2 and 1 vectors), then the last 1..3
-// columns one at a time. Each element's sum runs in the same order in any split, so the split changes no bit; a
-// kernel per width (4V + S) would cost 32 copies of the block per epilogue, a fifth of the module.
-template <class Epilogue>
-void tail_vectors_then_columns(const Nonzero* nz, int count, const float* B, const float* start, int row, int col,
-                               Epilogue& out) {
-  const int vectors = (static_cast<int>(out.N) - col) / 4;
-  if (vectors & 4) row_block<4, 0>(nz, count, B, start, row, col, out), col += 16;
-  if (vectors & 2) row_block<2, 0>(nz, count, B, start, row, col, out), col += 8;
-  if (vectors & 1) row_block<1, 0>(nz, count, B, start, row, col, out), col += 4;
-  if (col < static_cast<int>(out.N)) tail_columns(nz, count, B, start, row, col, out);
-}
-
-// The kernel for the last N % 32 columns. For a long epilogue (Adam's), one column at a time: vector blocks with
-// it inlined would double the module's size.
-template <class Epilogue>
-RowBlockFn<Epilogue> tail_block() {
-  if constexpr (Epilogue::kLongCode)
-    return &tail_columns<Epilogue>;
-  else
-    return &tail_vectors_then_columns<Epilogue>;
-}
-
 // C = A·B (+ bias) through the shared driver, with this file's microkernels: blocks of 32 columns.
 template <class Epilogue>
 void gemm_panels(int M, int K, int N, const float* A, const float* B, const float* bias, Epilogue& out) {
   scratchnet::gemm_panels(M, K, N, A, B, bias, out, 32, &row_block<8, 0, Epilogue>, tail_block<Epilogue>());
-}
-
-// Narrow products (N ≤ 12: the output layer's 10 classes). A row of C is then only a few vectors, too
-// short for the column blocks above, and a sparse gather of A would cost more than the products it saves:
-// these kernels run dense over K, two rows at a time (each B or D row loaded once serves both), summing
-// each element in index order from its start, as the sparse kernels do (a zero term changes no sum).
-constexpr int kNarrowMaxN = 12;
-
-// Hands a narrow row's n = 4V + R finished elements to the epilogue: V whole vectors, then R (0..3) one by one.
-template <class Epilogue>
-__attribute__((always_inline)) inline void finish_row(const v128_t* sums, int n, int row, Epilogue& out) {
-  const int vectors = n / 4, rest = n % 4;
-  for (int v = 0; v < vectors; ++v) out.vector(row, 4 * v, sums[v]);
-  if (rest > 0) {
-    alignas(16) float lanes[4];
-    wasm_v128_store(lanes, sums[vectors]);
-    for (int r = 0; r < rest; ++r) out.scalar(row, 4 * vectors + r, lanes[r]);
-  }
-}
-
-// finish_row for a long epilogue (Adam's): one copy of it out of line serves every narrow shape, where inlined
-// into each it would add a tenth to the module.
-template <class Epilogue>
-__attribute__((noinline)) void finish_row_out_of_line(const v128_t* sums, int n, int row, Epilogue& out) {
-  finish_row(sums, n, row, out);
-}
-
-// A narrow B[rows×n] read as whole vectors, T = ceil(n / 4) a row: a row is read in place where its 4T floats
-// lie within B, the lanes past n then holding the next row's first floats, which sum into lanes that are never
-// stored; the last rows (up to 3) and the start (a bias, or none) come from zero-padded copies. So one kernel per
-// T serves every n (a kernel per n cost a tenth of the module), and each stored element sums exactly as before.
-struct NarrowB {
-  static constexpr int kMaxCopied = 4;
-  const float* B;
-  int rows, n, vectors, in_place;  // rows [0, in_place) are read in place
-  alignas(16) float copied[kMaxCopied][kNarrowMaxN];
-  alignas(16) float start[kNarrowMaxN];
-
-  NarrowB(const float* B_, int rows_, int n_, const float* bias) : B(B_), rows(rows_), n(n_), vectors((n_ + 3) / 4) {
-    const long floats = static_cast<long>(rows) * n, width = 4 * vectors;
-    in_place = floats >= width ? static_cast<int>(std::min<long>(rows, (floats - width) / n + 1)) : 0;
-    in_place = std::max(in_place, rows - kMaxCopied);  // a no-op: as 4T ≤ n + 3, at most 3 rows reach past B's end
-    for (int r = in_place; r < rows; ++r)
-      for (int c = 0; c < kNarrowMaxN; ++c) copied[r - in_place][c] = c < n ? B[static_cast<size_t>(r) * n + c] : 0.f;
-    for (int c = 0; c < kNarrowMaxN; ++c) start[c] = bias && c < n ? bias[c] : 0.f;
-  }
-  const float* row(int i) const { return i < in_place ? B + static_cast<size_t>(i) * n : copied[i - in_place]; }
-};
-
-// Rows [row, row + Rows) of a narrow product of T vectors a row: row r's result is start + Σ_i a(r, i)·B[i] over
-// B's rows, where a(r, i) = A[r·row_stride + i·inner_stride]; its first n elements go to the epilogue.
-template <int Rows, int T, class Epilogue>
-void narrow_block(int row, const float* A, size_t row_stride, size_t inner_stride, const NarrowB& B,
-                  const v128_t* start, Epilogue& out) {
-  v128_t sum[Rows][T], b[T];
-  for (int r = 0; r < Rows; ++r)
-    for (int t = 0; t < T; ++t) sum[r][t] = start[t];
-  const float* a = A + row * row_stride;
-  for (int i = 0; i < B.rows; ++i, a += inner_stride) {
-    const float* b_row = B.row(i);
-    for (int t = 0; t < T; ++t) b[t] = wasm_v128_load(b_row + 4 * t);
-    for (int r = 0; r < Rows; ++r) {
-      const v128_t x = wasm_f32x4_splat(a[r * row_stride]);
-      for (int t = 0; t < T; ++t) sum[r][t] = wasm_f32x4_add(sum[r][t], wasm_f32x4_mul(x, b[t]));
-    }
-  }
-  for (int r = 0; r < Rows; ++r) {
-    if constexpr (Epilogue::kLongCode)
-      finish_row_out_of_line(sum[r], B.n, row + r, out);
-    else
-      finish_row(sum[r], B.n, row + r, out);
-  }
-}
-
-// Rows [begin, end) of a narrow product (narrow_block), two at a time: each row of B loaded serves both.
-// The gemm C = A·B + bias takes a(r, i) = A[r][i]; the fused step takes W's row k's gradient as
-// Σ_m X[m][k]·D[m], i.e. a(k, m) = X[m][k], B = D and no start.
-template <int T, class Epilogue>
-void narrow_rows(int begin, int end, const float* A, size_t row_stride, size_t inner_stride, const NarrowB& B,
-                 Epilogue& out) {
-  v128_t first[T];
-  for (int t = 0; t < T; ++t) first[t] = wasm_v128_load(B.start + 4 * t);
-  int row = begin;
-  for (; row + 2 <= end; row += 2) narrow_block<2, T>(row, A, row_stride, inner_stride, B, first, out);
-  if (row < end) narrow_block<1, T>(row, A, row_stride, inner_stride, B, first, out);
-}
-
-// Calls body(T) with T, the vectors of a padded narrow row (1..3), as a std::integral_constant.
-template <class Body>
-void with_narrow_vectors(int vectors, Body&& body) {
-  if (vectors == 1) body(std::integral_constant<int, 1>{});
-  else if (vectors == 2) body(std::integral_constant<int, 2>{});
-  else body(std::integral_constant<int, 3>{});
 }
 
 // Rows of B per chunk in the gemm below (64 rows of 2,048 floats: 512 KB, which stays in L2 while every row of
