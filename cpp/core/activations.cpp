@@ -32,15 +32,18 @@ void softmax_forward(int B, int C, const float* x, float* y) {
   }
 }
 
-double l2_loss_forward_backward(int B, int C, const float* y, const uint8_t* labels, float* dy) {
+double l2_loss_forward_backward(int B, int C, const float* y, const uint8_t* labels, float* dy,
+                                float label_smoothing) {
   double total = 0.0;
   const float scale = 2.f / (static_cast<float>(C) * static_cast<float>(B));
+  const float no = 0.5f * label_smoothing, yes = 1.f - no;  // the softened targets (1 and 0 when ε = 0)
   for (int b = 0; b < B; ++b) {
     for (int c = 0; c < C; ++c) {
       const size_t i = static_cast<size_t>(b) * C + c;
-      const float diff = y[i] - (labels[b] == c ? 1.f : 0.f);
+      const bool is_label = labels[b] == c;
+      const float diff = y[i] - (is_label ? 1.f : 0.f);
       total += static_cast<double>(diff) * diff;
-      dy[i] = scale * diff;
+      dy[i] = scale * (y[i] - (is_label ? yes : no));
     }
   }
   return total / (static_cast<double>(C) * B);
@@ -57,9 +60,11 @@ double l2_loss(int B, int C, const float* y, const uint8_t* labels) {
 }
 
 double softmax_cross_entropy_forward_backward(int B, int C, const float* logits, const uint8_t* labels, float* probs,
-                                              float* dlogits) {
+                                              float* dlogits, float label_smoothing) {
   double total = 0.0;
   const float inv_batch = 1.f / static_cast<float>(B);
+  // The softened targets (1 and 0 when ε = 0)
+  const float other = label_smoothing / static_cast<float>(C), label = 1.f - label_smoothing + other;
   for (int b = 0; b < B; ++b) {
     const float* z = logits + static_cast<size_t>(b) * C;
     float* p = probs + static_cast<size_t>(b) * C;
@@ -71,7 +76,7 @@ double softmax_cross_entropy_forward_backward(int B, int C, const float* logits,
     total += log_sum - z[labels[b]];
     for (int c = 0; c < C; ++c) {
       p[c] = static_cast<float>(std::exp(z[c] - log_sum));
-      dz[c] = (p[c] - (labels[b] == c ? 1.f : 0.f)) * inv_batch;
+      dz[c] = (p[c] - (labels[b] == c ? label : other)) * inv_batch;
     }
   }
   return total / B;

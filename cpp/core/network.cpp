@@ -185,10 +185,11 @@ BatchResult Network::forward_and_backward(int B, const float* x, const uint8_t* 
   float* grad_out = grad_a_.data();
   float* grad_in = grad_b_.data();
   if (config_.output == OutputLoss::kSigmoidL2) {
-    result.loss = l2_loss_forward_backward(B, C, probs, labels, grad_in);
+    result.loss = l2_loss_forward_backward(B, C, probs, labels, grad_in, label_smoothing_);
     sigmoid_backward(static_cast<size_t>(B) * C, probs, grad_in, grad_out);
   } else {
-    result.loss = softmax_cross_entropy_forward_backward(B, C, logits_.data(), labels, activations_[L].data(), grad_out);
+    result.loss = softmax_cross_entropy_forward_backward(B, C, logits_.data(), labels, activations_[L].data(), grad_out,
+                                                         label_smoothing_);
   }
   if (!std::isfinite(result.loss)) {
     result.finite = false;

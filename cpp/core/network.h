@@ -83,6 +83,10 @@ class Network {
   std::array<uint32_t, 4> dropout_generator_state() const { return dropout_rng_.state(); }
   void set_dropout_generator_state(const std::array<uint32_t, 4>& state) { dropout_rng_.set_state(state); }
   float dropout() const { return dropout_; }
+  // Label smoothing ε in train_batch and compute_gradients: the gradient pulls toward softened targets
+  // (activations.h), while BatchResult::loss and loss() stay the loss against the labels themselves.
+  void set_label_smoothing(float epsilon) { label_smoothing_ = epsilon; }
+  float label_smoothing() const { return label_smoothing_; }
 
   // How the trainer turns pixels into this network's inputs (stored in the model file).
   const InputScaling& input_scaling() const { return input_scaling_; }
@@ -136,6 +140,7 @@ class Network {
   FloatBuffer scratch_;                   // transposes
   InputScaling input_scaling_;
   float dropout_ = 0.f;
+  float label_smoothing_ = 0.f;
   Rng dropout_rng_;
 };
 

@@ -35,11 +35,13 @@ Status validate(const TrainOptions& options) {
       options.optimizer != OptimizerKind::kAdamW)
     return Status::Error("unknown optimizer");
   const float rate = options.learning_rate, momentum = options.momentum, decay = options.weight_decay,
-              dropout = options.dropout, beta1 = options.beta1, beta2 = options.beta2, epsilon = options.epsilon;
+              dropout = options.dropout, beta1 = options.beta1, beta2 = options.beta2, epsilon = options.epsilon,
+              smoothing = options.label_smoothing;
   for (const Status& s : {check_range("learning rate", rate, rate > 0 && rate <= kMaxLearningRate, "above 0, at most " + number_text(kMaxLearningRate)),
                           check_range("momentum", momentum, momentum >= 0 && momentum < 1, "0 to below 1"),
                           check_range("weight decay", decay, decay >= 0 && decay < 1, "0 to below 1"),
                           check_range("dropout", dropout, dropout >= 0 && dropout <= kMaxDropout, "0 to " + number_text(kMaxDropout)),
+                          check_range("label smoothing", smoothing, smoothing >= 0 && smoothing < 1, "0 to below 1"),
                           check_range("beta1", beta1, beta1 >= 0 && beta1 < 1, "0 to below 1"),
                           check_range("beta2", beta2, beta2 >= 0 && beta2 < 1, "0 to below 1"),
                           check_range("epsilon", epsilon, epsilon > 0 && epsilon <= 1, "above 0, at most 1")})
@@ -220,6 +222,7 @@ TrainSummary Trainer::train(int batches) {
     return summary;
   }
   network_->set_dropout(options_.dropout);
+  network_->set_label_smoothing(options_.label_smoothing);
   for (Batch& batch : batches_) {
     batch.x.resize(static_cast<size_t>(B) * train_.features());
     batch.labels.resize(B);

@@ -23,6 +23,9 @@ struct TrainOptions {
   OptimizerKind optimizer = OptimizerKind::kSgd;
   float weight_decay = 0.f;
   float dropout = 0.f;  // on the hidden layers
+  // Softened targets, 0 to below 1 (activations.h): (1 − ε)·one-hot + ε/2 for sigmoid outputs, + ε/C for softmax.
+  // The engine's default is none; the CLI's and the page's, per loss, kDefaultLabelSmoothing* below.
+  float label_smoothing = 0.f;
   float beta1 = 0.9f, beta2 = 0.999f, epsilon = 1e-8f;  // Adam
   Schedule schedule;
 };
@@ -40,6 +43,10 @@ constexpr int kMaxTrainBatches = 1000000;       // per Trainer::train call
 constexpr float kDefaultSgdRateSigmoidL2 = 2;
 constexpr float kDefaultSgdRateSoftmaxCrossEntropy = 0.1f;
 constexpr float kDefaultAdamRate = 0.001f;
+// The label smoothing that learns best with the default network and its SGD (docs/training.md): sigmoid outputs
+// pulled toward 0.1 and 0.9 rather than 0 and 1; softmax + cross-entropy untried, so none.
+constexpr float kDefaultLabelSmoothingSigmoidL2 = 0.2f;
+constexpr float kDefaultLabelSmoothingSoftmaxCrossEntropy = 0.f;
 
 struct TrainSummary {
   int batches = 0;            // mini-batches run by this call

@@ -166,6 +166,98 @@ TEST(Gradients, SoftmaxCrossEntropyIsStableForExtremeLogits) {
   EXPECT_GT(cross_entropy_loss(B, C, probs.data(), labels.data()), 30.0);
 }
 
+// Label smoothing ε, against a naive reference in double: the targets t' = (1 − ε)·t + ε/2 (sigmoid) or + ε/C
+// (softmax), the gradient of the loss against t', and finite differences of that loss; the loss returned stays
+// the one against the labels; ε = 0 gives the plain gradient to the bit.
+TEST(Gradients, LabelSmoothingPullsTheL2GradientTowardTheSoftenedTargets) {
+  Rng rng(11);
+  const int B = 3, C = 4;
+  std::vector<float> y = random_floats(rng, B * C, 0.05f, 0.95f);
+  const std::vector<uint8_t> labels = {1, 3, 0};
+  for (float smoothing : {0.2f, 0.5f}) {
+    auto target = [&](int i) { return (1.0 - smoothing) * (labels[i / C] == i % C) + smoothing / 2.0; };
+    auto smoothed_loss = [&] {
+      double total = 0;
+      for (int i = 0; i < B * C; ++i) total += (y[i] - target(i)) * (y[i] - target(i));
+      return total / (B * C);
+    };
+    std::vector<float> dy(B * C);
+    const double loss = l2_loss_forward_backward(B, C, y.data(), labels.data(), dy.data(), smoothing);
+    EXPECT_NEAR(loss, l2_loss(B, C, y.data(), labels.data()), 1e-7) << "the loss against the labels";
+    for (int i = 0; i < B * C; ++i) {
+      EXPECT_NEAR(dy[i], 2.0 * (y[i] - target(i)) / (B * C), 1e-7) << "y[" << i << "], smoothing " << smoothing;
+      EXPECT_TRUE(gradients_agree(dy[i], numerical_derivative(&y[i], smoothed_loss), 1e-6)) << "y[" << i << "]";
+    }
+  }
+  std::vector<float> dy(B * C);
+  l2_loss_forward_backward(B, C, y.data(), labels.data(), dy.data(), 0.f);
+  const float scale = 2.f / (static_cast<float>(C) * static_cast<float>(B));
+  for (int i = 0; i < B * C; ++i) EXPECT_EQ(dy[i], scale * (y[i] - (labels[i / C] == i % C ? 1.f : 0.f)));
+}
+
+TEST(Gradients, LabelSmoothingPullsTheCrossEntropyGradientTowardTheSoftenedTargets) {
+  Rng rng(12);
+  const int B = 3, C = 5;
+  std::vector<float> logits = random_floats(rng, B * C, -3.f, 3.f);
+  const std::vector<uint8_t> labels = {2, 4, 0};
+  std::vector<float> probs(B * C), dlogits(B * C), plain(B * C);
+  const double loss_against_labels =
+      softmax_cross_entropy_forward_backward(B, C, logits.data(), labels.data(), probs.data(), plain.data());
+  for (float smoothing : {0.1f, 0.4f}) {
+    auto target = [&](int i) { return (1.0 - smoothing) * (labels[i / C] == i % C) + smoothing / C; };
+    // −Σ t'·log softmax, averaged over the batch, naively in double
+    auto smoothed_loss = [&] {
+      double total = 0;
+      for (int b = 0; b < B; ++b) {
+        double sum = 0;
+        for (int c = 0; c < C; ++c) sum += std::exp(static_cast<double>(logits[b * C + c]));
+        for (int c = 0; c < C; ++c) total -= target(b * C + c) * std::log(std::exp(static_cast<double>(logits[b * C + c])) / sum);
+      }
+      return total / B;
+    };
+    const double loss = softmax_cross_entropy_forward_backward(B, C, logits.data(), labels.data(), probs.data(),
+                                                               dlogits.data(), smoothing);
+    EXPECT_EQ(loss, loss_against_labels);
+    for (int i = 0; i < B * C; ++i) {
+      EXPECT_NEAR(dlogits[i], (probs[i] - target(i)) / B, 1e-7) << "logit " << i << ", smoothing " << smoothing;
+      EXPECT_TRUE(gradients_agree(dlogits[i], numerical_derivative(&logits[i], smoothed_loss), 1e-5)) << "logit " << i;
+    }
+  }
+  softmax_cross_entropy_forward_backward(B, C, logits.data(), labels.data(), probs.data(), dlogits.data(), 0.f);
+  const float inv_batch = 1.f / static_cast<float>(B);
+  for (int i = 0; i < B * C; ++i) EXPECT_EQ(plain[i], (probs[i] - (labels[i / C] == i % C ? 1.f : 0.f)) * inv_batch);
+}
+
+// Through a network: compute_gradients' output-layer bias gradient is the softened targets' (the naive sum over the
+// batch of dL/dlogit), and its loss is the one against the labels.
+TEST(Gradients, ANetworksLabelSmoothingReachesItsOutputGradient) {
+  for (OutputLoss output : {OutputLoss::kSigmoidL2, OutputLoss::kSoftmaxCrossEntropy}) {
+    NetworkConfig config;
+    config.sizes = {6, 8, 3};
+    config.output = output;
+    config.seed = 5;
+    Network net(config);
+    const float smoothing = 0.2f;
+    net.set_label_smoothing(smoothing);
+    Rng rng(13);
+    const int B = 5, C = 3;
+    const std::vector<float> x = random_floats(rng, B * 6, 0.f, 1.f);
+    const std::vector<uint8_t> labels = {0, 2, 1, 1, 2};
+    const std::vector<float> probs(net.forward(B, x.data()), net.forward(B, x.data()) + B * C);
+    const BatchResult result = net.compute_gradients(B, x.data(), labels.data());
+    EXPECT_NEAR(result.loss, net.loss(B, probs.data(), labels.data()), 1e-7);
+    const double other = output == OutputLoss::kSigmoidL2 ? smoothing / 2.0 : smoothing / C;
+    for (int c = 0; c < C; ++c) {
+      double expected = 0;
+      for (int b = 0; b < B; ++b) {
+        const double p = probs[b * C + c], t = (1.0 - smoothing) * (labels[b] == c) + other;
+        expected += output == OutputLoss::kSigmoidL2 ? 2.0 * (p - t) * p * (1.0 - p) / (B * C) : (p - t) / B;
+      }
+      EXPECT_NEAR(net.layers().back().bias_grad[c], expected, 1e-6) << output_loss_name(output) << " class " << c;
+    }
+  }
+}
+
 TEST(Gradients, DenseLayerBackwardMatchesFiniteDifferences) {
   Rng rng(5);
   const int B = 3, in = 5, out = 4;

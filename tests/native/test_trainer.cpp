@@ -56,6 +56,12 @@ std::unique_ptr<Trainer> make_trainer(OutputLoss output, size_t train_count, siz
 
 float learning_rate_for(OutputLoss output) { return output == OutputLoss::kSigmoidL2 ? 0.5f : 0.1f; }
 
+TrainOptions with_label_smoothing(float smoothing) {
+  TrainOptions o = options(16, 0.1f);
+  o.label_smoothing = smoothing;
+  return o;
+}
+
 class TrainerLearns : public ::testing::TestWithParam<OutputLoss> {};
 
 TEST_P(TrainerLearns, ReachesHighAccuracyOnASeparableSet) {
@@ -297,6 +303,9 @@ TEST(Validate, RejectsBadTrainOptionsWithMessages) {
       {options(16, 0.1f, 1.5f), "momentum 1.5"},
       {options(16, 0.1f, -0.1f), "momentum -0.1"},
       {options(16, 0.1f, nan), "momentum NaN"},
+      {with_label_smoothing(-0.1f), "label smoothing -0.1"},
+      {with_label_smoothing(1.f), "label smoothing 1"},
+      {with_label_smoothing(nan), "label smoothing NaN"},
   };
   Trainer trainer;
   ASSERT_TRUE(trainer.set_options(options(32, 0.25f, 0.5f)).ok());
@@ -311,6 +320,23 @@ TEST(Validate, RejectsBadTrainOptionsWithMessages) {
   // The edges that are allowed.
   EXPECT_TRUE(validate(options(1, 1000.f, 0.f)).ok());
   EXPECT_TRUE(validate(options(4096, 1e-6f, 0.99f)).ok());
+}
+
+// The trainer hands its label smoothing to the steps: the same first batch and loss (taken before any step, against
+// the labels), then other steps; and it still learns.
+TEST(Trainer, LabelSmoothingChangesTheStepsNotTheLossesMeasure) {
+  for (OutputLoss output : {OutputLoss::kSigmoidL2, OutputLoss::kSoftmaxCrossEntropy}) {
+    TrainOptions smoothed = options(16, learning_rate_for(output));
+    smoothed.label_smoothing = 0.2f;
+    auto plain = make_trainer(output, 256, 128, options(16, learning_rate_for(output)));
+    auto soft = make_trainer(output, 256, 128, smoothed);
+    const TrainSummary a = plain->train(40), b = soft->train(40);
+    ASSERT_EQ(a.batch_losses.size(), 40u);
+    ASSERT_EQ(b.batch_losses.size(), 40u);
+    EXPECT_EQ(a.batch_losses[0], b.batch_losses[0]) << output_loss_name(output);
+    EXPECT_NE(a.batch_losses[1], b.batch_losses[1]) << output_loss_name(output);
+    EXPECT_GT(soft->evaluate(Split::kTest, 0).accuracy, 0.9) << output_loss_name(output);
+  }
 }
 
 TEST(Trainer, AHugeLearningRateDivergesAndRollsBack) {
