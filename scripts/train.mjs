@@ -19,6 +19,8 @@ export const USAGE = `usage: ${commandLine('train')} [flags]
   --momentum X        SGD momentum, 0 (plain SGD) to below 1 (default ${SGD_DEFAULTS.momentum})
   --weight-decay X    L2 penalty (sgd, adam) or decoupled decay (adamw), 0 to below 1 (default 0)
   --dropout X         fraction of hidden units dropped in training, 0 to ${LIMITS.dropout} (default ${SGD_DEFAULTS.dropout})
+  --label-smoothing X softened targets, 0 to below 1: (1-X)*one-hot + X/2 for l2's sigmoid outputs, + X/classes
+                      for xent (default ${defaultOptionsFor('sigmoid-l2').labelSmoothing} for l2, ${defaultOptionsFor('softmax-xent').labelSmoothing} for xent)
   --schedule KIND     learning rate over the run: cosine (down to 0 at the end; default), constant, step
   --warmup EPOCHS     linear warm-up from 0, in epochs (fractions allowed; default 0)
   --step-every EPOCHS step schedule: epochs between decays (default ${DEFAULT_RUN.stepEpochs})
@@ -42,7 +44,7 @@ export const USAGE = `usage: ${commandLine('train')} [flags]
 
 const FLAGS = {
   epochs: { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' }, momentum: { type: 'string' },
-  optimizer: { type: 'string' }, 'weight-decay': { type: 'string' }, dropout: { type: 'string' },
+  optimizer: { type: 'string' }, 'weight-decay': { type: 'string' }, dropout: { type: 'string' }, 'label-smoothing': { type: 'string' },
   schedule: { type: 'string' }, warmup: { type: 'string' }, 'step-every': { type: 'string' }, 'step-gamma': { type: 'string' },
   hidden: { type: 'string' }, loss: { type: 'string' }, scaling: { type: 'string' }, seed: { type: 'string' },
   data: { type: 'string' }, limit: { type: 'string' }, 'test-limit': { type: 'string' }, load: { type: 'string' },
@@ -100,6 +102,7 @@ export function parseTrainFlags(args) {
       optimizer,
       weightDecay: numberFlag(values, 'weight-decay', defaults.weightDecay, { min: 0, max: 0.999999 }),
       dropout: numberFlag(values, 'dropout', defaults.dropout, { min: 0, max: LIMITS.dropout }),
+      labelSmoothing: numberFlag(values, 'label-smoothing', defaults.labelSmoothing, { min: 0, max: 0.999999 }),
       schedule,
     },
     warmupEpochs: numberFlag(values, 'warmup', DEFAULT_RUN.warmupEpochs, { min: 0, max: RUN_LIMITS.epochs }),
@@ -117,7 +120,7 @@ export function parseTrainFlags(args) {
     saveState: Boolean(values['save-state']),
     engine: engineFlag(values),
     json: Boolean(values.json),
-    given: { optimizer: values.optimizer !== undefined, lr: values.lr !== undefined },
+    given: { optimizer: values.optimizer !== undefined, lr: values.lr !== undefined, labelSmoothing: values['label-smoothing'] !== undefined },
   };
 }
 
@@ -135,6 +138,7 @@ function describeRun(o, flags) {
     o.warmupBatches > 0 ? `warm-up ${o.warmupBatches} batches` : '',
     o.weightDecay > 0 ? `weight decay ${num(o.weightDecay)}` : '',
     o.dropout > 0 ? `dropout ${num(o.dropout)}` : '',
+    o.labelSmoothing > 0 ? `label smoothing ${num(o.labelSmoothing)}` : '',
     `batch ${o.batchSize}`,
     flags.load ? (o.step > 0 ? `going on from batch ${o.step} of the loaded run` : 'the loaded model with a fresh optimizer state') : `seed ${flags.seed}`,
   ];
@@ -177,6 +181,8 @@ export async function main(args) {
     flags.options.optimizer = model.optimizer;
     if (!flags.given.lr) flags.options.learningRate = model.optimizer === 'sgd' ? defaultOptionsFor(model.output).learningRate : ADAM_LEARNING_RATE;
   }
+  // A loaded model's loss brings its own label smoothing.
+  if (flags.load && !flags.given.labelSmoothing) flags.options.labelSmoothing = defaultOptionsFor(model.output).labelSmoothing;
   const batchesPerEpoch = Math.ceil(train.count / flags.options.batchSize);
   const run = { epochs: flags.epochs, warmupEpochs: flags.warmupEpochs, stepEpochs: flags.stepEveryEpochs };
   const info = engine.setOptions({ ...flags.options, ...scheduleBatches(run, batchesPerEpoch, model.step), stepGamma: flags.stepGamma });

@@ -137,7 +137,8 @@ bool parse_split(const std::string& name, Split* split) {
   return true;
 }
 
-// The training options as fields, all but the learning rate (info() gives the one in use, defaults() one for each loss).
+// The training options as fields, all but the learning rate and the label smoothing (info() gives the ones in use,
+// defaults() one for each loss).
 void training_fields(Answer& into, const std::string& prefix, const TrainOptions& options) {
   into.number(prefix + "batchSize", options.batch_size);
   into.number(prefix + "momentum", options.momentum);
@@ -157,7 +158,7 @@ void training_fields(Answer& into, const std::string& prefix, const TrainOptions
 // setOptions' numeric options, in the order of engine.js's OPTION_NUMBERS; bit i of the mask: option i given.
 enum OptionNumber {
   kBatchSize, kLearningRate, kMomentum, kWeightDecay, kDropout, kBeta1, kBeta2, kEpsilon, kWarmupBatches,
-  kScheduleBatches, kStepBatches, kStepGamma,
+  kScheduleBatches, kStepBatches, kStepGamma, kLabelSmoothing,
 };
 
 class Engine {
@@ -269,6 +270,7 @@ class Engine {
     const double total = number(kScheduleBatches, "scheduleBatches", schedule.total_batches);
     const double every = number(kStepBatches, "stepBatches", schedule.step_batches);
     schedule.step_gamma = static_cast<float>(number(kStepGamma, "stepGamma", schedule.step_gamma));
+    parsed.label_smoothing = static_cast<float>(number(kLabelSmoothing, "labelSmoothing", parsed.label_smoothing));
     if (!error.empty()) return answer_.fail(error);
     for (const auto& [name, value] : {std::pair{"warmupBatches", warmup}, {"scheduleBatches", total}, {"stepBatches", every}})
       if (!is_whole(value, 0, kMaxScheduleBatches))
@@ -379,6 +381,7 @@ class Engine {
     answer_.number("parameters", static_cast<double>(network.parameter_count()));
     answer_.number("step", static_cast<double>(trainer_.step()));
     answer_.number("learningRate", options.learning_rate);
+    answer_.number("labelSmoothing", options.label_smoothing);
     training_fields(answer_, "", options);
     const Dataset& train = trainer_.data(Split::kTrain);
     answer_.array("trainShape", std::vector<int>{train.empty() ? 0 : train.rows(), train.empty() ? 0 : train.cols()});
@@ -465,7 +468,8 @@ EMSCRIPTEN_KEEPALIVE const Reply* scratchnet_limits() {
 }
 
 // The defaults: the network (NetworkConfig), the training options (TrainOptions, with SGD's learning rate for
-// each loss and Adam's in place of TrainOptions' own), as engine.js's DEFAULT_MODEL and defaultOptionsFor give them.
+// each loss and Adam's in place of TrainOptions' own, and the label smoothing for each loss), as engine.js's
+// DEFAULT_MODEL and defaultOptionsFor give them.
 EMSCRIPTEN_KEEPALIVE const Reply* scratchnet_defaults() {
   using namespace scratchnet;
   Answer& a = module_answer;
@@ -479,6 +483,9 @@ EMSCRIPTEN_KEEPALIVE const Reply* scratchnet_defaults() {
   a.number(std::string("learningRates.") + output_loss_name(OutputLoss::kSigmoidL2), kDefaultSgdRateSigmoidL2);
   a.number(std::string("learningRates.") + output_loss_name(OutputLoss::kSoftmaxCrossEntropy), kDefaultSgdRateSoftmaxCrossEntropy);
   a.number("adamLearningRate", kDefaultAdamRate);
+  a.number(std::string("labelSmoothing.") + output_loss_name(OutputLoss::kSigmoidL2), kDefaultLabelSmoothingSigmoidL2);
+  a.number(std::string("labelSmoothing.") + output_loss_name(OutputLoss::kSoftmaxCrossEntropy),
+           kDefaultLabelSmoothingSoftmaxCrossEntropy);
   return a.reply();
 }
 

@@ -76,12 +76,28 @@ test('train and eval --engine threads: the two-thread build trains and scores as
     /wasm-simd128 engine on two threads/);
 });
 
+test('train --label-smoothing: l2 smooths by default, xent does not, and a loaded model brings its loss\'s default', () => {
+  const short = ['--epochs', '1', '--limit', '500', '--test-limit', '100', '--hidden', '16'];
+  const settings = (result) => {
+    assert.equal(result.code, 0, result.err);
+    return result.out.split('\n')[1];
+  };
+  assert.match(settings(run('train.mjs', short)), /, label smoothing 0\.2, batch 64,/);
+  assert.match(settings(run('train.mjs', [...short, '--label-smoothing', '0.05'])), /, label smoothing 0\.05, /);
+  assert.doesNotMatch(settings(run('train.mjs', [...short, '--label-smoothing', '0'])), /label smoothing/);
+  const model = join(work, 'xent.bin');
+  assert.doesNotMatch(settings(run('train.mjs', [...short, '--loss', 'xent', '--save', model])), /label smoothing/);
+  assert.doesNotMatch(settings(run('train.mjs', [...short.slice(0, 6), '--load', model])), /label smoothing/);
+  assert.match(settings(run('train.mjs', [...short.slice(0, 6), '--load', model, '--label-smoothing', '0.1'])), /, label smoothing 0\.1, /);
+});
+
 test('bad flags and bad files get a message and a non-zero exit', () => {
   const usage = [
     [['--epochs', '0'], /--epochs must be a whole number from 1/],
     [['--lr', 'fast'], /--lr must be a number/],
     [['--batch', '10000'], /--batch must be a whole number from 1 to 4096/],
     [['--momentum', '1'], /--momentum/],
+    [['--label-smoothing', '1'], /--label-smoothing must be a number from 0 to 0.999999/],
     [['--hidden', '64,x'], /--hidden sizes/],
     [['--loss', 'hinge'], /--loss must be l2 or xent/],
     [['--engine', 'gpu'], /--engine/],

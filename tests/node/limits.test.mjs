@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
-  ADAM_LEARNING_RATE, COMMON_OPTIONS, DEFAULT_LEARNING_RATES, DEFAULT_MODEL, DEFAULT_RUN, EngineError, LIMITS, RUN_LIMITS, defaultOptionsFor,
+  ADAM_LEARNING_RATE, COMMON_OPTIONS, DEFAULT_LABEL_SMOOTHING, DEFAULT_LEARNING_RATES, DEFAULT_MODEL, DEFAULT_RUN, EngineError, LIMITS, RUN_LIMITS, defaultOptionsFor,
   loadNodeEngine,
 } from '../../web/src/engine/node.js';
 
@@ -21,6 +21,7 @@ for (const flavor of ['simd', 'scalar', 'simd-threads']) {
     assert.deepEqual(defaults.options, { ...COMMON_OPTIONS });
     assert.deepEqual(defaults.learningRates, { ...DEFAULT_LEARNING_RATES });
     assert.equal(defaults.adamLearningRate, ADAM_LEARNING_RATE);
+    assert.deepEqual(defaults.labelSmoothing, { ...DEFAULT_LABEL_SMOOTHING });
     engine.dispose();
   });
 }
@@ -50,6 +51,7 @@ test('the CLI reads the same limits and defaults: its usage text and its refusal
   assert.match(help, new RegExp(`--epochs N +epochs to train, 1\\.\\.${RUN_LIMITS.epochs} \\(default ${DEFAULT_RUN.epochs}\\)`));
   assert.match(help, new RegExp(`--batch N +mini-batch size, 1\\.\\.${LIMITS.batchSize} \\(default ${COMMON_OPTIONS.batchSize}\\)`));
   assert.match(help, new RegExp(`--step-every EPOCHS step schedule: epochs between decays \\(default ${DEFAULT_RUN.stepEpochs}\\)`));
+  assert.match(help, new RegExp(`\\(default ${DEFAULT_LABEL_SMOOTHING['sigmoid-l2']} for l2, ${DEFAULT_LABEL_SMOOTHING['softmax-xent']} for xent\\)`));
   for (const [args, message] of [
     [['--hidden', String(LIMITS.layerSize + 1)], `--hidden sizes must be whole numbers from 1 to ${LIMITS.layerSize}`],
     [['--hidden', Array(LIMITS.hiddenLayers + 1).fill(8).join(',')], `--hidden takes at most ${LIMITS.hiddenLayers} layers`],

@@ -23,19 +23,23 @@ export declare const LIMITS: Readonly<Limits>;
 /** The engine's defaults as Engine#defaults() reads them from the module. */
 export interface Defaults {
   model: Required<ModelConfig>;
-  /** every training option but the learning rate */
-  options: Required<Omit<TrainOptions, 'learningRate'>>;
+  /** every training option but the learning rate and the label smoothing */
+  options: Required<Omit<TrainOptions, 'learningRate' | 'labelSmoothing'>>;
   /** SGD's, per output and loss */
   learningRates: Record<OutputLoss, number>;
   adamLearningRate: number;
+  /** per output and loss */
+  labelSmoothing: Record<OutputLoss, number>;
 }
 
 export declare const DEFAULT_MODEL: Readonly<Required<ModelConfig>>;
 export declare const DEFAULT_HIDDEN: readonly number[];
-/** The training options but the learning rate. */
-export declare const COMMON_OPTIONS: Readonly<Required<Omit<TrainOptions, 'learningRate'>>>;
+/** The training options but the learning rate and the label smoothing. */
+export declare const COMMON_OPTIONS: Readonly<Required<Omit<TrainOptions, 'learningRate' | 'labelSmoothing'>>>;
 /** SGD's learning rate that learns with the default network, per output and loss. */
 export declare const DEFAULT_LEARNING_RATES: Readonly<Record<OutputLoss, number>>;
+/** The label smoothing that learns best with the default network, per output and loss. */
+export declare const DEFAULT_LABEL_SMOOTHING: Readonly<Record<OutputLoss, number>>;
 export declare const ADAM_LEARNING_RATE: number;
 /** The training defaults for sigmoid + L2 (the default output). */
 export declare const DEFAULT_OPTIONS: Readonly<Required<TrainOptions>>;

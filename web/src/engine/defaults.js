@@ -28,7 +28,7 @@ export const LIMITS = Object.freeze({
 export const DEFAULT_MODEL = Object.freeze({ sizes: Object.freeze([784, 2048, 10]), output: 'sigmoid-l2', seed: 1, scaling: 'auto' });
 export const DEFAULT_HIDDEN = Object.freeze(DEFAULT_MODEL.sizes.slice(1, -1));
 
-/** The training options but the learning rate (cpp/core/trainer.h: TrainOptions). */
+/** The training options but the learning rate and the label smoothing (cpp/core/trainer.h: TrainOptions). */
 export const COMMON_OPTIONS = Object.freeze({
   batchSize: 64, momentum: 0.9, optimizer: 'sgd', weightDecay: 0, dropout: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8,
   schedule: 'constant', warmupBatches: 0, scheduleBatches: 0, stepBatches: 0, stepGamma: 0.1,
@@ -38,8 +38,13 @@ export const COMMON_OPTIONS = Object.freeze({
 export const DEFAULT_LEARNING_RATES = Object.freeze({ 'sigmoid-l2': 2, 'softmax-xent': 0.1 });
 /** Adam's rate is the same for both losses: it follows the gradient's sign and scale, not its size. */
 export const ADAM_LEARNING_RATE = 0.001;
+/** Per output and loss, the label smoothing that learns best with the default network (docs/training.md): sigmoid
+ * outputs pulled toward 0.1 and 0.9 rather than 0 and 1; none for softmax + cross-entropy, not tried there. */
+export const DEFAULT_LABEL_SMOOTHING = Object.freeze({ 'sigmoid-l2': 0.2, 'softmax-xent': 0 });
 /** The training defaults for the default output, sigmoid + L2. */
-export const DEFAULT_OPTIONS = Object.freeze({ ...COMMON_OPTIONS, learningRate: DEFAULT_LEARNING_RATES['sigmoid-l2'] });
+export const DEFAULT_OPTIONS = Object.freeze({
+  ...COMMON_OPTIONS, learningRate: DEFAULT_LEARNING_RATES['sigmoid-l2'], labelSmoothing: DEFAULT_LABEL_SMOOTHING['sigmoid-l2'],
+});
 
 /**
  * A run whose length is known (the CLI and the page), in epochs. Its schedule: the rate falls by cosine to 0 at the

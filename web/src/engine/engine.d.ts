@@ -14,7 +14,7 @@ import type { Defaults, Limits } from './defaults.js';
 export type Flavor = 'simd' | 'scalar' | 'simd-threads';
 
 export * from './defaults.js';
-/** The training defaults that learn with this output and loss: the learning rate differs between them. */
+/** The training defaults that learn with this output and loss: the learning rate and label smoothing differ between them. */
 export declare function defaultOptionsFor(output: OutputLoss): Readonly<Required<TrainOptions>>;
 /** The schedule's lengths in batches for a run of `epochs` more epochs from the model's `step`. */
 export declare function scheduleBatches(

@@ -5,16 +5,16 @@
 // network by itself: Node passes `wasmBinary`, the browser passes `locateFile`.
 
 import {
-  COMMON_OPTIONS, DEFAULT_HIDDEN, DEFAULT_LEARNING_RATES, DEFAULT_MODEL, DEFAULT_RUN, LIMITS,
+  COMMON_OPTIONS, DEFAULT_HIDDEN, DEFAULT_LABEL_SMOOTHING, DEFAULT_LEARNING_RATES, DEFAULT_MODEL, DEFAULT_RUN, LIMITS,
 } from './defaults.js';
 
 export * from './defaults.js';
 
-/** The training defaults that learn with this output and loss (the learning rate differs between them). */
+/** The training defaults that learn with this output and loss (the learning rate and label smoothing differ between them). */
 export function defaultOptionsFor(output = 'sigmoid-l2') {
   if (typeof output !== 'string' || !Object.hasOwn(DEFAULT_LEARNING_RATES, output))
     throw new EngineError(`output must be ${oneOf(Object.keys(DEFAULT_LEARNING_RATES))}, not ${describe(output)}`);
-  return Object.freeze({ ...COMMON_OPTIONS, learningRate: DEFAULT_LEARNING_RATES[output] });
+  return Object.freeze({ ...COMMON_OPTIONS, learningRate: DEFAULT_LEARNING_RATES[output], labelSmoothing: DEFAULT_LABEL_SMOOTHING[output] });
 }
 /**
  * The schedule's lengths in batches, as setOptions takes them, for a run of `epochs` more epochs from the model's
@@ -219,7 +219,7 @@ function readReply(module, pointer) {
 
 /** setOptions' numeric options, in the order of the C++'s OptionNumber. */
 const OPTION_NUMBERS = ['batchSize', 'learningRate', 'momentum', 'weightDecay', 'dropout', 'beta1', 'beta2', 'epsilon',
-  'warmupBatches', 'scheduleBatches', 'stepBatches', 'stepGamma'];
+  'warmupBatches', 'scheduleBatches', 'stepBatches', 'stepGamma', 'labelSmoothing'];
 /** A field given to the engine: a number as it is, anything else NaN, for the engine to refuse with its message. */
 const numberField = (value) => (typeof value === 'number' ? value : NaN);
 /** A name given to the engine: null if not given, a string as it is, anything else '', which names nothing. */
@@ -307,8 +307,9 @@ export class Engine {
   }
 
   /**
-   * The engine's defaults, as its C++ has them: {model, options (without the learning rate), learningRates (SGD's,
-   * per output), adamLearningRate}; DEFAULT_MODEL, defaultOptionsFor() and ADAM_LEARNING_RATE hold the same.
+   * The engine's defaults, as its C++ has them: {model, options (without the learning rate and the label smoothing),
+   * learningRates (SGD's, per output), adamLearningRate, labelSmoothing (per output)}; DEFAULT_MODEL,
+   * defaultOptionsFor() and ADAM_LEARNING_RATE hold the same.
    */
   defaults() {
     return decimals(check(invoke(this.#module, 'defaults')));

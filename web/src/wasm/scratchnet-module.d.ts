@@ -38,6 +38,9 @@ export interface TrainOptions {
   weightDecay?: number;
   /** fraction of each hidden layer's units dropped in training, 0 to 0.9 */
   dropout?: number;
+  /** softened targets, 0 to below 1: (1 − ε)·one-hot + ε/2 for sigmoid outputs, + ε/classes for softmax; the
+   * reported losses stay those against the labels */
+  labelSmoothing?: number;
   /** Adam's moment decays and epsilon */
   beta1?: number;
   beta2?: number;
