@@ -1,7 +1,7 @@
 // Tests of the score bars' display arithmetic (the DOM part is checked in a browser).
 import { describe, expect, it } from 'vitest';
 import { topClass } from '../../web/src/lib/top-class';
-import { CONFIDENT, confidentClass, displayShares, percentText } from '../../web/src/ui/score-bars';
+import { CONFIDENT, confidentClass, displayShares, percentText, unsmoothedScores } from '../../web/src/ui/score-bars';
 
 describe('displayShares', () => {
   it('divides sigmoid outputs by their sum so the bars add up to 100%', () => {
@@ -59,6 +59,22 @@ describe('confidentClass', () => {
     expect(confidentClass([0.02, 0.01, 0.03, 0.01, 0.01, 0.02, 0.01, 0.01, 0.2, 0.02])).toBe(-1);
     // every unit says yes: none stands out
     expect(confidentClass([0.8, 0.7, 0.75])).toBe(-1);
+  });
+
+  it('reads the scores of a network trained with label smoothing as the labels\' 0..1', () => {
+    // sigmoid outputs at ε = 0.2 aim at 0.1 and 0.9: a sure answer whose share of the raw scores is only half
+    const raw = [0.1, 0.88, 0.12, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1];
+    expect(confidentClass(raw)).toBe(-1);
+    const read = unsmoothedScores(raw, 0.2, 0.1);
+    expect(read[1]).toBeCloseTo(0.975, 6);
+    expect(read[2]).toBeCloseTo(0.025, 6);
+    expect(read[0]).toBeCloseTo(0, 6);
+    expect(confidentClass(read)).toBe(1);
+    expect(unsmoothedScores([0.95, 0.02], 0.2, 0.1)).toEqual(Float32Array.from([1, 0])); // clamped
+    // softmax at ε = 0.1 over 2 classes aims at 0.05 and 0.95; the shares still sum to 1
+    const softmax = unsmoothedScores([0.7, 0.3], 0.1, 0.05);
+    expect(softmax[0]! + softmax[1]!).toBeCloseTo(1, 6);
+    expect(unsmoothedScores([0.3, 0.7], 0, 0)).toEqual(Float32Array.from([0.3, 0.7])); // no smoothing: as they are
   });
 
   it('has no answer for no scores, or scores that are not numbers', () => {

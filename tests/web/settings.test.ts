@@ -64,6 +64,7 @@ describe('parseSettings', () => {
         optimizer: 'adamw',
         weightDecay: '0.01',
         dropout: '0.5',
+        labelSmoothing: '0.1',
         schedule: 'cosine',
         warmupEpochs: '0.5',
         stepEpochs: '2',
@@ -72,7 +73,8 @@ describe('parseSettings', () => {
       }),
     ).toEqual({
       hidden: [512, 256], learningRate: 0.05, momentum: 0, batchSize: 1, epochs: 100, output: 'softmax-xent', seed: 4294967295, trainLimit: 100,
-      optimizer: 'adamw', weightDecay: 0.01, dropout: 0.5, schedule: 'cosine', warmupEpochs: 0.5, stepEpochs: 2, stepGamma: 0.1, scaling: 'standard',
+      optimizer: 'adamw', weightDecay: 0.01, dropout: 0.5, labelSmoothing: 0.1, schedule: 'cosine', warmupEpochs: 0.5, stepEpochs: 2, stepGamma: 0.1,
+      scaling: 'standard',
     });
     expect(accepted({ learningRate: '1e-3' }).learningRate).toBe(0.001);
     expect(accepted({ learningRate: '.5' }).learningRate).toBe(0.5);
@@ -87,6 +89,8 @@ describe('parseSettings', () => {
     for (const schedule of ['constant', 'cosine', 'step']) expect(accepted({ schedule }).schedule).toBe(schedule);
     for (const scaling of ['auto', 'rms', 'unit', 'standard']) expect(accepted({ scaling }).scaling).toBe(scaling);
     expect(accepted({ dropout: '0.9' }).dropout).toBe(0.9);
+    expect(accepted({ labelSmoothing: '0' }).labelSmoothing).toBe(0);
+    expect(accepted({ labelSmoothing: '0.999' }).labelSmoothing).toBe(0.999);
     expect(accepted({ warmupEpochs: '0' }).warmupEpochs).toBe(0);
     expect(accepted({ stepGamma: '1' }).stepGamma).toBe(1);
     expect(accepted({ output: 'sigmoid-l2' }).output).toBe('sigmoid-l2');
@@ -141,6 +145,8 @@ describe('parseSettings', () => {
     ['weightDecay', '1', /0 to 0.999/],
     ['dropout', '0.95', /0 to 0.9/],
     ['dropout', 'half', /0 to 0.9/],
+    ['labelSmoothing', '1', /0 to 0.999/],
+    ['labelSmoothing', '-0.1', /0 to 0.999/],
     ['schedule', 'linear', /constant, cosine, step/],
     ['warmupEpochs', '-1', /epochs from 0/],
     ['warmupEpochs', '1001', /to 1000/],
@@ -161,7 +167,7 @@ describe('parseSettings', () => {
   it('reports every bad field at once', () => {
     const result = parseSettings({
       hidden: 'x', learningRate: '0', momentum: '2', batchSize: '0', epochs: '0', output: 'x', seed: '-1', trainLimit: '1',
-      optimizer: 'x', weightDecay: '2', dropout: '1', schedule: 'x', warmupEpochs: '-1', stepEpochs: '0', stepGamma: '0', scaling: 'x',
+      optimizer: 'x', weightDecay: '2', dropout: '1', labelSmoothing: '1', schedule: 'x', warmupEpochs: '-1', stepEpochs: '0', stepGamma: '0', scaling: 'x',
     });
     expect(result.ok).toBe(false);
     if (!result.ok) expect(Object.keys(result.errors).sort()).toEqual([...SETTING_NAMES].sort());
@@ -170,15 +176,21 @@ describe('parseSettings', () => {
 
 describe('suggested settings for an output, loss and optimizer', () => {
   const suggestions: Suggestions = {
-    byOutput: { 'sigmoid-l2': { learningRate: 2, momentum: 0.9 }, 'softmax-xent': { learningRate: 0.1, momentum: 0.8 } },
+    byOutput: {
+      'sigmoid-l2': { learningRate: 2, momentum: 0.9, labelSmoothing: 0.2 },
+      'softmax-xent': { learningRate: 0.1, momentum: 0.8, labelSmoothing: 0 },
+    },
     adamLearningRate: 0.001,
   };
 
-  it('give the learning rate and momentum of the chosen loss when the raw settings leave them out', () => {
+  it('give the learning rate, momentum and label smoothing of the chosen loss when the raw settings leave them out', () => {
     const settings = parseSettings({ output: 'softmax-xent' }, suggestions).settings;
     expect(settings.learningRate).toBe(0.1);
     expect(settings.momentum).toBe(0.8);
+    expect(settings.labelSmoothing).toBe(0);
     expect(parseSettings({}, suggestions).settings.learningRate).toBe(2);
+    expect(parseSettings({}, suggestions).settings.labelSmoothing).toBe(0.2);
+    expect(parseSettings({ output: 'softmax-xent', labelSmoothing: '0.1' }, suggestions).settings.labelSmoothing).toBe(0.1);
   });
 
   it('give Adam and AdamW their own rate, whichever the loss', () => {

@@ -13,9 +13,9 @@ describe('trainOptions', () => {
   });
 
   it('passes the optimizer and regularisation through', () => {
-    const options = trainOptions({ ...settings, optimizer: 'adamw', weightDecay: 0.01, dropout: 0.2, learningRate: 0.001, momentum: 0.5 },
+    const options = trainOptions({ ...settings, optimizer: 'adamw', weightDecay: 0.01, dropout: 0.2, learningRate: 0.001, momentum: 0.5, labelSmoothing: 0.1 },
       { trainCount: 1000, step: 0 });
-    expect(options).toMatchObject({ optimizer: 'adamw', weightDecay: 0.01, dropout: 0.2, learningRate: 0.001, momentum: 0.5 });
+    expect(options).toMatchObject({ optimizer: 'adamw', weightDecay: 0.01, dropout: 0.2, learningRate: 0.001, momentum: 0.5, labelSmoothing: 0.1 });
   });
 
   it('stretches a continued model\'s cosine to end with this run, on its own clock', () => {

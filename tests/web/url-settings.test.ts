@@ -12,13 +12,31 @@ describe('the URL that follows the settings', () => {
   it('round-trips every setting through the parser', () => {
     const settings = {
       ...DEFAULT_SETTINGS, hidden: [64], learningRate: 0.001, momentum: 0.8, batchSize: 32, epochs: 2, output: 'softmax-xent' as const,
-      seed: 7, trainLimit: 2000, optimizer: 'adamw' as const, weightDecay: 0.01, dropout: 0.2, schedule: 'step' as const,
-      warmupEpochs: 0.5, stepEpochs: 1.5, stepGamma: 0.5, scaling: 'unit' as const,
+      seed: 7, trainLimit: 2000, optimizer: 'adamw' as const, weightDecay: 0.01, dropout: 0.2, labelSmoothing: 0.05,
+      schedule: 'step' as const, warmupEpochs: 0.5, stepEpochs: 1.5, stepGamma: 0.5, scaling: 'unit' as const,
     };
     const query = queryWithSettings(new URLSearchParams(), settings);
     expect(query.get('loss')).toBe('xent');
     expect(query.get('images')).toBe('2000');
     expect(parseSettings(settingsFromQuery(query))).toEqual({ ok: true, settings });
+  });
+
+  it('leaves the label smoothing out at the loss\'s default, which the parser takes for that loss', () => {
+    const suggestions = {
+      byOutput: {
+        'sigmoid-l2': { learningRate: 2, momentum: 0.9, labelSmoothing: 0.2 },
+        'softmax-xent': { learningRate: 0.1, momentum: 0.9, labelSmoothing: 0 },
+      },
+      adamLearningRate: 0.001,
+    };
+    for (const [output, labelSmoothing, written] of [
+      ['sigmoid-l2', 0.2, null], ['sigmoid-l2', 0, '0'], ['softmax-xent', 0, null], ['softmax-xent', 0.2, '0.2'],
+    ] as const) {
+      const settings = { ...DEFAULT_SETTINGS, output, labelSmoothing };
+      const query = queryWithSettings(new URLSearchParams(), settings);
+      expect(query.get('label-smoothing')).toBe(written);
+      expect(parseSettings(settingsFromQuery(query), suggestions).settings.labelSmoothing).toBe(labelSmoothing);
+    }
   });
 
   it('keeps the other parameters and replaces the long names of a setting with its short one', () => {

@@ -17,6 +17,7 @@ import type {
 import type { Optimizer, OutputLoss } from '../wasm/scratchnet-module';
 import { downloadFile, loadFromBrowser, readFile, saveToBrowser } from './model-store';
 import { errorMessage } from '../lib/error-message';
+import { DEFAULT_LABEL_SMOOTHING } from '../engine/defaults.js';
 import { openOnEnter } from '../ui/dom';
 import { OwnFilesPanel } from './own-files-panel';
 import {
@@ -96,6 +97,8 @@ export class App {
   #lastDrawing: Uint8Array | null = null;
   /** the model has trained (or was loaded): until then the draw pad asks it nothing */
   #learned = false;
+  /** The label smoothing the model learned with (a loaded one: its loss's default), to read its scores by. */
+  #smoothing: { output: OutputLoss; smoothing: number } = { output: 'sigmoid-l2', smoothing: 0 };
   /** what the trainer is doing and how far the run got: every view's words about it come from here */
   #status: RunStatus = { phase: 'idle', report: null, epochs: 0, batches: 0, note: '' };
   #progressNote: string | null = '';
@@ -363,9 +366,10 @@ export class App {
       }
     }
     for (const name of SETTING_NAMES) this.#field(name).value = formatSetting(settings, name);
-    // a setting under "More settings" that is not the default shows there
+    // a setting under "More settings" that is not the default (for label smoothing, the loss's) shows there
+    const defaults = { ...DEFAULT_SETTINGS, ...(this.#suggestions && { labelSmoothing: this.#suggestions.byOutput[settings.output].labelSmoothing }) };
     for (const name of SETTING_NAMES) {
-      if (formatSetting(settings, name) !== formatSetting(DEFAULT_SETTINGS, name)) this.#field(name).closest('.more-settings')?.setAttribute('open', '');
+      if (formatSetting(settings, name) !== formatSetting(defaults, name)) this.#field(name).closest('.more-settings')?.setAttribute('open', '');
     }
     this.#suggestedFor = { output: settings.output, optimizer: settings.optimizer };
     this.#showStepFields();
@@ -474,7 +478,7 @@ export class App {
   }
 
   /**
-   * A new output and loss, or optimizer, brings its suggested learning rate (and momentum). A rate the reader
+   * A new output and loss, or optimizer, brings its suggested learning rate (and momentum and label smoothing). A rate the reader
    * typed is kept, with the suggestion beside it to take or leave.
    */
   #followSuggestions(): void {
@@ -488,6 +492,10 @@ export class App {
     const momentum = this.#field('momentum');
     if (followsSuggestion(momentum.value, suggestions.byOutput[previous.output].momentum)) {
       momentum.value = String(suggestions.byOutput[output].momentum);
+    }
+    const smoothing = this.#field('labelSmoothing');
+    if (followsSuggestion(smoothing.value, suggestions.byOutput[previous.output].labelSmoothing)) {
+      smoothing.value = String(suggestions.byOutput[output].labelSmoothing);
     }
     const rate = this.#field('learningRate');
     const next = suggestedRate(suggestions, output, optimizer);
@@ -524,6 +532,7 @@ export class App {
   #keepLoadedModel(model: ModelSummary | null): void {
     this.#loadedModel = model;
     this.#learned = Boolean(model);
+    if (model) this.#smoothing = { output: model.output, smoothing: DEFAULT_LABEL_SMOOTHING[model.output] };
     this.#configured = false;
     const note = this.#element('model-note');
     if (model) {
@@ -592,6 +601,7 @@ export class App {
     this.#progress.reset();
     await this.#trainer.configure(settings, { keepModel: true });
     this.#configured = true;
+    this.#smoothing = { output: settings.output, smoothing: settings.labelSmoothing };
     this.#show({
       epochs: settings.epochs, batches: 0,
       note: `Continuing the loaded ${this.#loadedModel.sizes.join('-')} model for ${settings.epochs} epoch${settings.epochs === 1 ? '' : 's'}.`,
@@ -608,6 +618,7 @@ export class App {
     this.#learned = false;
     await this.#trainer.configure(settings);
     this.#configured = true;
+    this.#smoothing = { output: settings.output, smoothing: settings.labelSmoothing };
     this.#show({ report: null, epochs: settings.epochs, batches: 0, note: '' });
     return true;
   }
@@ -864,7 +875,9 @@ export class App {
       if (!(error instanceof WorkerFailure)) this.#message('run-message', errorText(error));
       return;
     }
-    if (pixels === this.#lastDrawing) this.#scores?.show(scores); // a newer drawing (or Clear) wins
+    const { output, smoothing } = this.#smoothing;
+    const floor = output === 'sigmoid-l2' ? smoothing / 2 : smoothing / scores.length;
+    if (pixels === this.#lastDrawing) this.#scores?.show(scores, undefined, { smoothing, floor }); // a newer drawing (or Clear) wins
   }
 
   #updateButtons(): void {

@@ -17,6 +17,7 @@ export const DEFAULT_SETTINGS: Readonly<TrainingSettings> = Object.freeze({
   optimizer: DEFAULT_OPTIONS.optimizer,
   weightDecay: DEFAULT_OPTIONS.weightDecay,
   dropout: DEFAULT_OPTIONS.dropout,
+  labelSmoothing: DEFAULT_OPTIONS.labelSmoothing,
   schedule: DEFAULT_RUN.schedule,
   warmupEpochs: DEFAULT_RUN.warmupEpochs,
   stepEpochs: DEFAULT_RUN.stepEpochs,
@@ -27,7 +28,7 @@ export const DEFAULT_SETTINGS: Readonly<TrainingSettings> = Object.freeze({
 export type SettingName = keyof TrainingSettings;
 export const SETTING_NAMES: readonly SettingName[] = [
   'hidden', 'learningRate', 'momentum', 'batchSize', 'epochs', 'output', 'seed', 'trainLimit',
-  'optimizer', 'weightDecay', 'dropout', 'schedule', 'warmupEpochs', 'stepEpochs', 'stepGamma', 'scaling',
+  'optimizer', 'weightDecay', 'dropout', 'labelSmoothing', 'schedule', 'warmupEpochs', 'stepEpochs', 'stepGamma', 'scaling',
 ];
 /** The settings a saved model fixes: shown, but not changed, while a loaded model is kept. */
 export const MODEL_SETTING_NAMES: readonly SettingName[] = ['hidden', 'output', 'scaling'];
@@ -41,11 +42,11 @@ export type ParseResult =
   | { ok: false; errors: SettingErrors; settings: TrainingSettings };
 
 /**
- * The engine's suggested learning rate and momentum for each output and loss (defaultOptionsFor in engine.js),
- * and its one learning rate for Adam and AdamW, whichever the loss.
+ * The engine's suggested learning rate, momentum and label smoothing for each output and loss (defaultOptionsFor in
+ * engine.js), and its one learning rate for Adam and AdamW, whichever the loss.
  */
 export interface Suggestions {
-  byOutput: Record<OutputLoss, { learningRate: number; momentum: number }>;
+  byOutput: Record<OutputLoss, { learningRate: number; momentum: number; labelSmoothing: number }>;
   adamLearningRate: number;
 }
 
@@ -104,7 +105,7 @@ function oneOf<T extends string>(text: string, allowed: readonly T[]): T | null 
 export function parseSettings(raw: Partial<Record<SettingName, string>>, suggestions?: Suggestions): ParseResult {
   const errors: SettingErrors = {};
   const settings: TrainingSettings = { ...DEFAULT_SETTINGS, hidden: [...DEFAULT_SETTINGS.hidden] };
-  type NumberName = 'learningRate' | 'momentum' | 'batchSize' | 'epochs' | 'seed' | 'weightDecay' | 'dropout' | 'warmupEpochs' | 'stepEpochs' | 'stepGamma';
+  type NumberName = 'learningRate' | 'momentum' | 'batchSize' | 'epochs' | 'seed' | 'weightDecay' | 'dropout' | 'labelSmoothing' | 'warmupEpochs' | 'stepEpochs' | 'stepGamma';
   const numberField = (name: NumberName, rule: { integer: boolean; min: number; max: number; }, message: string) => {
     const text = raw[name];
     if (text === undefined) return;
@@ -128,6 +129,7 @@ export function parseSettings(raw: Partial<Record<SettingName, string>>, suggest
   if (suggestions) {
     settings.learningRate = suggestedRate(suggestions, settings.output, settings.optimizer);
     settings.momentum = suggestions.byOutput[settings.output].momentum;
+    settings.labelSmoothing = suggestions.byOutput[settings.output].labelSmoothing;
   }
   if (raw.hidden !== undefined) {
     const hidden = parseHidden(raw.hidden);
@@ -148,6 +150,7 @@ export function parseSettings(raw: Partial<Record<SettingName, string>>, suggest
   }
   numberField('weightDecay', { integer: false, min: 0, max: 0.999 }, 'a number from 0 to 0.999');
   numberField('dropout', { integer: false, min: 0, max: LIMITS.dropout }, `a number from 0 to ${LIMITS.dropout}`);
+  numberField('labelSmoothing', { integer: false, min: 0, max: 0.999 }, 'a number from 0 to 0.999');
   choiceField('schedule', SCHEDULES);
   numberField('warmupEpochs', { integer: false, min: 0, max: LIMITS.epochs }, `a number of epochs from 0 to ${LIMITS.epochs}`);
   numberField('stepEpochs', { integer: false, min: 0.01, max: LIMITS.epochs }, `a number of epochs from 0.01 to ${LIMITS.epochs}`);
@@ -196,7 +199,8 @@ export function settingsFromQuery(query: URLSearchParams): Partial<Record<Settin
     hidden: 'hidden', lr: 'learningRate', learningRate: 'learningRate', momentum: 'momentum', batch: 'batchSize',
     batchSize: 'batchSize', epochs: 'epochs', loss: 'output', output: 'output', seed: 'seed', images: 'trainLimit',
     trainLimit: 'trainLimit', optimizer: 'optimizer', wd: 'weightDecay', 'weight-decay': 'weightDecay',
-    weightDecay: 'weightDecay', dropout: 'dropout', schedule: 'schedule', warmup: 'warmupEpochs',
+    weightDecay: 'weightDecay', dropout: 'dropout', 'label-smoothing': 'labelSmoothing', labelSmoothing: 'labelSmoothing',
+    schedule: 'schedule', warmup: 'warmupEpochs',
     warmupEpochs: 'warmupEpochs', 'step-epochs': 'stepEpochs', stepEpochs: 'stepEpochs', 'step-gamma': 'stepGamma',
     stepGamma: 'stepGamma', scaling: 'scaling',
   };

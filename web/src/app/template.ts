@@ -90,6 +90,9 @@ const MARKUP = /* html */ `
             <label>Dropout <input name="dropout" id="dropout" inputmode="decimal" value="0" aria-describedby="dropout-help dropout-error" />
               <small id="dropout-help">share of hidden units dropped while training</small></label>
             <span class="field-error" id="dropout-error" role="alert"></span>
+            <label>Label smoothing <input name="labelSmoothing" id="labelSmoothing" inputmode="decimal" value="0.2" aria-describedby="labelSmoothing-help labelSmoothing-error" />
+              <small id="labelSmoothing-help">softer targets: 0.2 aims sigmoid outputs at 0.1 and 0.9</small></label>
+            <span class="field-error" id="labelSmoothing-error" role="alert"></span>
             <label>Schedule
               <select name="schedule" id="schedule">
                 <option value="constant">constant rate</option>

@@ -10,7 +10,7 @@ export const DEFAULT_PANELS: readonly Panel[] = ['data', 'controls', 'progress',
 export const SETTING_ATTRIBUTES: Readonly<Record<string, SettingName>> = {
   hidden: 'hidden', 'learning-rate': 'learningRate', lr: 'learningRate', momentum: 'momentum', batch: 'batchSize',
   'batch-size': 'batchSize', epochs: 'epochs', loss: 'output', seed: 'seed', images: 'trainLimit',
-  optimizer: 'optimizer', 'weight-decay': 'weightDecay', dropout: 'dropout', schedule: 'schedule',
+  optimizer: 'optimizer', 'weight-decay': 'weightDecay', dropout: 'dropout', 'label-smoothing': 'labelSmoothing', schedule: 'schedule',
   warmup: 'warmupEpochs', 'step-epochs': 'stepEpochs', 'step-gamma': 'stepGamma', scaling: 'scaling',
 };
 

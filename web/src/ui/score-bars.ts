@@ -23,6 +23,18 @@ export function displayShares(scores: ArrayLike<number>): Float32Array {
 }
 
 /**
+ * Scores of a network trained with label smoothing ε mapped back onto its labels' 0..1: it aims at the softened
+ * targets (1 − ε)·t + floor (floor: ε/2 for sigmoid outputs, ε/classes for softmax), so (score − floor)/(1 − ε),
+ * clamped to 0..1, reads a sure answer as one again (0.9 and 0.1 as 1 and 0 for sigmoid outputs at ε = 0.2).
+ */
+export function unsmoothedScores(scores: ArrayLike<number>, smoothing: number, floor: number): Float32Array {
+  const out = Float32Array.from(scores);
+  if (!(smoothing > 0 && smoothing < 1)) return out;
+  for (let i = 0; i < out.length; i++) out[i] = Math.min(1, Math.max(0, (out[i]! - floor) / (1 - smoothing)));
+  return out;
+}
+
+/**
  * The share (and, for sigmoid outputs, the raw score) the top class needs to be named. Below half the network
  * rates its best guess less likely than not (a sigmoid unit under 0.5 says "not this class"): a guess, not an answer.
  */
@@ -103,12 +115,17 @@ export class ScoreBars {
     this.show(null);
   }
 
-  /** Shows one score per class (sigmoid or softmax outputs), or clears the bars when given null (and says `empty`). */
-  show(scores: Float32Array | null, empty = EMPTY_ANSWER): void {
+  /**
+   * Shows one score per class (sigmoid or softmax outputs), or clears the bars when given null (and says `empty`).
+   * With `smoothing`, the label smoothing the network was trained with and its targets' floor, the scores are read
+   * through unsmoothedScores.
+   */
+  show(raw: Float32Array | null, empty = EMPTY_ANSWER, smoothing?: { smoothing: number; floor: number }): void {
     const classes = this.names.length;
-    if (scores && scores.length !== classes) {
-      throw new RangeError(`expected ${classes} scores, got ${scores.length}`);
+    if (raw && raw.length !== classes) {
+      throw new RangeError(`expected ${classes} scores, got ${raw.length}`);
     }
+    const scores = raw && smoothing ? unsmoothedScores(raw, smoothing.smoothing, smoothing.floor) : raw;
     const shares = scores ? displayShares(scores) : new Float32Array(classes);
     const top = scores ? confidentClass(scores, shares) : -1;
     this.rows.forEach(({ row, meter, fill, value }, label) => {

@@ -20,6 +20,8 @@ export interface TrainingSettings {
   weightDecay: number;
   /** fraction of each hidden layer's units dropped while training */
   dropout: number;
+  /** softened targets: (1 − ε)·one-hot + ε/2 for sigmoid outputs, + ε/classes for softmax */
+  labelSmoothing: number;
   schedule: Schedule;
   /** epochs of linear warm-up (any schedule); may be a fraction */
   warmupEpochs: number;

@@ -18,6 +18,7 @@ export function trainOptions(settings: TrainingSettings, { trainCount, step }: {
     optimizer: settings.optimizer,
     weightDecay: settings.weightDecay,
     dropout: settings.dropout,
+    labelSmoothing: settings.labelSmoothing,
     schedule: settings.schedule,
     ...scheduleBatches(settings, batchesPerEpoch, step),
     stepGamma: settings.stepGamma,

@@ -139,8 +139,8 @@ class TrainingWorker implements TrainerApi {
 
   suggestedSettings(): Suggestions {
     const byOutput = Object.fromEntries(OUTPUTS.map((output) => {
-      const { learningRate, momentum } = defaultOptionsFor(output);
-      return [output, { learningRate, momentum }];
+      const { learningRate, momentum, labelSmoothing } = defaultOptionsFor(output);
+      return [output, { learningRate, momentum, labelSmoothing }];
     })) as Suggestions['byOutput'];
     return { byOutput, adamLearningRate: ADAM_LEARNING_RATE };
   }
