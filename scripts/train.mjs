@@ -176,13 +176,14 @@ export async function main(args) {
   const model = flags.load
     ? engine.loadModel(new Uint8Array(readFileSync(flags.load)))
     : engine.createModel({ hidden: flags.hidden, output: flags.output, seed: flags.seed, scaling: flags.scaling });
-  if (flags.load && !flags.given.optimizer && model.optimizer !== flags.options.optimizer) {
+  if (flags.load) {
     // The file brought another optimizer's state: train on with it.
-    flags.options.optimizer = model.optimizer;
-    if (!flags.given.lr) flags.options.learningRate = model.optimizer === 'sgd' ? defaultOptionsFor(model.output).learningRate : ADAM_LEARNING_RATE;
+    if (!flags.given.optimizer) flags.options.optimizer = model.optimizer;
+    // A loaded model's loss brings its own default rate (SGD's differs by loss) and label smoothing.
+    const sgd = flags.options.optimizer === 'sgd';
+    if (!flags.given.lr) flags.options.learningRate = sgd ? defaultOptionsFor(model.output).learningRate : ADAM_LEARNING_RATE;
+    if (!flags.given.labelSmoothing) flags.options.labelSmoothing = defaultOptionsFor(model.output).labelSmoothing;
   }
-  // A loaded model's loss brings its own label smoothing.
-  if (flags.load && !flags.given.labelSmoothing) flags.options.labelSmoothing = defaultOptionsFor(model.output).labelSmoothing;
   const batchesPerEpoch = Math.ceil(train.count / flags.options.batchSize);
   const run = { epochs: flags.epochs, warmupEpochs: flags.warmupEpochs, stepEpochs: flags.stepEveryEpochs };
   const info = engine.setOptions({ ...flags.options, ...scheduleBatches(run, batchesPerEpoch, model.step), stepGamma: flags.stepGamma });

@@ -76,7 +76,7 @@ test('train and eval --engine threads: the two-thread build trains and scores as
     /wasm-simd128 engine on two threads/);
 });
 
-test('train --label-smoothing: l2 smooths by default, xent does not, and a loaded model brings its loss\'s default', () => {
+test('train --label-smoothing: l2 smooths by default, xent does not, and a loaded model brings its loss\'s defaults', () => {
   const short = ['--epochs', '1', '--limit', '500', '--test-limit', '100', '--hidden', '16'];
   const settings = (result) => {
     assert.equal(result.code, 0, result.err);
@@ -87,7 +87,9 @@ test('train --label-smoothing: l2 smooths by default, xent does not, and a loade
   assert.doesNotMatch(settings(run('train.mjs', [...short, '--label-smoothing', '0'])), /label smoothing/);
   const model = join(work, 'xent.bin');
   assert.doesNotMatch(settings(run('train.mjs', [...short, '--loss', 'xent', '--save', model])), /label smoothing/);
-  assert.doesNotMatch(settings(run('train.mjs', [...short.slice(0, 6), '--load', model])), /label smoothing/);
+  const loaded = settings(run('train.mjs', [...short.slice(0, 6), '--load', model]));
+  assert.doesNotMatch(loaded, /label smoothing/);
+  assert.match(loaded, /^sgd \(momentum 0\.9\), learning rate 0\.1,/, 'and its default learning rate (xent\'s, not l2\'s)');
   assert.match(settings(run('train.mjs', [...short.slice(0, 6), '--load', model, '--label-smoothing', '0.1'])), /, label smoothing 0\.1, /);
 });
 
