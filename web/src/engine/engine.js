@@ -217,6 +217,9 @@ function readReply(module, pointer) {
   return result;
 }
 
+/** The bytes of an IDX file the engine checks it from before taking it whole (Dataset::kIdxHeadBytes). */
+const IDX_HEAD_BYTES = 16;
+
 /** setOptions' numeric options, in the order of the C++'s OptionNumber. */
 const OPTION_NUMBERS = ['batchSize', 'learningRate', 'momentum', 'weightDecay', 'dropout', 'beta1', 'beta2', 'epsilon',
   'warmupBatches', 'scheduleBatches', 'stepBatches', 'stepGamma', 'labelSmoothing'];
@@ -322,7 +325,7 @@ export class Engine {
     bytesArgument(labels, 'labels');
     const limit = limitOption(options, 'loadData');
     // The engine checks the headers and makes room, then the files are copied straight to where it keeps them.
-    const head = (bytes) => bytes.subarray(0, 16);
+    const head = (bytes) => bytes.subarray(0, IDX_HEAD_BYTES);
     const room = check(this.#call('stage_data', split, head(images), images.length, head(labels), labels.length, limit));
     const memory = wasmBytes(this.#module);
     memory.set(images, room.images);
