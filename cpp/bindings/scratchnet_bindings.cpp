@@ -367,7 +367,7 @@ class Engine {
     return done(trainer_.load(bytes, length_arg(length)));
   }
 
-  // -> {sizes, output, scaling, inputShape, classes, parameters, step, the training options, trainShape,
+  // -> {sizes, output, scaling, inputBackground, inputShape, classes, parameters, step, the training options, trainShape,
   // trainClasses, trainCount, testCount}
   const Reply* info() {
     answer_.clear();
@@ -376,6 +376,7 @@ class Engine {
     answer_.array("sizes", network.config().sizes);
     answer_.text("output", output_loss_name(network.config().output));
     answer_.text("scaling", scaling_name(network.input_scaling().kind));
+    answer_.flag("inputBackground", network.has_input_background());
     answer_.array("inputShape", std::vector<int>{network.input_rows(), network.input_cols()});
     answer_.number("classes", network.output_size());
     answer_.number("parameters", static_cast<double>(network.parameter_count()));

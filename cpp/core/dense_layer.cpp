@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "input_background.h"
 #include "kernels.h"
 
 namespace scratchnet {
@@ -174,7 +175,24 @@ void DenseLayer::init_he(Rng& rng) {
   reset_velocity();
 }
 
+void DenseLayer::set_input_background(const std::vector<float>& background) {
+  catch_up_deferred_steps();
+  input_background.assign(background.begin(), background.end());
+}
+
+void DenseLayer::forward_around_background(int B, const float* x, float* y, bool relu) const {
+  const size_t rows_size = static_cast<size_t>(B + 1) * in;
+  if (around_background_.size() < rows_size) around_background_.resize(rows_size);
+  if (background_output_.size() < static_cast<size_t>(out)) background_output_.resize(out);
+  split_off_background(B, in, x, input_background.data(), around_background_.data());
+  const float* c = around_background_.data() + static_cast<size_t>(B) * in;
+  f32_gemm(1, in, out, c, weights.data(), bias.data(), background_output_.data());
+  f32_gemm(B, in, out, around_background_.data(), weights.data(), nullptr, y);
+  add_row_to_rows(B, out, background_output_.data(), y, relu);
+}
+
 void DenseLayer::forward(int B, const float* x, float* y, bool relu) const {
+  if (!input_background.empty()) return forward_around_background(B, x, y, relu);
   if (relu)
     f32_gemm_relu(B, in, out, x, weights.data(), bias.data(), y);
   else
@@ -214,16 +232,35 @@ bool DenseLayer::backward_and_step(int B, const float* x, const float* dy, float
   if (dx) input_gradient(B, dy, dx, scratch, x_through_relu ? x : nullptr);  // before the weights move
   // The bias first: a next forward starts from it.
   f32_column_sums(B, out, dy, bias_grad.data());
+  bool bias_finite;
   if (rule.optimizer == OptimizerKind::kSgd) {
-    const bool bias_finite = f32_momentum_step(bias.size(), bias.data(), bias_velocity.data(), bias_grad.data(),
-                                               rule.learning_rate, rule.momentum);
-    return sgd_step(B, x, dy, rule, inputs_read_next, next_forward) && bias_finite;
+    bias_finite = f32_momentum_step(bias.size(), bias.data(), bias_velocity.data(), bias_grad.data(),
+                                    rule.learning_rate, rule.momentum);
+  } else {
+    AdamRule bias_rule{rule.learning_rate, rule.beta1, rule.beta2, rule.epsilon, 0.f,
+                       rule.optimizer == OptimizerKind::kAdamW, rule.t};
+    bias_finite =
+        f32_adam_step(bias.size(), bias.data(), bias_velocity.data(), bias_second.data(), bias_grad.data(), bias_rule);
   }
-  AdamRule bias_rule{rule.learning_rate, rule.beta1, rule.beta2, rule.epsilon, 0.f,
-                     rule.optimizer == OptimizerKind::kAdamW, rule.t};
-  const bool bias_finite =
-      f32_adam_step(bias.size(), bias.data(), bias_velocity.data(), bias_second.data(), bias_grad.data(), bias_rule);
-  return adam_step(B, x, dy, rule, inputs_read_next, next_forward) && bias_finite;
+  const NextForward* fused_forward = next_forward;
+  if (!input_background.empty()) {
+    // xᵀ·dy = [x − c; c]ᵀ·[dy; Σ dy]: one more row of each, whose zeros the kernels skip. The next forward then
+    // runs after the step, around the background too.
+    const size_t rows_size = static_cast<size_t>(B + 1) * in, gradients_size = static_cast<size_t>(B + 1) * out;
+    if (around_background_.size() < rows_size) around_background_.resize(rows_size);
+    if (background_gradients_.size() < gradients_size) background_gradients_.resize(gradients_size);
+    split_off_background(B, in, x, input_background.data(), around_background_.data());
+    rows_then_row(B, out, dy, bias_grad.data(), background_gradients_.data());
+    x = around_background_.data();
+    dy = background_gradients_.data();
+    ++B;
+    fused_forward = nullptr;
+  }
+  const bool weights_finite = rule.optimizer == OptimizerKind::kSgd
+                                  ? sgd_step(B, x, dy, rule, inputs_read_next, fused_forward)
+                                  : adam_step(B, x, dy, rule, inputs_read_next, fused_forward);
+  if (next_forward && !fused_forward) forward(next_forward->batch, next_forward->x, next_forward->y, /*relu=*/true);
+  return weights_finite && bias_finite;
 }
 
 DeferredSteps DenseLayer::start_deferral(bool may_defer, const uint8_t* inputs_read_next) {

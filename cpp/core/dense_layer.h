@@ -34,6 +34,10 @@ struct DenseLayer {
   FloatBuffer weight_second, bias_second;      // Adam's second moments
   OptimizerKind state_kind = OptimizerKind::kSgd;  // whose state the buffers hold
   std::vector<uint32_t> deferred_steps;        // per input: momentum steps its row of W still owes
+  // The inputs' background c (input_background.h), or empty: forward() and backward_and_step() then take x as
+  // (x − c) + c, whose zeros the sparse kernels skip, with the same results up to float rounding. Change it through
+  // set_input_background().
+  FloatBuffer input_background;
 
   DenseLayer(int in_size, int out_size);
   size_t parameter_count() const { return weights.size() + bias.size(); }
@@ -74,6 +78,8 @@ struct DenseLayer {
                          float momentum, bool x_through_relu = false, const uint8_t* inputs_read_next = nullptr,
                          const NextForward* next_forward = nullptr);
   bool has_deferred_steps() const { return has_deferred_; }
+  // Sets input_background (empty: none), the deferred steps taken first: c·W reads every row c is not zero in.
+  void set_input_background(const std::vector<float>& background);
   // Takes the deferred steps now (with the learning rate and momentum they were deferred under).
   void catch_up_deferred_steps();
 
@@ -102,9 +108,14 @@ struct DenseLayer {
   // The coefficients of owed steps taken at the rates of the last steps (lr_history_), into the tables.
   void fill_deferred_tables(float momentum);
   bool rates_changed_while_deferring(float learning_rate) const;
+  // forward() around input_background: y = (x − c)·W + (b + c·W).
+  void forward_around_background(int B, const float* x, float* y, bool relu) const;
   // dx[B×in] = dy[B×out] · Wᵀ (zero where relu_output ≤ 0, when given), through scratch.
   void input_gradient(int B, const float* dy, float* dx, float* scratch, const float* relu_output) const;
 
+  // Around input_background: [x − c; c] [(B+1)×in], b + c·W [out], and [dy; Σ dy] [(B+1)×out].
+  mutable FloatBuffer around_background_, background_output_;
+  FloatBuffer background_gradients_;
   bool has_deferred_ = false;
   float deferred_lr_ = 0.f, deferred_momentum_ = 0.f;  // the last step's, which the deferred ones owe
   // The rates of the steps since the last one that brought every row up to date, the latest first: owed steps

@@ -68,6 +68,11 @@ int Network::input_rows() const {
   return inputs == 784 ? 28 : 1;
 }
 
+void Network::set_input_background(const std::vector<float>& background) {
+  first_layer_ran_on_ = nullptr;  // a next batch's forward from before is recomputed around the new one
+  layers_.front().set_input_background(background);
+}
+
 void Network::set_dropout(float rate) { dropout_ = rate; }
 
 void Network::drop_units(size_t n, float* activations) {

@@ -91,6 +91,10 @@ class Network {
   // How the trainer turns pixels into this network's inputs (stored in the model file).
   const InputScaling& input_scaling() const { return input_scaling_; }
   void set_input_scaling(InputScaling scaling) { input_scaling_ = std::move(scaling); }
+  // The first layer's input background (input_background.h; empty: none): a speed-up only, fitted by the trainer
+  // to the training set and not stored in the model file.
+  void set_input_background(const std::vector<float>& background);
+  bool has_input_background() const { return !layers_.front().input_background.empty(); }
   // The images' [rows, cols]: as configured, else 28×28 for 784 inputs, else one row.
   int input_rows() const;
   int input_cols() const { return input_size() / input_rows(); }

@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "memory_budget.h"
+#include "input_background.h"
 #include "model_file.h"
 #include "number_text.h"
 #include "parallel.h"
@@ -143,6 +144,7 @@ Status Trainer::set_data(Split split, Dataset data) {
   if (!check_test_fits(train_, test_).ok()) test_ = Dataset();
   restart_epochs();
   if (!model_trained_) fit_input_scaling();
+  fit_input_background();
   return Status::Ok();
 }
 
@@ -150,6 +152,10 @@ void Trainer::fit_input_scaling() {
   const ScalingKind kind = network_->config().scaling;
   const bool fits = !train_.empty() && train_.features() == network_->input_size();
   network_->set_input_scaling(fits ? InputScaling::fit(kind, train_) : InputScaling::unfitted(kind, network_->input_size()));
+}
+
+void Trainer::fit_input_background() {
+  network_->set_input_background(scratchnet::fit_input_background(network_->input_scaling(), train_));
 }
 
 Status Trainer::create_model(const NetworkConfig& config) {
@@ -160,6 +166,7 @@ Status Trainer::create_model(const NetworkConfig& config) {
   model_trained_ = false;
   step_ = 0;
   fit_input_scaling();
+  fit_input_background();
   order_rng_.reseed(config.seed ^ kOrderStream);
   restart_epochs();
   take_checkpoint();
@@ -414,6 +421,7 @@ Status Trainer::load(const uint8_t* bytes, size_t size) {
   network_->release_training_state();  // before the swap: the old and new training states never both grow
   network_ = std::move(loaded);
   model_trained_ = true;
+  fit_input_background();
   if (state.present) options_.optimizer = state.kind;  // trains on with the optimizer whose state it brought
   step_ = state.present ? state.batches : 0;
   restart_epochs();

@@ -127,6 +127,8 @@ class Trainer {
   void restart_epochs();
   void take_checkpoint();
   void fit_input_scaling();
+  // The network's input background (input_background.h) for the training set under its scaling.
+  void fit_input_background();
   StepRule step_rule() const;
 
   std::unique_ptr<Network> network_;

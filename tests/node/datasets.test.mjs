@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { crc32 } from 'node:zlib';
 import { ADAM_LEARNING_RATE, EngineError, defaultOptionsFor } from '../../web/src/engine/engine.js';
 import { loadNodeEngine } from '../../web/src/engine/node.js';
-import { mnistFiles } from './helpers.mjs';
+import { engineWithMnist, invertedNoisy, mnistFiles } from './helpers.mjs';
 import { idxFeatures, idxImages, idxLabels, seededRandom } from './synthetic-idx.mjs';
 
 const sum = (values) => values.reduce((a, b) => a + b, 0);
@@ -155,6 +155,27 @@ test('dense images: rms scaling learns; unscaled inputs (unit) at a learning rat
   const unit = await denseRun({ scaling: 'unit', options: { learningRate: 1 } });
   assert.ok(unit[1] < 0.5, `unit: test accuracy after 1 and 2 epochs ${unit}`);
   assert.ok(unit[1] < rms[1] - 0.3, `unit (${unit[1]}) falls far behind rms (${rms[1]})`);
+});
+
+// The first layer goes around a set's common pixel values (cpp/core/input_background.h) where that halves its
+// non-zero inputs: inverted digits under every scaling, centred ones; not MNIST as it is, nor images with no common value.
+test('inverted and centred digits train around their background; sparse and noisy ones do not', async () => {
+  const engine = await denseMnistEngine();
+  for (const scaling of ['standard', 'rms', 'unit']) {
+    engine.createModel({ hidden: [16], scaling });
+    assert.equal(engine.info().inputBackground, true, `inverted, ${scaling}`);
+  }
+  const mnist = await engineWithMnist('simd', { trainLimit: 3000 });
+  mnist.createModel({ hidden: [16] });
+  assert.equal(mnist.info().inputBackground, false, 'MNIST, auto (rms) scaling: its background is zero already');
+  mnist.createModel({ hidden: [16], scaling: 'standard' });
+  assert.equal(mnist.info().inputBackground, true, 'MNIST centred: the offsets are its background');
+  mnist.dispose();
+  const noisy = await engineWithMnist('simd', { trainLimit: 3000, pixels: invertedNoisy });
+  noisy.createModel({ hidden: [16] });
+  assert.equal(noisy.info().scaling, 'standard');
+  assert.equal(noisy.info().inputBackground, false, 'no value common to a pixel: the dense tiles');
+  noisy.dispose();
 });
 
 test('images and labels that disagree, and test sets that do not fit the training set, are refused', async () => {

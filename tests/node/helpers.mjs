@@ -10,13 +10,24 @@ export function mnistFiles() {
 }
 
 /** A fresh module instance of one build with MNIST loaded (trainLimit/testLimit: first N samples). */
-export async function engineWithMnist(flavor, { trainLimit = 0, testLimit = 0 } = {}) {
+export async function engineWithMnist(flavor, { trainLimit = 0, testLimit = 0, pixels } = {}) {
   const files = mnistFiles();
   const engine = await loadNodeEngine(flavor);
-  engine.loadData('train', files.trainImages, files.trainLabels, { limit: trainLimit });
-  engine.loadData('test', files.testImages, files.testLabels, { limit: testLimit });
+  const images = (file) => (pixels ? withPixels(file, pixels) : file);
+  engine.loadData('train', images(files.trainImages), files.trainLabels, { limit: trainLimit });
+  engine.loadData('test', images(files.testImages), files.testLabels, { limit: testLimit });
   return engine;
 }
+
+/** An IDX images file with every pixel p turned into pixels(p, i) (i: its place among the pixels), the header kept. */
+export function withPixels(file, pixels) {
+  const out = Uint8Array.from(file);
+  for (let i = 16; i < out.length; i++) out[i] = pixels(out[i], i - 16);
+  return out;
+}
+
+/** The digits inverted with the low 6 bits of every pixel scrambled (a fixed pattern): no value common to a pixel's images. */
+export const invertedNoisy = (p, i) => (255 - p) ^ (Math.imul(i, 2654435761) >>> 26);
 
 /** The first `count` test images as raw pixels. */
 export function testImages(count) {

@@ -2,7 +2,7 @@
 // however the threads share a kernel's rows or columns, each output element is summed by one of them, in order.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { engineWithMnist, testImages } from './helpers.mjs';
+import { engineWithMnist, invertedNoisy, testImages } from './helpers.mjs';
 import { loadNodeEngine } from '../../web/src/engine/node.js';
 
 // Counted as the parts run, not as asked for: a build that silently ran one thread would make every other test
@@ -45,20 +45,23 @@ test('the threaded build gives bit-identical results on odd network shapes and b
     { sizes: [784, 100, 50, 10], batch: 33, output: 'softmax-xent' }, { sizes: [784, 10], batch: 17 },
     { sizes: [784, 512, 10], batch: 1000 }, { sizes: [784, 400, 10], batch: 50, batches: 20 },
     { sizes: [784, 2048, 10], batch: 64 },
-    // Centred inputs, all non-zero: the dense tiles (kernels/f32_gemm_dense_wasmsimd.cpp), split by columns.
+    // Centred inputs, all non-zero: around their background (input_background.h), the sparse kernels on the rest.
     { sizes: [784, 300, 10], batch: 64, scaling: 'standard' }, { sizes: [784, 2048, 10], batch: 37, scaling: 'standard' },
+    // Inverted, with no common value: the dense tiles (kernels/f32_gemm_dense_wasmsimd.cpp), split by columns.
+    { sizes: [784, 2048, 10], batch: 64, pixels: invertedNoisy }, { sizes: [784, 300, 10], batch: 19, pixels: invertedNoisy },
   ];
   for (const shape of shapes) {
     const results = [];
     for (const flavor of ['simd', 'simd-threads']) {
-      const engine = await engineWithMnist(flavor, { trainLimit: 3000, testLimit: 300 });
+      const engine = await engineWithMnist(flavor, { trainLimit: 3000, testLimit: 300, pixels: shape.pixels });
       engine.createModel({ sizes: shape.sizes, seed: 3, ...(shape.output && { output: shape.output }), ...(shape.scaling && { scaling: shape.scaling }) });
+      assert.equal(engine.info().inputBackground, shape.scaling === 'standard', JSON.stringify(shape.sizes));
       engine.setOptions({ batchSize: shape.batch, learningRate: 0.1, momentum: 0.9 });
       const losses = [];
       for (let i = 0; i < 4; i++) losses.push(...engine.train(shape.batches ?? (shape.batch >= 1000 ? 2 : 9)).batchLosses);
       results.push({ losses, model: engine.saveModel(), evaluation: engine.evaluate('test') });
       engine.dispose();
     }
-    assert.deepEqual(results[1], results[0], JSON.stringify(shape));
+    assert.deepEqual(results[1], results[0], JSON.stringify({ ...shape, pixels: shape.pixels?.name }));
   }
 });

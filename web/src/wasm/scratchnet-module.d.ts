@@ -105,6 +105,9 @@ export interface ModelInfo extends Required<TrainOptions> {
   sizes: number[];
   output: OutputLoss;
   scaling: Scaling;
+  /** whether the first layer takes its inputs around the training set's common pixel values (a speed-up for
+   * centred or inverted images, which changes results only by float rounding) */
+  inputBackground: boolean;
   /** the image shape the model was made for, [rows, cols] ([1, features] for 1-D data) */
   inputShape: [number, number];
   classes: number;

@@ -1,0 +1,32 @@
+// A layer's inputs as a constant per input plus a sparse rest. Where most images share a value at a pixel (a blank
+// background: 0 before centring, 255 in inverted digits), the inputs are x = c + s, with c that value's input and
+// s zero wherever the pixel is the background. Then x·W = s·W + c·W, and the weight gradient xᵀ·dy =
+// sᵀ·dy + c·(Σ dy): the sparse kernels skip s's zeros, and c costs one more row (DenseLayer::input_background).
+// Centred or inverted images, which no input of x is zero in, then train at the speed their ink allows.
+#pragma once
+#include <cstddef>
+#include <vector>
+
+namespace scratchnet {
+
+class Dataset;
+struct InputScaling;
+
+// Images a background is fitted on, evenly spaced through the set: a pixel's most common value shows in far fewer.
+constexpr size_t kBackgroundSampleImages = 2048;
+
+// c: per input, the input of the pixel value most of `data`'s images hold there under `scaling` (where no value is
+// held by most, some value of that pixel's); empty when subtracting it does not at least halve the share of non-zero
+// inputs (sparse images, whose background is zero already, or images with no common value).
+std::vector<float> fit_input_background(const InputScaling& scaling, const Dataset& data);
+
+// rows[(B+1)×in]: x[B×in] − c row by row, then c: the input around its background, the background as one more row.
+void split_off_background(int B, int in, const float* x, const float* c, float* rows);
+
+// rows[(B+1)×width]: y[B×width], then `row`.
+void rows_then_row(int B, int width, const float* y, const float* row, float* rows);
+
+// y[B×out] += row in every row, then y = max(y, 0) when `relu`.
+void add_row_to_rows(int B, int out, const float* row, float* y, bool relu);
+
+}  // namespace scratchnet
