@@ -34,19 +34,20 @@ void rows_then_row(int B, int width, const float* y, const float* row, float* ro
   difference(width, row, nullptr, rows + static_cast<size_t>(B) * width);
 }
 
-void add_row_to_rows(int B, int out, const float* row, float* y, bool relu) {
+void add_row_to_rows(int B, int out, const float* rows, const float* row, float* y, bool relu) {
   for (int b = 0; b < B; ++b) {
+    const float* from = rows + static_cast<size_t>(b) * out;
     float* to = y + static_cast<size_t>(b) * out;
     int j = 0;
 #if defined(__wasm_simd128__)
     for (; j + 4 <= out; j += 4) {
-      v128_t sum = wasm_f32x4_add(wasm_v128_load(to + j), wasm_v128_load(row + j));
+      v128_t sum = wasm_f32x4_add(wasm_v128_load(from + j), wasm_v128_load(row + j));
       if (relu) sum = wasm_v128_and(sum, wasm_f32x4_gt(sum, wasm_f32x4_splat(0.f)));  // as sum > 0 ? sum : 0
       wasm_v128_store(to + j, sum);
     }
 #endif
     for (; j < out; ++j) {
-      const float sum = to[j] + row[j];
+      const float sum = from[j] + row[j];
       to[j] = relu ? (sum > 0.f ? sum : 0.f) : sum;
     }
   }

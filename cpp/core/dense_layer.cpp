@@ -181,14 +181,16 @@ void DenseLayer::set_input_background(const std::vector<float>& background) {
 }
 
 void DenseLayer::forward_around_background(int B, const float* x, float* y, bool relu) const {
-  const size_t rows_size = static_cast<size_t>(B + 1) * in;
+  const size_t rows_size = static_cast<size_t>(B + 1) * in, outputs_size = static_cast<size_t>(B + 1) * out;
   if (around_background_.size() < rows_size) around_background_.resize(rows_size);
+  if (background_outputs_.size() < outputs_size) background_outputs_.resize(outputs_size);
   if (background_output_.size() < static_cast<size_t>(out)) background_output_.resize(out);
+  // [x − c; c]·W in one product: c·W is one more row of it, which the kernels run with the batch's.
   split_off_background(B, in, x, input_background.data(), around_background_.data());
-  const float* c = around_background_.data() + static_cast<size_t>(B) * in;
-  f32_gemm(1, in, out, c, weights.data(), bias.data(), background_output_.data());
-  f32_gemm(B, in, out, around_background_.data(), weights.data(), nullptr, y);
-  add_row_to_rows(B, out, background_output_.data(), y, relu);
+  f32_gemm(B + 1, in, out, around_background_.data(), weights.data(), nullptr, background_outputs_.data());
+  float* c_times_w = background_outputs_.data() + static_cast<size_t>(B) * out;
+  add_row_to_rows(1, out, c_times_w, bias.data(), background_output_.data(), false);
+  add_row_to_rows(B, out, background_outputs_.data(), background_output_.data(), y, relu);
 }
 
 void DenseLayer::forward(int B, const float* x, float* y, bool relu) const {

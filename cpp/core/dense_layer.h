@@ -113,8 +113,9 @@ struct DenseLayer {
   // dx[B×in] = dy[B×out] · Wᵀ (zero where relu_output ≤ 0, when given), through scratch.
   void input_gradient(int B, const float* dy, float* dx, float* scratch, const float* relu_output) const;
 
-  // Around input_background: [x − c; c] [(B+1)×in], b + c·W [out], and [dy; Σ dy] [(B+1)×out].
-  mutable FloatBuffer around_background_, background_output_;
+  // Around input_background: [x − c; c] [(B+1)×in], its product with W [(B+1)×out], b + c·W [out], and
+  // [dy; Σ dy] [(B+1)×out].
+  mutable FloatBuffer around_background_, background_outputs_, background_output_;
   FloatBuffer background_gradients_;
   bool has_deferred_ = false;
   float deferred_lr_ = 0.f, deferred_momentum_ = 0.f;  // the last step's, which the deferred ones owe

@@ -26,7 +26,7 @@ void split_off_background(int B, int in, const float* x, const float* c, float* 
 // rows[(B+1)×width]: y[B×width], then `row`.
 void rows_then_row(int B, int width, const float* y, const float* row, float* rows);
 
-// y[B×out] += row in every row, then y = max(y, 0) when `relu`.
-void add_row_to_rows(int B, int out, const float* row, float* y, bool relu);
+// y[B×out] = rows[B×out] + row in every row, then max(·, 0) when `relu` (y may be rows).
+void add_row_to_rows(int B, int out, const float* rows, const float* row, float* y, bool relu);
 
 }  // namespace scratchnet

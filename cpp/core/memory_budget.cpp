@@ -15,12 +15,20 @@ uint64_t parameters(const std::vector<int>& sizes) {
 }
 }  // namespace
 
+// The first layer's buffers around an input background (DenseLayer::input_background), which the trainer may fit
+// to any training set: [x − c; c] and the layer's output for it, and the output gradient with its sums.
+uint64_t background_bytes(const std::vector<int>& sizes, int batch) {
+  if (sizes.size() < 2) return 0;
+  const uint64_t rows = static_cast<uint64_t>(batch) + 1;
+  return kFloat * (rows * sizes[0] + 2 * rows * sizes[1] + sizes[1]);
+}
+
 uint64_t inference_bytes(const std::vector<int>& sizes, int forward_batch) {
   // Network::ensure_forward_workspace: each layer's output and the logits, for the batch.
   uint64_t activations = 0;
   for (size_t l = 1; l < sizes.size(); ++l) activations += static_cast<uint64_t>(forward_batch) * sizes[l];
   if (!sizes.empty()) activations += static_cast<uint64_t>(forward_batch) * sizes.back();
-  return kFloat * (parameters(sizes) + activations);
+  return kFloat * (parameters(sizes) + activations) + background_bytes(sizes, forward_batch);
 }
 
 uint64_t training_bytes(const std::vector<int>& sizes, int batch, OptimizerKind optimizer) {
@@ -39,7 +47,7 @@ uint64_t training_bytes(const std::vector<int>& sizes, int batch, OptimizerKind 
   }
   // Trainer: the step's batch and the next one, drawn as floats.
   const uint64_t batches = 2 * B * static_cast<uint64_t>(sizes.front());
-  return kFloat * (state + snapshot + 2 * B * widest + scratch + batches);
+  return kFloat * (state + snapshot + 2 * B * widest + scratch + batches) + background_bytes(sizes, batch);
 }
 
 std::string format_bytes(uint64_t bytes) {

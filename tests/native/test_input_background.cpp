@@ -70,12 +70,14 @@ TEST(InputBackground, SplitAndAddRowsKeepTheBackgroundApart) {
   float rows[9];
   split_off_background(2, 3, x, c, rows);
   EXPECT_EQ(std::vector<float>(rows, rows + 9), (std::vector<float>{0, 2, -1, 3, 5, 2, 1, 0, 4}));
-  float y[] = {1, -2, 3, -4};
-  const float row[] = {0.5f, 1};
-  add_row_to_rows(2, 2, row, y, /*relu=*/true);
-  EXPECT_EQ(std::vector<float>(y, y + 4), (std::vector<float>{1.5f, 0, 3.5f, 0}));
-  add_row_to_rows(1, 2, row, y, /*relu=*/false);
-  EXPECT_EQ(std::vector<float>(y, y + 2), (std::vector<float>{2, 1}));
+  // Rows of 5: a 4-wide pass and one column after it.
+  const float sums[] = {1, -2, 3, -4, 7, 5, -1, 2, 6, -9};
+  const float row[] = {0.5f, 1, -6, 4, 2};
+  float y[10];
+  add_row_to_rows(2, 5, sums, row, y, /*relu=*/true);
+  EXPECT_EQ(std::vector<float>(y, y + 10), (std::vector<float>{1.5f, 0, 0, 0, 9, 5.5f, 0, 0, 10, 0}));
+  add_row_to_rows(2, 5, sums, row, y, /*relu=*/false);
+  EXPECT_EQ(std::vector<float>(y, y + 10), (std::vector<float>{1.5f, -1, -3, 0, 9, 5.5f, 0, -4, 10, -7}));
 }
 
 // Inputs x = c + s with s zero in about 80% of places and c non-zero nearly everywhere.
