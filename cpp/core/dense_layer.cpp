@@ -184,11 +184,15 @@ void DenseLayer::forward_around_background(int B, const float* x, float* y, bool
   const size_t rows_size = static_cast<size_t>(B + 1) * in, outputs_size = static_cast<size_t>(B + 1) * out;
   if (around_background_.size() < rows_size) around_background_.resize(rows_size);
   if (background_outputs_.size() < outputs_size) background_outputs_.resize(outputs_size);
-  if (background_output_.size() < static_cast<size_t>(out)) background_output_.resize(out);
   // [x − c; c]·W in one product: c·W is one more row of it, which the kernels run with the batch's.
   split_off_background(B, in, x, input_background.data(), around_background_.data());
   f32_gemm(B + 1, in, out, around_background_.data(), weights.data(), nullptr, background_outputs_.data());
-  float* c_times_w = background_outputs_.data() + static_cast<size_t>(B) * out;
+  finish_forward_around_background(B, y, relu);
+}
+
+void DenseLayer::finish_forward_around_background(int B, float* y, bool relu) const {
+  if (background_output_.size() < static_cast<size_t>(out)) background_output_.resize(out);
+  const float* c_times_w = background_outputs_.data() + static_cast<size_t>(B) * out;
   add_row_to_rows(1, out, c_times_w, bias.data(), background_output_.data(), false);
   add_row_to_rows(B, out, background_outputs_.data(), background_output_.data(), y, relu);
 }
@@ -244,10 +248,11 @@ bool DenseLayer::backward_and_step(int B, const float* x, const float* dy, float
     bias_finite =
         f32_adam_step(bias.size(), bias.data(), bias_velocity.data(), bias_second.data(), bias_grad.data(), bias_rule);
   }
-  const NextForward* fused_forward = next_forward;
-  if (!input_background.empty()) {
-    // xᵀ·dy = [x − c; c]ᵀ·[dy; Σ dy]: one more row of each, whose zeros the kernels skip. The next forward then
-    // runs after the step, around the background too.
+  const bool around = !input_background.empty();
+  NextForward next_around;
+  if (around) {
+    // xᵀ·dy = [x − c; c]ᵀ·[dy; Σ dy]: one more row of each, whose zeros the kernels skip; the next forward, [x − c; c]·W
+    // as the step writes W, finished after it.
     const size_t rows_size = static_cast<size_t>(B + 1) * in, gradients_size = static_cast<size_t>(B + 1) * out;
     if (around_background_.size() < rows_size) around_background_.resize(rows_size);
     if (background_gradients_.size() < gradients_size) background_gradients_.resize(gradients_size);
@@ -256,12 +261,19 @@ bool DenseLayer::backward_and_step(int B, const float* x, const float* dy, float
     x = around_background_.data();
     dy = background_gradients_.data();
     ++B;
-    fused_forward = nullptr;
+    if (next_forward) {
+      const int rows = next_forward->batch + 1;
+      if (next_around_background_.size() < static_cast<size_t>(rows) * in) next_around_background_.resize(static_cast<size_t>(rows) * in);
+      if (background_outputs_.size() < static_cast<size_t>(rows) * out) background_outputs_.resize(static_cast<size_t>(rows) * out);
+      split_off_background(next_forward->batch, in, next_forward->x, input_background.data(), next_around_background_.data());
+      next_around = NextForward{rows, next_around_background_.data(), background_outputs_.data(), true};
+    }
   }
+  const NextForward* fused_forward = around && next_forward ? &next_around : next_forward;
   const bool weights_finite = rule.optimizer == OptimizerKind::kSgd
                                   ? sgd_step(B, x, dy, rule, inputs_read_next, fused_forward)
                                   : adam_step(B, x, dy, rule, inputs_read_next, fused_forward);
-  if (next_forward && !fused_forward) forward(next_forward->batch, next_forward->x, next_forward->y, /*relu=*/true);
+  if (around && next_forward) finish_forward_around_background(next_forward->batch, next_forward->y, /*relu=*/true);
   return weights_finite && bias_finite;
 }
 
@@ -297,7 +309,8 @@ bool DenseLayer::adam_step(int B, const float* x, const float* dy, const StepRul
   const bool weights_finite =
       next_forward ? f32_gemm_adam_step_then_forward_relu(in, B, out, x, dy, weights.data(), weight_velocity.data(),
                                                           weight_second.data(), weight_rule, next_forward->batch,
-                                                          next_forward->x, bias.data(), next_forward->y, deferred)
+                                                          next_forward->x, next_bias(next_forward), next_forward->y,
+                                                          deferred, !next_forward->around_background)
                    : f32_gemm_adam_step(in, B, out, x, dy, weights.data(), weight_velocity.data(), weight_second.data(),
                                         weight_rule, deferred);
   has_deferred_ = may_defer;  // a step without deferral brought every row up to date
@@ -328,7 +341,8 @@ bool DenseLayer::sgd_step(int B, const float* x, const float* dy, const StepRule
   const bool weights_finite =
       next_forward ? f32_gemm_momentum_step_then_forward_relu(in, B, out, x, dy, weights.data(), weight_velocity.data(),
                                                               learning_rate, momentum, deferred, next_forward->batch,
-                                                              next_forward->x, bias.data(), next_forward->y, weight_decay)
+                                                              next_forward->x, next_bias(next_forward), next_forward->y,
+                                                              weight_decay, !next_forward->around_background)
                    : f32_gemm_momentum_step(in, B, out, x, dy, weights.data(), weight_velocity.data(), learning_rate,
                                             momentum, deferred, weight_decay);
   has_deferred_ = may_defer;  // a step without deferral brought every row up to date

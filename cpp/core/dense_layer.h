@@ -19,6 +19,8 @@ struct NextForward {
   int batch;
   const float* x;  // [batch×in]
   float* y;        // [batch×out]
+  // x·W as it is, without the bias or the ReLU: the rows [x − c; c] of a forward around an input background.
+  bool around_background = false;
 };
 
 // Adam's steps wait only with β2 at least this: the catch-up's ε then stays near each owed step's (kernels.h).
@@ -114,9 +116,13 @@ struct DenseLayer {
   void input_gradient(int B, const float* dy, float* dx, float* scratch, const float* relu_output) const;
 
   // Around input_background: [x − c; c] [(B+1)×in], its product with W [(B+1)×out], b + c·W [out], and
-  // [dy; Σ dy] [(B+1)×out].
+  // [dy; Σ dy] [(B+1)×out]; the next batch's [x − c; c], which a step runs forward as it writes W.
   mutable FloatBuffer around_background_, background_outputs_, background_output_;
-  FloatBuffer background_gradients_;
+  FloatBuffer background_gradients_, next_around_background_;
+  // y[B×out] = max(the rows of background_outputs_ + b + c·W, 0) (its row B holding c·W) when `relu`.
+  void finish_forward_around_background(int B, float* y, bool relu) const;
+  // The bias a step's fused next forward starts from: none around a background (finished after).
+  const float* next_bias(const NextForward* next) const { return next->around_background ? nullptr : bias.data(); }
   bool has_deferred_ = false;
   float deferred_lr_ = 0.f, deferred_momentum_ = 0.f;  // the last step's, which the deferred ones owe
   // The rates of the steps since the last one that brought every row up to date, the latest first: owed steps

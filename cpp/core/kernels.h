@@ -146,23 +146,24 @@ bool f32_gemm_momentum_step_wasmsimd(int K, int M, int N, const float* X, const 
 #endif
 
 // The fused step above, then the next batch's forward through the stepped weights: Y[Mn×N] = max(Xn[Mn×K]·W +
-// bias, 0), as f32_gemm_relu. Bit-identical to the two calls in turn. The wasm SIMD kernel steps a chunk of W's
+// bias, 0), as f32_gemm_relu (without `relu`, Xn·W + bias as f32_gemm: a forward around an input background,
+// whose ReLU comes after). Bit-identical to the two calls in turn. The wasm SIMD kernel steps a chunk of W's
 // rows and runs the forward over it while it is in cache, each thread over its own columns of W (and of Y): each
 // core then reads only weights it wrote itself, where a forward split by samples after a step split by rows read
 // half of them from the other core's cache (performance.md).
 bool f32_gemm_momentum_step_then_forward_relu_reference(int K, int M, int N, const float* X, const float* D, float* W,
                                                         float* V, float lr, float momentum,
                                                         const DeferredSteps* deferred, int Mn, const float* Xn,
-                                                        const float* bias, float* Y, float weight_decay = 0.f);
+                                                        const float* bias, float* Y, float weight_decay = 0.f, bool relu = true);
 bool f32_gemm_momentum_step_then_forward_relu_scalar(int K, int M, int N, const float* X, const float* D, float* W,
                                                      float* V, float lr, float momentum, const DeferredSteps* deferred,
                                                      int Mn, const float* Xn, const float* bias, float* Y,
-                                                     float weight_decay = 0.f);
+                                                     float weight_decay = 0.f, bool relu = true);
 #if defined(__wasm_simd128__)
 bool f32_gemm_momentum_step_then_forward_relu_wasmsimd(int K, int M, int N, const float* X, const float* D, float* W,
                                                        float* V, float lr, float momentum,
                                                        const DeferredSteps* deferred, int Mn, const float* Xn,
-                                                       const float* bias, float* Y, float weight_decay = 0.f);
+                                                       const float* bias, float* Y, float weight_decay = 0.f, bool relu = true);
 #endif
 
 // The fused weight step of Adam / AdamW (AdamRule): G[K×N] = X[M×K]ᵀ · D[M×N] applied to W with the moments M1
@@ -182,16 +183,16 @@ bool f32_gemm_adam_step_wasmsimd(int K, int M, int N, const float* X, const floa
 bool f32_gemm_adam_step_then_forward_relu_reference(int K, int M, int N, const float* X, const float* D, float* W,
                                                     float* M1, float* M2, const AdamRule& rule, int Mn, const float* Xn,
                                                     const float* bias, float* Y,
-                                                    const DeferredSteps* deferred = nullptr);
+                                                    const DeferredSteps* deferred = nullptr, bool relu = true);
 bool f32_gemm_adam_step_then_forward_relu_scalar(int K, int M, int N, const float* X, const float* D, float* W,
                                                  float* M1, float* M2, const AdamRule& rule, int Mn, const float* Xn,
                                                  const float* bias, float* Y,
-                                                 const DeferredSteps* deferred = nullptr);
+                                                 const DeferredSteps* deferred = nullptr, bool relu = true);
 #if defined(__wasm_simd128__)
 bool f32_gemm_adam_step_then_forward_relu_wasmsimd(int K, int M, int N, const float* X, const float* D, float* W,
                                                    float* M1, float* M2, const AdamRule& rule, int Mn, const float* Xn,
                                                    const float* bias, float* Y,
-                                                   const DeferredSteps* deferred = nullptr);
+                                                   const DeferredSteps* deferred = nullptr, bool relu = true);
 #endif
 
 // T[C×R] = S[R×C]^T
@@ -245,9 +246,9 @@ inline bool f32_gemm_momentum_step(int K, int M, int N, const float* X, const fl
 inline bool f32_gemm_momentum_step_then_forward_relu(int K, int M, int N, const float* X, const float* D, float* W,
                                                     float* V, float lr, float momentum, const DeferredSteps* deferred,
                                                     int Mn, const float* Xn, const float* bias, float* Y,
-                                                    float weight_decay = 0.f) {
+                                                    float weight_decay = 0.f, bool relu = true) {
   return SCRATCHNET_FASTEST(f32_gemm_momentum_step_then_forward_relu)(K, M, N, X, D, W, V, lr, momentum, deferred, Mn,
-                                                                     Xn, bias, Y, weight_decay);
+                                                                     Xn, bias, Y, weight_decay, relu);
 }
 inline bool f32_gemm_adam_step(int K, int M, int N, const float* X, const float* D, float* W, float* M1, float* M2,
                                const AdamRule& rule, const DeferredSteps* deferred = nullptr) {
@@ -255,9 +256,10 @@ inline bool f32_gemm_adam_step(int K, int M, int N, const float* X, const float*
 }
 inline bool f32_gemm_adam_step_then_forward_relu(int K, int M, int N, const float* X, const float* D, float* W,
                                                 float* M1, float* M2, const AdamRule& rule, int Mn, const float* Xn,
-                                                const float* bias, float* Y, const DeferredSteps* deferred = nullptr) {
+                                                const float* bias, float* Y, const DeferredSteps* deferred = nullptr,
+                                                bool relu = true) {
   return SCRATCHNET_FASTEST(f32_gemm_adam_step_then_forward_relu)(K, M, N, X, D, W, M1, M2, rule, Mn, Xn, bias, Y,
-                                                                 deferred);
+                                                                 deferred, relu);
 }
 inline bool f32_adam_step(size_t n, float* w, float* m, float* v, const float* g, const AdamRule& rule) {
   return SCRATCHNET_FASTEST(f32_adam_step)(n, w, m, v, g, rule);

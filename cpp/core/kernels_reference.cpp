@@ -87,9 +87,12 @@ void f32_column_sums_reference(int M, int N, const float* A, float* sums) {
 
 bool f32_gemm_momentum_step_then_forward_relu_reference(int K, int M, int N, const float* X, const float* D, float* W,
                                                            float* V, float lr, float momentum, const DeferredSteps* deferred, int Mn,
-                                                           const float* Xn, const float* bias, float* Y, float weight_decay) {
+                                                           const float* Xn, const float* bias, float* Y, float weight_decay, bool relu) {
   const bool finite = f32_gemm_momentum_step_reference(K, M, N, X, D, W, V, lr, momentum, deferred, weight_decay);
-  f32_gemm_relu_reference(Mn, K, N, Xn, W, bias, Y);
+  if (relu)
+    f32_gemm_relu_reference(Mn, K, N, Xn, W, bias, Y);
+  else
+    f32_gemm_reference(Mn, K, N, Xn, W, bias, Y);
   return finite;
 }
 
@@ -162,9 +165,12 @@ bool f32_gemm_adam_step_reference(int K, int M, int N, const float* X, const flo
 
 bool f32_gemm_adam_step_then_forward_relu_reference(int K, int M, int N, const float* X, const float* D, float* W,
                                                     float* M1, float* M2, const AdamRule& rule, int Mn, const float* Xn,
-                                                    const float* bias, float* Y, const DeferredSteps* deferred) {
+                                                    const float* bias, float* Y, const DeferredSteps* deferred, bool relu) {
   const bool finite = f32_gemm_adam_step_reference(K, M, N, X, D, W, M1, M2, rule, deferred);
-  f32_gemm_relu_reference(Mn, K, N, Xn, W, bias, Y);
+  if (relu)
+    f32_gemm_relu_reference(Mn, K, N, Xn, W, bias, Y);
+  else
+    f32_gemm_reference(Mn, K, N, Xn, W, bias, Y);
   return finite;
 }
 

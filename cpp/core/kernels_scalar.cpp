@@ -90,9 +90,12 @@ void f32_column_sums_scalar(int M, int N, const float* A, float* sums) {
 
 bool f32_gemm_momentum_step_then_forward_relu_scalar(int K, int M, int N, const float* X, const float* D, float* W,
                                                         float* V, float lr, float momentum, const DeferredSteps* deferred, int Mn,
-                                                        const float* Xn, const float* bias, float* Y, float weight_decay) {
+                                                        const float* Xn, const float* bias, float* Y, float weight_decay, bool relu) {
   const bool finite = f32_gemm_momentum_step_scalar(K, M, N, X, D, W, V, lr, momentum, deferred, weight_decay);
-  f32_gemm_relu_scalar(Mn, K, N, Xn, W, bias, Y);
+  if (relu)
+    f32_gemm_relu_scalar(Mn, K, N, Xn, W, bias, Y);
+  else
+    f32_gemm_scalar(Mn, K, N, Xn, W, bias, Y);
   return finite;
 }
 
@@ -111,9 +114,12 @@ bool f32_gemm_adam_step_scalar(int K, int M, int N, const float* X, const float*
 
 bool f32_gemm_adam_step_then_forward_relu_scalar(int K, int M, int N, const float* X, const float* D, float* W,
                                                  float* M1, float* M2, const AdamRule& rule, int Mn, const float* Xn,
-                                                 const float* bias, float* Y, const DeferredSteps* deferred) {
+                                                 const float* bias, float* Y, const DeferredSteps* deferred, bool relu) {
   const bool finite = f32_gemm_adam_step_scalar(K, M, N, X, D, W, M1, M2, rule, deferred);
-  f32_gemm_relu_scalar(Mn, K, N, Xn, W, bias, Y);
+  if (relu)
+    f32_gemm_relu_scalar(Mn, K, N, Xn, W, bias, Y);
+  else
+    f32_gemm_scalar(Mn, K, N, Xn, W, bias, Y);
   return finite;
 }
 

@@ -57,9 +57,12 @@ __attribute__((always_inline)) inline void sweep_columns(const Nonzero* nz, int 
 }
 
 // Where each row of a panel stands in C = A·B (+ bias) taken a chunk of B's rows at a time (add_chunk below).
+// The fused step and forward takes a next batch of one panel and the row of its input background (input_background.h).
+constexpr int kChunkedRows = kGemmPanelRows + 1;
+
 struct ChunkProgress {
-  int ends[kGemmPanelRows];      // per panel row: where its next chunk's non-zeros start
-  bool started[kGemmPanelRows];  // per panel row: C holds its partial sums
+  int ends[kChunkedRows];      // per panel row: where its next chunk's non-zeros start
+  bool started[kChunkedRows];  // per panel row: C holds its partial sums
   void reset(int row_begin, int row_end) {
     for (int r = row_begin; r < row_end; ++r) ends[r] = 0, started[r] = false;
   }
@@ -324,16 +327,17 @@ bool f32_gemm_adam_step_wasmsimd(int K, int M, int N, const float* X, const floa
 namespace {
 
 // Where the fused step and forward pays: a first layer whose weights do not fit in cache (as for gemm_chunked),
-// a next batch of at most one panel of rows, and the step's transposed input gathered whole in kStepPanelEntries.
+// a next batch of at most one panel of rows (and its background's), and the step's transposed input gathered whole
+// in kStepPanelEntries.
 bool fused_step_then_forward_pays(int K, int M, int N, int Mn) {
   return N > kNarrowMaxN && K > kRowsOfBPerChunk && static_cast<size_t>(K) * N * sizeof(float) > kChunkedAboveBytes &&
-         Mn <= kGemmPanelRows && static_cast<size_t>(K) * (M > 0 ? M : 1) <= kStepPanelEntries;
+         Mn <= kChunkedRows && static_cast<size_t>(K) * (M > 0 ? M : 1) <= kStepPanelEntries;
 }
 
 // The fused step (`step`, an epilogue over W) then the next batch's forward, chunk by chunk of W's rows.
 template <class Step>
 bool step_then_forward(int K, int M, int N, const float* X, const float* D, float* W, Step& step, int Mn,
-                       const float* Xn, const float* bias, float* Y) {
+                       const float* Xn, const float* bias, float* Y, bool relu) {
   thread_local SparseRowPanel gathered_rows_of_w, gathered_next;
   thread_local std::vector<PlannedRow<Step>> planned;
   // The caller's buffers, by name-free reference: inside the lambdas below, the names would be each worker's own.
@@ -366,7 +370,7 @@ bool step_then_forward(int K, int M, int N, const float* X, const float* D, floa
     Step local = blank;
     ChunkProgress progress;
     progress.reset(0, Mn);
-    StoreCSimd final_sums{{Y, static_cast<size_t>(N), /*relu=*/true}};
+    StoreCSimd final_sums{{Y, static_cast<size_t>(N), relu}};
     StorePartialSums partial_sums{Y, static_cast<size_t>(N)};
     for (int chunk = 0; chunk < K; chunk += kRowsOfBPerChunk) {
       for (int k = chunk; k < std::min(K, chunk + kRowsOfBPerChunk); ++k) {
@@ -387,27 +391,28 @@ bool step_then_forward(int K, int M, int N, const float* X, const float* D, floa
 bool f32_gemm_momentum_step_then_forward_relu_wasmsimd(int K, int M, int N, const float* X, const float* D, float* W,
                                                        float* V, float lr, float momentum,
                                                        const DeferredSteps* deferred, int Mn, const float* Xn,
-                                                       const float* bias, float* Y, float weight_decay) {
+                                                       const float* bias, float* Y, float weight_decay, bool relu) {
   // A dense next batch: the step, then the dense tiles' forward (faster there than the fused sparse one).
   if (!fused_step_then_forward_pays(K, M, N, Mn) || dense_pays(Mn, K, N, Xn)) {
     const bool finite = f32_gemm_momentum_step_wasmsimd(K, M, N, X, D, W, V, lr, momentum, deferred, weight_decay);
-    f32_gemm_relu_wasmsimd(Mn, K, N, Xn, W, bias, Y);
+    (relu ? f32_gemm_relu_wasmsimd : f32_gemm_wasmsimd)(Mn, K, N, Xn, W, bias, Y);
     return finite;
   }
   MomentumStepSimd step(W, V, static_cast<size_t>(N), lr, momentum, deferred, weight_decay);
-  return step_then_forward(K, M, N, X, D, W, step, Mn, Xn, bias, Y);
+  return step_then_forward(K, M, N, X, D, W, step, Mn, Xn, bias, Y, relu);
 }
 
 bool f32_gemm_adam_step_then_forward_relu_wasmsimd(int K, int M, int N, const float* X, const float* D, float* W,
                                                    float* M1, float* M2, const AdamRule& rule, int Mn, const float* Xn,
-                                                   const float* bias, float* Y, const DeferredSteps* deferred) {
+                                                   const float* bias, float* Y, const DeferredSteps* deferred,
+                                                   bool relu) {
   if (!fused_step_then_forward_pays(K, M, N, Mn) || dense_pays(Mn, K, N, Xn)) {
     const bool finite = f32_gemm_adam_step_wasmsimd(K, M, N, X, D, W, M1, M2, rule, deferred);
-    f32_gemm_relu_wasmsimd(Mn, K, N, Xn, W, bias, Y);
+    (relu ? f32_gemm_relu_wasmsimd : f32_gemm_wasmsimd)(Mn, K, N, Xn, W, bias, Y);
     return finite;
   }
   AdamStepSimd step(W, M1, M2, static_cast<size_t>(N), rule, deferred);
-  return step_then_forward(K, M, N, X, D, W, step, Mn, Xn, bias, Y);
+  return step_then_forward(K, M, N, X, D, W, step, Mn, Xn, bias, Y, relu);
 }
 
 namespace {

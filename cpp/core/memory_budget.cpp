@@ -16,11 +16,12 @@ uint64_t parameters(const std::vector<int>& sizes) {
 }  // namespace
 
 // The first layer's buffers around an input background (DenseLayer::input_background), which the trainer may fit
-// to any training set: [x − c; c] and the layer's output for it, and the output gradient with its sums.
+// to any training set: [x − c; c] for a batch and the next, the layer's output for it, and the output gradient with
+// its sums.
 uint64_t background_bytes(const std::vector<int>& sizes, int batch) {
   if (sizes.size() < 2) return 0;
   const uint64_t rows = static_cast<uint64_t>(batch) + 1;
-  return kFloat * (rows * sizes[0] + 2 * rows * sizes[1] + sizes[1]);
+  return kFloat * (2 * rows * sizes[0] + 2 * rows * sizes[1] + sizes[1]);
 }
 
 uint64_t inference_bytes(const std::vector<int>& sizes, int forward_batch) {

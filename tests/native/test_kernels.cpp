@@ -39,8 +39,9 @@ struct ScalarKernels {
   }
   static bool step_then_forward_relu(int K, int M, int N, const float* X, const float* D, float* W, float* V, float lr,
                                      float momentum, const DeferredSteps* deferred, int Mn, const float* Xn,
-                                     const float* bias, float* Y) {
-    return f32_gemm_momentum_step_then_forward_relu_scalar(K, M, N, X, D, W, V, lr, momentum, deferred, Mn, Xn, bias, Y);
+                                     const float* bias, float* Y, bool relu = true) {
+    return f32_gemm_momentum_step_then_forward_relu_scalar(K, M, N, X, D, W, V, lr, momentum, deferred, Mn, Xn, bias, Y,
+                                                       0.f, relu);
   }
 };
 
@@ -66,8 +67,9 @@ struct WasmSimdKernels {
   }
   static bool step_then_forward_relu(int K, int M, int N, const float* X, const float* D, float* W, float* V, float lr,
                                      float momentum, const DeferredSteps* deferred, int Mn, const float* Xn,
-                                     const float* bias, float* Y) {
-    return f32_gemm_momentum_step_then_forward_relu_wasmsimd(K, M, N, X, D, W, V, lr, momentum, deferred, Mn, Xn, bias, Y);
+                                     const float* bias, float* Y, bool relu = true) {
+    return f32_gemm_momentum_step_then_forward_relu_wasmsimd(K, M, N, X, D, W, V, lr, momentum, deferred, Mn, Xn, bias, Y,
+                                                       0.f, relu);
   }
 };
 using KernelVariants = ::testing::Types<ScalarKernels, WasmSimdKernels>;
@@ -450,18 +452,21 @@ long first_difference(const std::vector<float>& a, const std::vector<float>& b) 
 
 TYPED_TEST(FastKernels, StepThenForwardIsTheStepAndTheForwardInTurn) {
   // To the bit, on shapes the SIMD kernel fuses (weights over 1 MB: the first layer's shape, a ragged end of N, a
-  // next batch of one) and on shapes it hands to the two kernels (too many inputs for one gathered panel, a next
-  // batch over one panel, a small layer); with rows waiting for the next batch and without.
+  // next batch of one, one panel and a background's row) and on shapes it hands to the two kernels (too many inputs
+  // for one gathered panel, a next batch over that, a small layer); with rows waiting for the next batch and
+  // without; with the ReLU, and without it (a forward around an input background).
   Rng rng(41);
   struct Shape {
     int K, M, N, Mn;
   };
   for (const Shape shape : {Shape{784, 64, 2048, 64}, Shape{300, 37, 1000, 29}, Shape{130, 5, 2100, 1},
-                            Shape{784, 100, 400, 64}, Shape{300, 20, 1000, 65}, Shape{40, 8, 37, 8}}) {
+                            Shape{784, 65, 2048, 65}, Shape{784, 100, 400, 64}, Shape{300, 20, 1000, 66},
+                            Shape{40, 8, 37, 8}}) {
     const int K = shape.K, M = shape.M, N = shape.N, Mn = shape.Mn;
-    for (const bool defer : {false, true}) {
+    for (const int variant : {0, 1, 2}) {
+      const bool defer = variant == 1, relu = variant != 2;
       SCOPED_TRACE(::testing::Message() << TypeParam::kName << " K=" << K << " M=" << M << " N=" << N << " Mn=" << Mn
-                                        << (defer ? " deferring" : ""));
+                                        << (defer ? " deferring" : "") << (relu ? "" : " without the ReLU"));
       const std::vector<float> X = inputs_with_zero_columns(rng, M, K, random_flags(rng, K, 0.3f));
       const std::vector<float> Xn = inputs_with_zero_columns(rng, Mn, K, random_flags(rng, K, 0.3f));
       std::vector<uint8_t> read_next(K, 0);  // as the trainer flags them: the rows the next batch reads
@@ -479,10 +484,11 @@ TYPED_TEST(FastKernels, StepThenForwardIsTheStepAndTheForwardInTurn) {
       const DeferredSteps deferred{pending.data(), read_next.data()}, deferred_apart{pending_apart.data(), read_next.data()};
 
       ASSERT_TRUE(TypeParam::step_then_forward_relu(K, M, N, X.data(), D.data(), W.data(), V.data(), 0.3f, 0.9f,
-                                                    defer ? &deferred : nullptr, Mn, Xn.data(), bias.data(), Y.data()));
+                                                    defer ? &deferred : nullptr, Mn, Xn.data(), bias.data(), Y.data(),
+                                                    relu));
       ASSERT_TRUE(TypeParam::gemm_momentum_step(K, M, N, X.data(), D.data(), W_apart.data(), V_apart.data(), 0.3f, 0.9f,
                                                 defer ? &deferred_apart : nullptr));
-      TypeParam::gemm_relu(Mn, K, N, Xn.data(), W_apart.data(), bias.data(), Y_apart.data());
+      (relu ? TypeParam::gemm_relu : TypeParam::gemm)(Mn, K, N, Xn.data(), W_apart.data(), bias.data(), Y_apart.data());
 
       EXPECT_EQ(first_difference(W, W_apart), -1) << "weights";
       EXPECT_EQ(first_difference(V, V_apart), -1) << "velocities";
