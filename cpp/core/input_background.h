@@ -15,9 +15,15 @@ struct InputScaling;
 // Images a background is fitted on, evenly spaced through the set: a pixel's most common value shows in far fewer.
 constexpr size_t kBackgroundSampleImages = 2048;
 
-// c: per input, the input of the pixel value most of `data`'s images hold there under `scaling` (where no value is
-// held by most, some value of that pixel's); empty when subtracting it does not at least halve the share of non-zero
-// inputs (sparse images, whose background is zero already, or images with no common value).
+// The background pays where it leaves at most this share of the inputs non-zero (the sparse kernels beat the dense
+// tiles below about 65% lit, kernels_wasmsimd.cpp), and at most kBackgroundCuts of those non-zero before: sparse
+// images, whose background is zero already, keep their path; images with no common value the dense tiles.
+constexpr double kBackgroundPaysBelow = 0.6;
+constexpr double kBackgroundCuts = 0.75;
+
+// c: per input, the input of the pixel value most of `data`'s images hold there under `scaling` (by a majority vote;
+// where no value is held by most, zero's if zero is more common than the vote's candidate); empty where it does not
+// pay (above).
 std::vector<float> fit_input_background(const InputScaling& scaling, const Dataset& data);
 
 // rows[(B+1)×in]: x[B×in] − c row by row, then c: the input around its background, the background as one more row.
