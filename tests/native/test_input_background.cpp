@@ -20,14 +20,20 @@ using namespace scratchnet;
 using scratchnet_test::load_dataset;
 using scratchnet_test::RawSet;
 
-// Digits-like images: a blank background of `background` with a few strokes of other values, so that about a
-// fifth of the pixels differ from it (MNIST's share); with `noise`, every pixel moved by up to ±noise as well.
-RawSet make_background_set(size_t count, int side, uint8_t background, int noise, uint64_t seed) {
-  Rng rng(seed);
+// A set of `count` side×side images, its pixels and labels still to be filled.
+RawSet sized_set(size_t count, int side) {
   RawSet set;
   set.rows = set.cols = static_cast<uint32_t>(side);
   set.pixels.resize(count * side * side);
   set.labels.resize(count);
+  return set;
+}
+
+// Digits-like images: a blank background of `background` with a few strokes of other values, so that about a
+// fifth of the pixels differ from it (MNIST's share); with `noise`, every pixel moved by up to ±noise as well.
+RawSet make_background_set(size_t count, int side, uint8_t background, int noise, uint64_t seed) {
+  Rng rng(seed);
+  RawSet set = sized_set(count, side);
   for (size_t i = 0; i < count; ++i) {
     const int label = static_cast<int>(rng.below(4));
     set.labels[i] = static_cast<uint8_t>(label);
@@ -68,10 +74,7 @@ TEST(InputBackground, AnInvertedSetHasOneAndASparseOrNoisyOneNone) {
 // Images with each pixel lit (1..255) with probability `lit`, else 0.
 RawSet make_lit_set(size_t count, int side, float lit, uint64_t seed) {
   Rng rng(seed);
-  RawSet set;
-  set.rows = set.cols = static_cast<uint32_t>(side);
-  set.pixels.resize(count * side * side);
-  set.labels.resize(count);
+  RawSet set = sized_set(count, side);
   for (size_t i = 0; i < count; ++i) {
     set.labels[i] = static_cast<uint8_t>(rng.below(3));
     for (int p = 0; p < side * side; ++p)
