@@ -43,7 +43,9 @@ void for_rows(int rows, int width, const EachRow& each_row) {
 }  // namespace
 
 void split_off_background(int B, int in, const float* x, const float* c, float* rows) {
-  for_rows(B, in, [&](int b) { difference(in, x + static_cast<size_t>(b) * in, c, rows + static_cast<size_t>(b) * in); });
+  for_rows(B, in, [&](int b) {
+    difference(in, x + static_cast<size_t>(b) * in, c, rows + static_cast<size_t>(b) * in);
+  });
   difference(in, c, nullptr, rows + static_cast<size_t>(B) * in);
 }
 

@@ -8,6 +8,13 @@
 
 namespace scratchnet {
 
+namespace {
+// Grows a workspace to hold `size` floats (it never shrinks: a training batch allocates nothing).
+void ensure_size(FloatBuffer& buffer, size_t size) {
+  if (buffer.size() < size) buffer.resize(size);
+}
+}  // namespace
+
 DenseLayer::DenseLayer(int in_size, int out_size)
     : in(in_size),
       out(out_size),
@@ -181,9 +188,8 @@ void DenseLayer::set_input_background(const std::vector<float>& background) {
 }
 
 void DenseLayer::forward_around_background(int B, const float* x, float* y, bool relu) const {
-  const size_t rows_size = static_cast<size_t>(B + 1) * in, outputs_size = static_cast<size_t>(B + 1) * out;
-  if (around_background_.size() < rows_size) around_background_.resize(rows_size);
-  if (background_outputs_.size() < outputs_size) background_outputs_.resize(outputs_size);
+  ensure_size(around_background_, static_cast<size_t>(B + 1) * in);
+  ensure_size(background_outputs_, static_cast<size_t>(B + 1) * out);
   // [x − c; c]·W in one product: c·W is one more row of it, which the kernels run with the batch's.
   split_off_background(B, in, x, input_background.data(), around_background_.data());
   f32_gemm(B + 1, in, out, around_background_.data(), weights.data(), nullptr, background_outputs_.data());
@@ -191,7 +197,7 @@ void DenseLayer::forward_around_background(int B, const float* x, float* y, bool
 }
 
 void DenseLayer::finish_forward_around_background(int B, float* y, bool relu) const {
-  if (background_output_.size() < static_cast<size_t>(out)) background_output_.resize(out);
+  ensure_size(background_output_, out);
   const float* c_times_w = background_outputs_.data() + static_cast<size_t>(B) * out;
   add_row_to_rows(1, out, c_times_w, bias.data(), background_output_.data(), false);
   add_row_to_rows(B, out, background_outputs_.data(), background_output_.data(), y, relu);
@@ -251,11 +257,10 @@ bool DenseLayer::backward_and_step(int B, const float* x, const float* dy, float
   const bool around = !input_background.empty();
   NextForward next_around;
   if (around) {
-    // xᵀ·dy = [x − c; c]ᵀ·[dy; Σ dy]: one more row of each, whose zeros the kernels skip; the next forward, [x − c; c]·W
-    // as the step writes W, finished after it.
-    const size_t rows_size = static_cast<size_t>(B + 1) * in, gradients_size = static_cast<size_t>(B + 1) * out;
-    if (around_background_.size() < rows_size) around_background_.resize(rows_size);
-    if (background_gradients_.size() < gradients_size) background_gradients_.resize(gradients_size);
+    // xᵀ·dy = [x − c; c]ᵀ·[dy; Σ dy]: one more row of each, whose zeros the kernels skip; the next forward,
+    // [x − c; c]·W as the step writes W, finished after it.
+    ensure_size(around_background_, static_cast<size_t>(B + 1) * in);
+    ensure_size(background_gradients_, static_cast<size_t>(B + 1) * out);
     split_off_background(B, in, x, input_background.data(), around_background_.data());
     rows_then_row(B, out, dy, bias_grad.data(), background_gradients_.data());
     x = around_background_.data();
@@ -263,9 +268,10 @@ bool DenseLayer::backward_and_step(int B, const float* x, const float* dy, float
     ++B;
     if (next_forward) {
       const int rows = next_forward->batch + 1;
-      if (next_around_background_.size() < static_cast<size_t>(rows) * in) next_around_background_.resize(static_cast<size_t>(rows) * in);
-      if (background_outputs_.size() < static_cast<size_t>(rows) * out) background_outputs_.resize(static_cast<size_t>(rows) * out);
-      split_off_background(next_forward->batch, in, next_forward->x, input_background.data(), next_around_background_.data());
+      ensure_size(next_around_background_, static_cast<size_t>(rows) * in);
+      ensure_size(background_outputs_, static_cast<size_t>(rows) * out);
+      split_off_background(next_forward->batch, in, next_forward->x, input_background.data(),
+                           next_around_background_.data());
       next_around = NextForward{rows, next_around_background_.data(), background_outputs_.data(), true};
     }
   }

@@ -154,7 +154,8 @@ bool f32_gemm_momentum_step_wasmsimd(int K, int M, int N, const float* X, const 
 bool f32_gemm_momentum_step_then_forward_relu_reference(int K, int M, int N, const float* X, const float* D, float* W,
                                                         float* V, float lr, float momentum,
                                                         const DeferredSteps* deferred, int Mn, const float* Xn,
-                                                        const float* bias, float* Y, float weight_decay = 0.f, bool relu = true);
+                                                        const float* bias, float* Y, float weight_decay = 0.f,
+                                                        bool relu = true);
 bool f32_gemm_momentum_step_then_forward_relu_scalar(int K, int M, int N, const float* X, const float* D, float* W,
                                                      float* V, float lr, float momentum, const DeferredSteps* deferred,
                                                      int Mn, const float* Xn, const float* bias, float* Y,
@@ -163,7 +164,8 @@ bool f32_gemm_momentum_step_then_forward_relu_scalar(int K, int M, int N, const 
 bool f32_gemm_momentum_step_then_forward_relu_wasmsimd(int K, int M, int N, const float* X, const float* D, float* W,
                                                        float* V, float lr, float momentum,
                                                        const DeferredSteps* deferred, int Mn, const float* Xn,
-                                                       const float* bias, float* Y, float weight_decay = 0.f, bool relu = true);
+                                                       const float* bias, float* Y, float weight_decay = 0.f,
+                                                       bool relu = true);
 #endif
 
 // The fused weight step of Adam / AdamW (AdamRule): G[K×N] = X[M×K]ᵀ · D[M×N] applied to W with the moments M1

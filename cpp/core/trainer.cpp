@@ -4,8 +4,8 @@
 #include <cmath>
 #include <numeric>
 
-#include "memory_budget.h"
 #include "input_background.h"
+#include "memory_budget.h"
 #include "model_file.h"
 #include "number_text.h"
 #include "parallel.h"

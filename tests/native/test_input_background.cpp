@@ -116,7 +116,8 @@ std::vector<float> inputs_around(const std::vector<float>& c, int B, Rng& rng) {
   const int in = static_cast<int>(c.size());
   std::vector<float> x(static_cast<size_t>(B) * in);
   for (int b = 0; b < B; ++b)
-    for (int k = 0; k < in; ++k) x[static_cast<size_t>(b) * in + k] = c[k] + (rng.uniform() < 0.2f ? rng.uniform() - 0.5f : 0.f);
+    for (int k = 0; k < in; ++k)
+      x[static_cast<size_t>(b) * in + k] = c[k] + (rng.uniform() < 0.2f ? rng.uniform() - 0.5f : 0.f);
   return x;
 }
 
@@ -171,10 +172,14 @@ TEST_P(BackgroundShapes, StepsAroundABackgroundAreTheSteps) {
       const std::vector<float> x = inputs_around(c, B, rng), next_x = inputs_around(c, B, rng);
       std::vector<float> dy(static_cast<size_t>(B) * out);
       for (float& g : dy) g = rng.uniform() - 0.5f;
-      const NextForward plain_next{B, next_x.data(), next_plain.data()}, around_next{B, next_x.data(), next_around.data()};
-      ASSERT_TRUE(plain.backward_and_step(B, x.data(), dy.data(), nullptr, scratch.data(), rule, false, used.data(), &plain_next));
-      ASSERT_TRUE(around.backward_and_step(B, x.data(), dy.data(), nullptr, scratch.data(), rule, false, used.data(), &around_next));
-      expect_close(around.weights, plain.weights, 1e-4f, "weights");  // steps of about 0.1: sums of 65 terms round apart
+      const NextForward plain_next{B, next_x.data(), next_plain.data()};
+      const NextForward around_next{B, next_x.data(), next_around.data()};
+      ASSERT_TRUE(plain.backward_and_step(B, x.data(), dy.data(), nullptr, scratch.data(), rule, false, used.data(),
+                                          &plain_next));
+      ASSERT_TRUE(around.backward_and_step(B, x.data(), dy.data(), nullptr, scratch.data(), rule, false, used.data(),
+                                           &around_next));
+      // Steps of about 0.1: sums of 65 terms round apart.
+      expect_close(around.weights, plain.weights, 1e-4f, "weights");
       expect_close(around.bias, plain.bias, 1e-6f, "bias");
       expect_close(next_around, next_plain, 1e-4f, "the next batch's forward");
     }
