@@ -9,6 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ADAM_LEARNING_RATE, DEFAULT_MODEL, DEFAULT_OPTIONS, LIMITS } from '../web/src/engine/engine.js';
 import { loadNodeEngine } from '../web/src/engine/node.js';
 import { readIdxFolder } from './lib/mnist-files.mjs';
+import { inverted, invertedNoisy, withPixels } from './lib/pixel-maps.mjs';
 import { commandLine, numberFlag, parseFlags, runCli } from './lib/cli.mjs';
 
 export const USAGE = `usage: ${commandLine('bench')} [--batches N] [--batch N] [--data DIR] [--no-tfjs] [--no-page] [--json]
@@ -97,16 +98,6 @@ async function benchEngines(runs, files, batchSize) {
   });
 }
 
-/** IDX images with every pixel p turned to pixel(p, i), i its place among the pixels (the header kept). */
-function mappedImages(idx, pixel) {
-  const out = idx.slice();
-  for (let i = 16; i < out.length; i++) out[i] = pixel(out[i], i - 16);
-  return out;
-}
-const inverted = (p) => 255 - p;
-// The low 6 bits of every pixel scrambled by a fixed pattern: no value is common to a pixel's images.
-const invertedNoisy = (p, i) => (255 - p) ^ (Math.imul(i, 2654435761) >>> 26);
-
 export async function main(args) {
   const { values } = parseFlags(args, FLAGS);
   if (values.help) {
@@ -146,8 +137,7 @@ export async function main(args) {
   // Dense inputs: the same digits with most pixels lit (255 - pixel), which auto scaling centres, so that no input
   // is zero (issue 14); the first layer goes around their common background (input_background.h). With every pixel
   // scrambled as well, no value is common: the dense tiles' work. TF.js's speed does not depend on density.
-  const withPixels = (pixel) => ({ ...files, trainImages: mappedImages(files.trainImages, pixel), testImages: mappedImages(files.testImages, pixel) });
-  const dense = withPixels(inverted), noisy = withPixels(invertedNoisy);
+  const dense = withPixels(files, inverted), noisy = withPixels(files, invertedNoisy);
   [report.dense, report.denseThreads, report.noisyDense, report.noisyDenseThreads] = await benchEngines(
     [{ flavor: 'simd', batches }, { flavor: 'simd-threads', batches },
       { flavor: 'simd', batches, files: noisy }, { flavor: 'simd-threads', batches, files: noisy }], dense, batchSize);

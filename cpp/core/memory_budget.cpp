@@ -13,23 +13,23 @@ uint64_t parameters(const std::vector<int>& sizes) {
   for (size_t l = 1; l < sizes.size(); ++l) total += static_cast<uint64_t>(sizes[l - 1]) * sizes[l] + sizes[l];
   return total;
 }
-}  // namespace
 
 // The first layer's buffers around an input background (DenseLayer::input_background), which the trainer may fit
-// to any training set: [x − c; c] for a batch and the next, the layer's output for it, and the output gradient with
-// its sums.
-uint64_t background_bytes(const std::vector<int>& sizes, int batch) {
+// to any training set: rows of [x − c; c] and of their product with W, for `batch` + 1 rows; a forward's ([x − c; c],
+// its product and b + c·W) and those a training step adds (the next batch's [x − c; c], and [dy; Σ dy]).
+uint64_t background_bytes(const std::vector<int>& sizes, int batch, bool training) {
   if (sizes.size() < 2) return 0;
-  const uint64_t rows = static_cast<uint64_t>(batch) + 1;
-  return kFloat * (2 * rows * sizes[0] + 2 * rows * sizes[1] + sizes[1]);
+  const uint64_t rows = static_cast<uint64_t>(batch) + 1, row_bytes = kFloat * (sizes[0] + sizes[1]);
+  return rows * row_bytes + (training ? 0 : kFloat * sizes[1]);
 }
+}  // namespace
 
 uint64_t inference_bytes(const std::vector<int>& sizes, int forward_batch) {
   // Network::ensure_forward_workspace: each layer's output and the logits, for the batch.
   uint64_t activations = 0;
   for (size_t l = 1; l < sizes.size(); ++l) activations += static_cast<uint64_t>(forward_batch) * sizes[l];
   if (!sizes.empty()) activations += static_cast<uint64_t>(forward_batch) * sizes.back();
-  return kFloat * (parameters(sizes) + activations) + background_bytes(sizes, forward_batch);
+  return kFloat * (parameters(sizes) + activations) + background_bytes(sizes, forward_batch, false);
 }
 
 uint64_t training_bytes(const std::vector<int>& sizes, int batch, OptimizerKind optimizer) {
@@ -48,7 +48,7 @@ uint64_t training_bytes(const std::vector<int>& sizes, int batch, OptimizerKind 
   }
   // Trainer: the step's batch and the next one, drawn as floats.
   const uint64_t batches = 2 * B * static_cast<uint64_t>(sizes.front());
-  return kFloat * (state + snapshot + 2 * B * widest + scratch + batches) + background_bytes(sizes, batch);
+  return kFloat * (state + snapshot + 2 * B * widest + scratch + batches) + background_bytes(sizes, batch, true);
 }
 
 std::string format_bytes(uint64_t bytes) {

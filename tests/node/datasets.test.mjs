@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { crc32 } from 'node:zlib';
 import { ADAM_LEARNING_RATE, EngineError, defaultOptionsFor } from '../../web/src/engine/engine.js';
 import { loadNodeEngine } from '../../web/src/engine/node.js';
-import { engineWithMnist, invertedNoisy, mnistFiles } from './helpers.mjs';
+import { inverted, invertedNoisy, withPixels } from '../../scripts/lib/pixel-maps.mjs';
+import { engineWithMnist, mnistFiles } from './helpers.mjs';
 import { idxFeatures, idxImages, idxLabels, seededRandom } from './synthetic-idx.mjs';
 
 const sum = (values) => values.reduce((a, b) => a + b, 0);
@@ -100,9 +101,7 @@ test('a rank-2 IDX set (N x 20 features) loads as one row of 20 and learns', asy
 
 /** MNIST with every pixel inverted (255 - p): dense images, mostly white. */
 function invertedMnist() {
-  const invert = (bytes) => bytes.map((value, i) => (i < 16 ? value : 255 - value));
-  const files = mnistFiles();
-  return { trainImages: invert(files.trainImages), trainLabels: files.trainLabels, testImages: invert(files.testImages), testLabels: files.testLabels };
+  return withPixels(mnistFiles(), inverted);
 }
 
 const dense = { trainLimit: 10000, testLimit: 2000, hidden: [256] };

@@ -2,7 +2,8 @@
 // however the threads share a kernel's rows or columns, each output element is summed by one of them, in order.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { engineWithMnist, invertedNoisy, testImages } from './helpers.mjs';
+import { invertedNoisy } from '../../scripts/lib/pixel-maps.mjs';
+import { engineWithMnist, testImages } from './helpers.mjs';
 import { loadNodeEngine } from '../../web/src/engine/node.js';
 
 // Counted as the parts run, not as asked for: a build that silently ran one thread would make every other test
