@@ -40,7 +40,9 @@ async function pageRun(context, url, engine) {
       }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-batches'] });
     });
     await page.goto(`${url}?${RUN}${engine ? `&engine=${engine}` : ''}`);
-    await page.waitForFunction(() => ['done', 'error', 'diverged'].includes(document.body.dataset.state), null, { timeout: 300_000 });
+    // Polled twice a second: Playwright's default polls every animation frame, 60 frames a second the page would
+    // not draw otherwise.
+    await page.waitForFunction(() => ['done', 'error', 'diverged'].includes(document.body.dataset.state), null, { timeout: 300_000, polling: 500 });
     const { state, threads, marks } = await page.evaluate(() => ({ state: document.body.dataset.state, threads: Number(document.body.dataset.threads), marks: window.__marks }));
     if (state !== 'done') throw new Error(`the page's run ended in state ${state}`);
     return { threads, marks };

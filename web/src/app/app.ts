@@ -956,6 +956,8 @@ export class App {
     if (summary.textContent !== text) summary.textContent = text;
     const note = progressNote(status);
     if (note !== this.#progressNote) this.#progress.setNote((this.#progressNote = note));
-    this.#element('loss-caption').textContent = `Training loss per batch${status.phase === 'diverged' ? ', until the loss diverged' : ''}`;
+    const caption = this.#element('loss-caption');
+    const captionText = `Training loss per batch${status.phase === 'diverged' ? ', until the loss diverged' : ''}`;
+    if (caption.textContent !== captionText) caption.textContent = captionText; // a write lays the page out again
   }
 }

@@ -18,9 +18,11 @@ import type {
   DataInfo, DigitPredictions, EngineChoice, EngineInfo, Mistakes, ModelSummary, OwnFile, OwnFilesStatus, TrainerApi,
   TrainingEvent, TrainingSettings, TrainingState,
 } from './protocol';
+import { BatchReports } from './batch-reports';
 import { trainOptions } from './train-options';
 
 const CHUNK_MILLISECONDS = 40; // work between yields: short enough that pause/step answer at once
+const REPORT_MILLISECONDS = 100; // 'batches' events at most this often (batch-reports.ts)
 // Batches per engine.train() call: several, so the engine's loop (and its deferred steps, DeferredSteps in
 // kernels.h) runs uninterrupted, about 30 ms of the default network's work a call. Set from the network's
 // size, never from a clock: a step that ends a call settles the deferred ones and rounds differently, so
@@ -106,6 +108,7 @@ class TrainingWorker implements TrainerApi {
   #trainLimit = 0;
   #batchesPerCall = 1; // see WORK_PER_CALL
   #toEpochEnd = 1; // batches left in the epoch, as the last call reported (1 until one has)
+  #reports = new BatchReports(REPORT_MILLISECONDS);
 
   /**
    * Holds a Web Lock named `name` for as long as this worker lives, so the page, waiting for the same lock, learns
@@ -395,6 +398,7 @@ class TrainingWorker implements TrainerApi {
 
   /** A new run, of a new or loaded model: the counts restart, and the engine calls are planned for its size. */
   #resetRun(): void {
+    this.#reportBatches(); // the last run's
     const { parameters, batchSize } = this.#requireEngine().info();
     this.#batchesPerCall = Math.max(1, Math.min(MAX_BATCHES_PER_CALL, Math.round(WORK_PER_CALL / (parameters * batchSize))));
     this.#batchesDone = 0;
@@ -437,24 +441,27 @@ class TrainingWorker implements TrainerApi {
       } while (losses.length < maxBatches && summary.epoch === this.#epochsDone && performance.now() - start < CHUNK_MILLISECONDS);
     } catch (error) {
       this.#running = false;
-      if (losses.length) this.#emitBatches(losses, samples, start, summary);
+      this.#batchesDone += losses.length;
+      if (summary) this.#gatherBatches(losses, samples, start, summary.batchesPerEpoch);
       const diverged = error instanceof EngineError && error.diverged;
-      this.#setState(diverged ? 'diverged' : 'error', errorMessage(error));
+      this.#setState(diverged ? 'diverged' : 'error', errorMessage(error)); // reports the batches first
       return;
     }
     this.#batchesDone += losses.length;
-    this.#emitBatches(losses, samples, start, summary);
+    this.#gatherBatches(losses, samples, start, summary.batchesPerEpoch);
+    const now = performance.now();
+    this.#reportBatches(maxBatches === Infinity ? this.#reports.takeIfDue(now) : this.#reports.take(now));
     if (summary.epoch > this.#epochsDone) this.#finishEpoch(summary.epoch, settings);
   }
 
-  #emitBatches(losses: number[], samples: number, start: number, summary: { batchesPerEpoch: number } | undefined): void {
-    if (!summary) return;
+  #gatherBatches(losses: number[], samples: number, start: number, batchesPerEpoch: number): void {
     const seconds = (performance.now() - start) / 1000;
-    this.#emit({
-      type: 'batches', losses, batchesDone: this.#batchesDone, epochs: this.#settings?.epochs ?? 0,
-      batchesPerEpoch: summary.batchesPerEpoch,
-      samplesPerSecond: seconds > 0 ? samples / seconds : 0,
-    });
+    this.#reports.add({ losses, samples, seconds, batchesDone: this.#batchesDone, epochs: this.#settings?.epochs ?? 0, batchesPerEpoch });
+  }
+
+  /** Sends the batches trained since the last event, if any: before any other event, so that events keep their order. */
+  #reportBatches(event = this.#reports.take(performance.now())): void {
+    if (event) void this.#listener?.(event);
   }
 
   #finishEpoch(epoch: number, settings: TrainingSettings): void {
@@ -526,6 +533,7 @@ class TrainingWorker implements TrainerApi {
   }
 
   #emit(event: TrainingEvent): void {
+    this.#reportBatches();
     void this.#listener?.(event);
   }
 }
