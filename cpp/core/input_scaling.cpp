@@ -1,5 +1,9 @@
 #include "input_scaling.h"
 
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#endif
+
 #include <algorithm>
 #include <cmath>
 
@@ -85,6 +89,25 @@ void InputScaling::apply(const uint8_t* pixels, float* x, uint8_t* used) const {
   const int n = inputs();
   if (uniform_) {
     const float s = n > 0 ? scale.front() : 0.f;
+#if defined(__wasm_simd128__)
+    // 16 pixels at a time, the same products: the compiler left this loop scalar (a few percent of a training batch).
+    const int whole = n - n % 16;
+    const v128_t scale4 = wasm_f32x4_splat(s);
+    for (int k = 0; k < whole; k += 16) {
+      const v128_t p = wasm_v128_load(pixels + k);
+      if (used) wasm_v128_store(used + k, wasm_v128_or(wasm_v128_load(used + k), p));
+      const v128_t low = wasm_u16x8_extend_low_u8x16(p), high = wasm_u16x8_extend_high_u8x16(p);
+      const v128_t quarters[4] = {wasm_u32x4_extend_low_u16x8(low), wasm_u32x4_extend_high_u16x8(low),
+                                  wasm_u32x4_extend_low_u16x8(high), wasm_u32x4_extend_high_u16x8(high)};
+      for (int q = 0; q < 4; ++q)
+        wasm_v128_store(x + k + 4 * q, wasm_f32x4_mul(wasm_f32x4_convert_u32x4(quarters[q]), scale4));
+    }
+    for (int k = whole; k < n; ++k) {
+      x[k] = pixels[k] * s;
+      if (used) used[k] |= pixels[k];
+    }
+    return;
+#endif
     if (!used) {
       for (int k = 0; k < n; ++k) x[k] = pixels[k] * s;
       return;
@@ -95,9 +118,32 @@ void InputScaling::apply(const uint8_t* pixels, float* x, uint8_t* used) const {
     }
     return;
   }
-  for (int k = 0; k < n; ++k) x[k] = pixels[k] * scale[k] + offset[k];
-  if (used)
-    for (int k = 0; k < n; ++k) used[k] |= x[k] != 0.f;
+  int k = 0;
+#if defined(__wasm_simd128__)
+  for (; k + 16 <= n; k += 16) {
+    const v128_t p = wasm_v128_load(pixels + k);
+    const v128_t low = wasm_u16x8_extend_low_u8x16(p), high = wasm_u16x8_extend_high_u8x16(p);
+    const v128_t quarters[4] = {wasm_u32x4_extend_low_u16x8(low), wasm_u32x4_extend_high_u16x8(low),
+                                wasm_u32x4_extend_low_u16x8(high), wasm_u32x4_extend_high_u16x8(high)};
+    v128_t lit[4];
+    for (int q = 0; q < 4; ++q) {
+      const v128_t value = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_convert_u32x4(quarters[q]),
+                                                         wasm_v128_load(scale.data() + k + 4 * q)),
+                                          wasm_v128_load(offset.data() + k + 4 * q));
+      wasm_v128_store(x + k + 4 * q, value);
+      lit[q] = wasm_f32x4_ne(value, wasm_f32x4_splat(0.f));
+    }
+    if (used) {
+      const v128_t lit16 = wasm_i8x16_narrow_i16x8(wasm_i16x8_narrow_i32x4(lit[0], lit[1]),
+                                                   wasm_i16x8_narrow_i32x4(lit[2], lit[3]));
+      wasm_v128_store(used + k, wasm_v128_or(wasm_v128_load(used + k), wasm_v128_and(lit16, wasm_i8x16_splat(1))));
+    }
+  }
+#endif
+  for (; k < n; ++k) {
+    x[k] = pixels[k] * scale[k] + offset[k];
+    if (used) used[k] |= x[k] != 0.f;
+  }
 }
 
 }  // namespace scratchnet

@@ -200,6 +200,10 @@ bool f32_gemm_adam_step_then_forward_relu_wasmsimd(int K, int M, int N, const fl
 // T[C×R] = S[R×C]^T
 void f32_transpose(int R, int C, const float* S, float* T);
 
+// to[0, n) = from[0, n), not overlapping. A loop compiled at -O3 for the -Os code that copies parameters: there a
+// std::copy is libc's byte-at-a-time memmove, or an element-by-element insert (SCRATCHNET_OWN_MEMSET in CMakeLists.txt).
+void f32_copy(size_t n, const float* from, float* to);
+
 // sums[N] = column sums of A[M×N]   (the bias gradient)
 void f32_column_sums_reference(int M, int N, const float* A, float* sums);
 void f32_column_sums_scalar(int M, int N, const float* A, float* sums);

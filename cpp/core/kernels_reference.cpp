@@ -77,6 +77,10 @@ void f32_transpose(int R, int C, const float* S, float* T) {
     for (int c = 0; c < C; ++c) T[static_cast<size_t>(c) * R + r] = S[static_cast<size_t>(r) * C + c];
 }
 
+void f32_copy(size_t n, const float* __restrict from, float* __restrict to) {
+  for (size_t i = 0; i < n; ++i) to[i] = from[i];
+}
+
 void f32_column_sums_reference(int M, int N, const float* A, float* sums) {
   for (int n = 0; n < N; ++n) {
     double sum = 0.0;

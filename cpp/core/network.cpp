@@ -242,11 +242,13 @@ void Network::first_layer_weights(int units, float* out) const {
 }
 
 void Network::copy_parameters_to(std::vector<float>& out) const {
-  out.clear();
-  out.reserve(parameter_count());
+  out.resize(parameter_count());  // a checkpoint's buffer keeps its size from one snapshot to the next
+  size_t at = 0;
   for (const auto& layer : layers_) {
-    out.insert(out.end(), layer.weights.begin(), layer.weights.end());
-    out.insert(out.end(), layer.bias.begin(), layer.bias.end());
+    f32_copy(layer.weights.size(), layer.weights.data(), out.data() + at);
+    at += layer.weights.size();
+    f32_copy(layer.bias.size(), layer.bias.data(), out.data() + at);
+    at += layer.bias.size();
   }
 }
 
@@ -254,9 +256,9 @@ void Network::copy_parameters_from(const std::vector<float>& in) {
   first_layer_ran_on_ = nullptr;
   size_t at = 0;
   for (auto& layer : layers_) {
-    std::copy(in.begin() + at, in.begin() + at + layer.weights.size(), layer.weights.begin());
+    f32_copy(layer.weights.size(), in.data() + at, layer.weights.data());
     at += layer.weights.size();
-    std::copy(in.begin() + at, in.begin() + at + layer.bias.size(), layer.bias.begin());
+    f32_copy(layer.bias.size(), in.data() + at, layer.bias.data());
     at += layer.bias.size();
   }
 }

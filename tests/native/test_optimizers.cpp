@@ -863,6 +863,37 @@ std::vector<float> scaled(const InputScaling& scaling, const Dataset& data) {
   return x;
 }
 
+// apply() against its formula, x[k] = pixel[k]·scale[k] + offset[k], on widths around the SIMD build's blocks of 16
+// pixels: one scale for all (the fast path, which ORs the pixels into `used`) and one per pixel with offsets, some of
+// which make an input exactly zero (then `used` stays as it was).
+TEST(OptimizerScaling, ApplyIsItsFormulaOnEveryWidth) {
+  for (int n : {1, 15, 16, 17, 35, 784}) {
+    for (bool uniform : {true, false}) {
+      InputScaling scaling = InputScaling::unit(n);
+      if (!uniform)
+        for (int k = 0; k < n; ++k) {
+          scaling.scale[k] = 0.5f + 0.01f * (k % 7);
+          scaling.offset[k] = k % 3 == 0 ? -scaling.scale[k] * static_cast<float>(k % 256) : 0.25f - 0.001f * k;
+        }
+      scaling.refresh();
+      std::vector<uint8_t> pixels(n), used(n), before(n);
+      for (int k = 0; k < n; ++k) {
+        pixels[k] = static_cast<uint8_t>(k % 5 == 1 ? 0 : (k * 37 + 11) % 256);
+        before[k] = used[k] = k % 4 == 0;
+      }
+      std::vector<float> x(n, -1.f), without(n, -1.f);
+      scaling.apply(pixels.data(), x.data(), used.data());
+      scaling.apply(pixels.data(), without.data(), nullptr);
+      for (int k = 0; k < n; ++k) {
+        const float expected = static_cast<float>(pixels[k]) * scaling.scale[k] + scaling.offset[k];
+        ASSERT_EQ(x[k], expected) << n << (uniform ? " uniform " : " per pixel ") << k;
+        ASSERT_EQ(without[k], expected) << n << k;
+        ASSERT_EQ(used[k] != 0, before[k] != 0 || expected != 0.f) << n << (uniform ? " uniform " : " per pixel ") << k;
+      }
+    }
+  }
+}
+
 // unit: pixel / 255, zeros kept.
 TEST(OptimizerScaling, UnitIsPixelOver255) {
   const Dataset data = scaling_set();
