@@ -15,7 +15,7 @@
 #include "gemm_driver.h"
 #include "kernels/epilogues_wasmsimd.h"
 #include "kernels/f32_gemm_narrow_2xn_wasmsimd.h"
-#include "kernels/f32_gemm_sparse_1x32_wasmsimd.h"
+#include "kernels/f32_gemm_sparse_1x28_wasmsimd.h"
 #include "kernels/f32_gemm_tile_wasmsimd.h"
 #include "parallel.h"
 #include "sparse_rows.h"
@@ -24,10 +24,14 @@ namespace scratchnet {
 
 namespace {
 
-// C = A·B (+ bias) through the shared driver, with this file's microkernels: blocks of 32 columns.
+// The sparse microkernel of a whole block (f32_gemm_sparse_1x28_wasmsimd.h).
+template <class Epilogue>
+constexpr RowBlockFn<Epilogue> kBlock = &row_block<kSparseBlockColumns / 4, 0, Epilogue>;
+
+// C = A·B (+ bias) through the shared driver, with this file's microkernels: blocks of 28 columns.
 template <class Epilogue>
 void gemm_panels(int M, int K, int N, const float* A, const float* B, const float* bias, Epilogue& out) {
-  scratchnet::gemm_panels(M, K, N, A, B, bias, out, 32, &row_block<8, 0, Epilogue>, tail_block<Epilogue>());
+  scratchnet::gemm_panels(M, K, N, A, B, bias, out, kSparseBlockColumns, kBlock<Epilogue>, tail_block<Epilogue>());
 }
 
 // Rows of B per chunk in the gemm below (64 rows of 2,048 floats: 512 KB, which stays in L2 while every row of
@@ -47,13 +51,14 @@ inline int first_row_by_work(const std::vector<long>& work_through, int rows, in
 // the ten or so chunks it has ink in, each about as much work as a non-zero.
 constexpr long kRowPassCost = 10;
 
-// Columns [begin, end) of C's row `row` from `count` non-zeros, in blocks of 32, and the ragged end of N when `tail`.
+// Columns [begin, end) of C's row `row` from `count` non-zeros, in whole blocks, and the ragged end of N when `tail`.
 template <class Epilogue>
 __attribute__((always_inline)) inline void sweep_columns(const Nonzero* nz, int count, const float* B,
                                                          const float* start, int row, int begin, int end, bool tail,
                                                          int N, Epilogue& out) {
-  for (int col = begin; col < end; col += 32) row_block<8, 0>(nz, count, B, start, row, col, out);
-  if (tail) tail_block<Epilogue>()(nz, count, B, start, row, N - N % 32, out);
+  for (int col = begin; col < end; col += kSparseBlockColumns)
+    row_block<kSparseBlockColumns / 4, 0>(nz, count, B, start, row, col, out);
+  if (tail) tail_block<Epilogue>()(nz, count, B, start, row, N - N % kSparseBlockColumns, out);
 }
 
 // Where each row of a panel stands in C = A·B (+ bias) taken a chunk of B's rows at a time (add_chunk below).
@@ -109,7 +114,7 @@ void gemm_chunked(int M, int K, int N, const float* A, const float* B, const flo
   // The calling thread's panel, by name-free reference: inside the lambda below, `gathered` would name each
   // worker's own (empty) thread_local instead.
   SparseRowPanel& panel = gathered;
-  const int whole = N - N % 32;
+  const int whole = N - N % kSparseBlockColumns;
   thread_local std::vector<long> work;  // per row of the panel: the work of the rows up to it
   std::vector<long>& work_through = work;
   for (int first = 0; first < M; first += kGemmPanelRows) {
@@ -306,7 +311,7 @@ bool weight_step(int K, int M, int N, const float* X, const float* D, Step& out,
     });
     return out.finite();
   }
-  momentum_step_panels(K, M, N, X, D, out, 32, &row_block<8, 0, Step>, tail_block<Step>());
+  momentum_step_panels(K, M, N, X, D, out, kSparseBlockColumns, kBlock<Step>, tail_block<Step>());
   return out.finite();
 }
 
@@ -359,14 +364,14 @@ bool step_then_forward(int K, int M, int N, const float* X, const float* D, floa
   // Each thread a run of column blocks of W and Y (the last takes the ragged end), chunk by chunk of W's rows:
   // it steps the chunk's rows, then adds them into the next batch's partial sums while they are in its cache.
   // As in gemm_chunked, every sum runs over the rows in order, so Y is the same to the bit as the forward's.
-  const int blocks = N / 32;
+  const int blocks = N / kSparseBlockColumns;
   const Step blank = step;  // the parts' epilogues start from this, their checks empty
   std::array<std::optional<Step>, kMaxThreadCount> parts_out;
   run_parts([&](int part, int parts) {
     int first_block, end_block;
     part_range(blocks, part, parts, &first_block, &end_block);
-    const int col_begin = 32 * first_block, col_end = 32 * end_block;
-    const bool tail = part + 1 == parts && N % 32 != 0;
+    const int col_begin = kSparseBlockColumns * first_block, col_end = kSparseBlockColumns * end_block;
+    const bool tail = part + 1 == parts && N % kSparseBlockColumns != 0;
     Step local = blank;
     ChunkProgress progress;
     progress.reset(0, Mn);

@@ -14,7 +14,7 @@ namespace {
 using namespace scratchnet;
 
 // 784 inputs into 400 units: a first layer of 1.25 MB, which the SIMD kernels step and run forward chunk by chunk
-// (400 is no multiple of their 32-column blocks either).
+// (400 is no multiple of their 28-column blocks either).
 constexpr int kInputs = 784, kHidden = 400, kClasses = 10;
 
 struct Batch {

@@ -1,5 +1,5 @@
-// The sparse microkernel: one row of C, 32 columns (8 vectors) at a time, over the row's non-zeros of A only
-// (sparse_rows.h gathers them), and the kernels for the last N % 32 columns.
+// The sparse microkernel: one row of C, 28 columns (7 vectors) at a time, over the row's non-zeros of A only
+// (sparse_rows.h gathers them), and the kernels for the last N % 28 columns.
 // Included by kernels_wasmsimd.cpp alone: its unnamed namespace keeps the code's internal linkage there, so the
 // inliner sees it as when it was written in that file.
 #pragma once
@@ -12,8 +12,13 @@
 namespace scratchnet {
 namespace {
 
+// Columns a block: 7 vectors. V8 loads a non-zero's vectors of B before its multiplies, so a block holds 2V + 1 of
+// x86's 16 vector registers (one is V8's scratch): 7 fit, where 8 kept two accumulators on the stack, reloaded
+// and stored at every non-zero (performance.md).
+constexpr int kSparseBlockColumns = 28;
+
 // Columns [col, col + 4V + S) of one row of C, in one pass over the row's non-zeros: V vector and S scalar
-// accumulators (the tail of N that is no whole block of 32 still costs a single pass). One non-zero an
+// accumulators (the tail of N that is no whole block still costs a single pass). One non-zero an
 // iteration: with the rows' offsets precomputed (Nonzero), it beat two an iteration (performance.md).
 template <int V, int S, class Epilogue>
 __attribute__((always_inline)) inline void row_block(const Nonzero* nz, int count, const float* B, const float* bias, int row, int col, Epilogue& out) {
@@ -41,9 +46,9 @@ void tail_columns(const Nonzero* nz, int count, const float* B, const float* sta
   }
 }
 
-// The last N % 32 columns: their whole vectors in up to three passes (4, 2 and 1 vectors), then the last 1..3
+// The last N % 28 columns: their whole vectors in up to three passes (4, 2 and 1 vectors), then the last 1..3
 // columns one at a time. Each element's sum runs in the same order in any split, so the split changes no bit; a
-// kernel per width (4V + S) would cost 32 copies of the block per epilogue, a fifth of the module.
+// kernel per width (4V + S) would cost 28 copies of the block per epilogue, a fifth of the module.
 template <class Epilogue>
 void tail_vectors_then_columns(const Nonzero* nz, int count, const float* B, const float* start, int row, int col,
                                Epilogue& out) {
@@ -54,7 +59,7 @@ void tail_vectors_then_columns(const Nonzero* nz, int count, const float* B, con
   if (col < static_cast<int>(out.N)) tail_columns(nz, count, B, start, row, col, out);
 }
 
-// The kernel for the last N % 32 columns. For a long epilogue (Adam's), one column at a time: vector blocks with
+// The kernel for the last N % 28 columns. For a long epilogue (Adam's), one column at a time: vector blocks with
 // it inlined would double the module's size.
 template <class Epilogue>
 RowBlockFn<Epilogue> tail_block() {
