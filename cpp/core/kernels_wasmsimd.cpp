@@ -51,14 +51,21 @@ inline int first_row_by_work(const std::vector<long>& work_through, int rows, in
 // the ten or so chunks it has ink in, each about as much work as a non-zero.
 constexpr long kRowPassCost = 10;
 
-// Columns [begin, end) of C's row `row` from `count` non-zeros, in whole blocks, and the ragged end of N when `tail`.
+// Columns [begin, end) of C's row `row` from `count` non-zeros, in whole blocks.
 template <class Epilogue>
-__attribute__((always_inline)) inline void sweep_columns(const Nonzero* nz, int count, const float* B,
-                                                         const float* start, int row, int begin, int end, bool tail,
-                                                         int N, Epilogue& out) {
+__attribute__((always_inline)) inline void sweep_blocks(const Nonzero* nz, int count, const float* B,
+                                                        const float* start, int row, int begin, int end, Epilogue& out) {
   for (int col = begin; col < end; col += kSparseBlockColumns)
     row_block<kSparseBlockColumns / 4, 0>(nz, count, B, start, row, col, out);
-  if (tail) tail_block<Epilogue>()(nz, count, B, start, row, N - N % kSparseBlockColumns, out);
+}
+
+// The ragged end of N (the kernel out of line) into `out`, an epilogue of its own: the blocks' epilogue, whose
+// address no call takes, keeps its members in registers, where one a call sees must live in memory, reloaded after
+// every store of the kernel (its checksum a load and a store a vector).
+template <class Epilogue>
+__attribute__((always_inline)) inline void sweep_tail(const Nonzero* nz, int count, const float* B, const float* start,
+                                                      int row, int N, Epilogue& out) {
+  tail_block<Epilogue>()(nz, count, B, start, row, N - N % kSparseBlockColumns, out);
 }
 
 // Where each row of a panel stands in C = A·B (+ bias) taken a chunk of B's rows at a time (add_chunk below).
@@ -99,10 +106,15 @@ __attribute__((always_inline)) inline void add_chunk(const SparseRowPanel& panel
     const int row = first + r;
     const float* start = progress.started[r] ? final_out.C + static_cast<size_t>(row) * N : bias;
     progress.started[r] = true;
-    if (last)
-      sweep_columns(nz + begin, end - begin, B, start, row, col_begin, col_end, tail, N, final_out);
-    else
-      sweep_columns(nz + begin, end - begin, B, start, row, col_begin, col_end, tail, N, partial);
+    if (last) {
+      sweep_blocks(nz + begin, end - begin, B, start, row, col_begin, col_end, final_out);
+      StoreCSimd tail_out = final_out;  // sweep_tail
+      if (tail) sweep_tail(nz + begin, end - begin, B, start, row, N, tail_out);
+    } else {
+      sweep_blocks(nz + begin, end - begin, B, start, row, col_begin, col_end, partial);
+      StorePartialSums tail_out = partial;
+      if (tail) sweep_tail(nz + begin, end - begin, B, start, row, N, tail_out);
+    }
   }
 }
 
@@ -372,7 +384,7 @@ bool step_then_forward(int K, int M, int N, const float* X, const float* D, floa
     part_range(blocks, part, parts, &first_block, &end_block);
     const int col_begin = kSparseBlockColumns * first_block, col_end = kSparseBlockColumns * end_block;
     const bool tail = part + 1 == parts && N % kSparseBlockColumns != 0;
-    Step local = blank;
+    Step local = blank, tail_local = blank;  // sweep_tail
     ChunkProgress progress;
     progress.reset(0, Mn);
     StoreCSimd final_sums{{Y, static_cast<size_t>(N), relu}};
@@ -381,10 +393,15 @@ bool step_then_forward(int K, int M, int N, const float* X, const float* D, floa
       for (int k = chunk; k < std::min(K, chunk + kRowsOfBPerChunk); ++k) {
         if (!plans[k].steps) continue;
         local.use_row(plans[k].step);
-        sweep_columns(step_panel.row(k), step_panel.row_size(k), D, nullptr, k, col_begin, col_end, tail, N, local);
+        sweep_blocks(step_panel.row(k), step_panel.row_size(k), D, nullptr, k, col_begin, col_end, local);
+        if (tail) {
+          tail_local.use_row(plans[k].step);
+          sweep_tail(step_panel.row(k), step_panel.row_size(k), D, nullptr, k, N, tail_local);
+        }
       }
       add_chunk(next_panel, 0, 0, Mn, K, N, W, bias, chunk, col_begin, col_end, tail, progress, final_sums, partial_sums);
     }
+    local.absorb(tail_local);
     parts_out[part] = local;
   });
   for (int part = 0; part < thread_count(); ++part) step.absorb(*parts_out[part]);
