@@ -106,14 +106,13 @@ __attribute__((always_inline)) inline void add_chunk(const SparseRowPanel& panel
     const int row = first + r;
     const float* start = progress.started[r] ? final_out.C + static_cast<size_t>(row) * N : bias;
     progress.started[r] = true;
+    // (These epilogues keep no sums of their own: the tail may share them.)
     if (last) {
       sweep_blocks(nz + begin, end - begin, B, start, row, col_begin, col_end, final_out);
-      StoreCSimd tail_out = final_out;  // sweep_tail
-      if (tail) sweep_tail(nz + begin, end - begin, B, start, row, N, tail_out);
+      if (tail) sweep_tail(nz + begin, end - begin, B, start, row, N, final_out);
     } else {
       sweep_blocks(nz + begin, end - begin, B, start, row, col_begin, col_end, partial);
-      StorePartialSums tail_out = partial;
-      if (tail) sweep_tail(nz + begin, end - begin, B, start, row, N, tail_out);
+      if (tail) sweep_tail(nz + begin, end - begin, B, start, row, N, partial);
     }
   }
 }
