@@ -56,7 +56,6 @@ struct NarrowB {
       for (int c = 0; c < kNarrowMaxN; ++c) copied[r - in_place][c] = c < n ? B[static_cast<size_t>(r) * n + c] : 0.f;
     for (int c = 0; c < kNarrowMaxN; ++c) start[c] = bias && c < n ? bias[c] : 0.f;
   }
-  const float* row(int i) const { return i < in_place ? B + static_cast<size_t>(i) * n : copied[i - in_place]; }
 };
 
 // Rows [row, row + Rows) of a narrow product of T vectors a row: row r's result is start + Σ_i a(r, i)·B[i] over
@@ -68,14 +67,19 @@ void narrow_block(int row, const float* A, size_t row_stride, size_t inner_strid
   for (int r = 0; r < Rows; ++r)
     for (int t = 0; t < T; ++t) sum[r][t] = start[t];
   const float* a = A + row * row_stride;
-  for (int i = 0; i < B.rows; ++i, a += inner_stride) {
-    const float* b_row = B.row(i);
+  const auto add_row = [&](const float* b_row) __attribute__((always_inline)) {
     for (int t = 0; t < T; ++t) b[t] = wasm_v128_load(b_row + 4 * t);
     for (int r = 0; r < Rows; ++r) {
       const v128_t x = wasm_f32x4_splat(a[r * row_stride]);
       for (int t = 0; t < T; ++t) sum[r][t] = wasm_f32x4_add(sum[r][t], wasm_f32x4_mul(x, b[t]));
     }
-  }
+    a += inner_stride;
+  };
+  // The rows read in place, then the copied ones: choosing between the two for each row cost a dozen scalar
+  // instructions a row of B, as many as its multiplies and adds.
+  const float* b_row = B.B;
+  for (int i = 0; i < B.in_place; ++i, b_row += B.n) add_row(b_row);
+  for (int i = B.in_place; i < B.rows; ++i) add_row(B.copied[i - B.in_place]);
   for (int r = 0; r < Rows; ++r) {
     if constexpr (Epilogue::kLongCode)
       finish_row_out_of_line(sum[r], B.n, row + r, out);
