@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
 #include <optional>
 
 #include "activations.h"
@@ -243,24 +244,22 @@ void Network::first_layer_weights(int units, float* out) const {
 
 void Network::copy_parameters_to(std::vector<float>& out) const {
   out.resize(parameter_count());  // a checkpoint's buffer keeps its size from one snapshot to the next
-  size_t at = 0;
-  for (const auto& layer : layers_) {
-    f32_copy(layer.weights.size(), layer.weights.data(), out.data() + at);
-    at += layer.weights.size();
-    f32_copy(layer.bias.size(), layer.bias.data(), out.data() + at);
-    at += layer.bias.size();
-  }
+  float* to = out.data();
+  for (const auto& layer : layers_)
+    for (const FloatBuffer* part : {&layer.weights, &layer.bias}) {
+      f32_copy(part->size(), part->data(), to);
+      to += part->size();
+    }
 }
 
 void Network::copy_parameters_from(const std::vector<float>& in) {
   first_layer_ran_on_ = nullptr;
-  size_t at = 0;
-  for (auto& layer : layers_) {
-    f32_copy(layer.weights.size(), in.data() + at, layer.weights.data());
-    at += layer.weights.size();
-    f32_copy(layer.bias.size(), in.data() + at, layer.bias.data());
-    at += layer.bias.size();
-  }
+  const float* from = in.data();
+  for (auto& layer : layers_)
+    for (FloatBuffer* part : {&layer.weights, &layer.bias}) {
+      f32_copy(part->size(), from, part->data());
+      from += part->size();
+    }
 }
 
 void Network::release_training_state() {

@@ -441,20 +441,20 @@ class TrainingWorker implements TrainerApi {
       } while (losses.length < maxBatches && summary.epoch === this.#epochsDone && performance.now() - start < CHUNK_MILLISECONDS);
     } catch (error) {
       this.#running = false;
-      this.#batchesDone += losses.length;
       if (summary) this.#gatherBatches(losses, samples, start, summary.batchesPerEpoch);
       const diverged = error instanceof EngineError && error.diverged;
       this.#setState(diverged ? 'diverged' : 'error', errorMessage(error)); // reports the batches first
       return;
     }
-    this.#batchesDone += losses.length;
     this.#gatherBatches(losses, samples, start, summary.batchesPerEpoch);
     const now = performance.now();
     this.#reportBatches(maxBatches === Infinity ? this.#reports.takeIfDue(now) : this.#reports.take(now));
     if (summary.epoch > this.#epochsDone) this.#finishEpoch(summary.epoch, settings);
   }
 
+  /** Counts a chunk's batches into the run and adds them to the next report. */
   #gatherBatches(losses: number[], samples: number, start: number, batchesPerEpoch: number): void {
+    this.#batchesDone += losses.length;
     const seconds = (performance.now() - start) / 1000;
     this.#reports.add({ losses, samples, seconds, batchesDone: this.#batchesDone, epochs: this.#settings?.epochs ?? 0, batchesPerEpoch });
   }
