@@ -75,23 +75,30 @@ constexpr int kChunkedRows = kGemmPanelRows + 1;
 struct ChunkProgress {
   int ends[kChunkedRows];      // per panel row: where its next chunk's non-zeros start
   bool started[kChunkedRows];  // per panel row: C holds its partial sums
-  void reset(int row_begin, int row_end) {
-    for (int r = row_begin; r < row_end; ++r) ends[r] = 0, started[r] = false;
+  // Panel rows [row_begin, row_end), none started, each at its first non-zero at or past B's row `b_row`.
+  void reset(const SparseRowPanel& panel, int row_begin, int row_end, int b_row, int N) {
+    const int offset = b_row * N;
+    for (int r = row_begin; r < row_end; ++r) {
+      const Nonzero* nz = panel.row(r);
+      int at = 0;
+      while (at < panel.row_size(r) && nz[at].offset < offset) ++at;
+      ends[r] = at, started[r] = false;
+    }
   }
 };
 
-// Adds B's rows [chunk, chunk + kRowsOfBPerChunk) into C's rows first + r, for the panel's rows [row_begin, row_end),
-// over columns [col_begin, col_end) and N's ragged end when `tail`. Partial sums wait in C between chunks (stored by
-// `partial`), and the last chunk stores the final sums (by `final_out`); as each chunk resumes from the float it
-// left, the result is the same to the bit as without chunks. The epilogues are the caller's locals: as members of a
+// Adds B's rows [chunk, chunk_end) into C's rows first + r, for the panel's rows [row_begin, row_end), over columns
+// [col_begin, col_end) and N's ragged end when `tail`, in a run of B's rows that ends at `run_end`. Partial sums
+// wait in C between chunks (stored by `partial`), and the run's last chunk stores its sums (by `final_out`); as each
+// chunk resumes from the float it left, the result is the same to the bit as without chunks. The epilogues are the caller's locals: as members of a
 // shared object, one-thread training ran slower.
 __attribute__((always_inline)) inline void add_chunk(const SparseRowPanel& panel, int first, int row_begin,
-                                                     int row_end, int K, int N, const float* B, const float* bias,
-                                                     int chunk, int col_begin, int col_end, bool tail,
+                                                     int row_end, int run_end, int N, const float* B,
+                                                     const float* bias, int chunk, int chunk_end, int col_begin,
+                                                     int col_end, bool tail,
                                                      ChunkProgress& progress, StoreCSimd& final_out,
                                                      StorePartialSums& partial) {
-  const int chunk_end = std::min(K, chunk + kRowsOfBPerChunk);
-  const bool last = chunk_end == K;
+  const bool last = chunk_end == run_end;
   const int chunk_end_offset = chunk_end * N;  // the offset of the next chunk's first row
   for (int r = row_begin; r < row_end; ++r) {
     // This row's non-zeros are in order: the chunk's are the next run below the next chunk's offset.
@@ -151,11 +158,12 @@ void gemm_chunked(int M, int K, int N, const float* A, const float* B, const flo
       const int row_begin = threaded ? first_row_by_work(work_through, rows, part, parts) : 0;
       const int row_end = threaded ? first_row_by_work(work_through, rows, part + 1, parts) : rows;
       ChunkProgress progress;
-      progress.reset(row_begin, row_end);
+      progress.reset(panel, row_begin, row_end, 0, N);
       StoreCSimd out = final_out;
       StorePartialSums partial{final_out.C, static_cast<size_t>(N)};
       for (int chunk = 0; chunk < K; chunk += kRowsOfBPerChunk)
-        add_chunk(panel, first, row_begin, row_end, K, N, B, bias, chunk, 0, whole, whole < N, progress, out, partial);
+        add_chunk(panel, first, row_begin, row_end, K, N, B, bias, chunk, std::min(K, chunk + kRowsOfBPerChunk), 0,
+                  whole, whole < N, progress, out, partial);
     });
   }
 }
@@ -350,6 +358,80 @@ bool fused_step_then_forward_pays(int K, int M, int N, int Mn) {
          Mn <= kChunkedRows && static_cast<size_t>(K) * (M > 0 ? M : 1) <= kStepPanelEntries;
 }
 
+// A stepped row's update of W (and of the optimizer's moments), in non-zeros' worth (split_row).
+constexpr int kStepRowCost = 3;
+
+// The fused step and forward below sums each element of Y in two runs of W's rows, [0, split) and [split, K), and
+// adds the two sums at the end: two threads that take a run each then write only their own pages of W (and of the
+// optimizer's moments), where a fixed half of the columns each shared every row's pages, which slowed both
+// (performance.md). Rows differ in work, so `split` halves it: given each row's step work in counts[k] (in
+// non-zeros' worth; rounded up to whole vectors, which this overwrites), it adds the next batch's non-zeros in the
+// row (Xn[Mn×K]'s column k) and returns the row in [1, K) where the work before it reaches half. One thread runs
+// both in turn, to the same bits.
+__attribute__((noinline)) int split_row(int Mn, int K, const float* Xn, std::vector<int>& counts) {
+  // (The step's work is a row's non-zeros and its update of N weights, which costs about kStepRowCost of them.)
+  const v128_t zero = wasm_f32x4_splat(0.f);
+  for (int m = 0; m < Mn; ++m) {
+    const float* row = Xn + static_cast<size_t>(m) * K;
+    int k = 0;
+#pragma clang loop unroll(disable)
+    for (; k + 4 <= K; k += 4) {
+      const v128_t lit = wasm_f32x4_ne(wasm_v128_load(row + k), zero);  // −1 in each lit lane
+      wasm_v128_store(&counts[k], wasm_i32x4_sub(wasm_v128_load(&counts[k]), lit));
+    }
+#pragma clang loop vectorize(disable) unroll(disable)
+    for (; k < K; ++k) counts[k] += row[k] != 0.f;
+  }
+  long total = 0;
+#pragma clang loop vectorize(disable) unroll(disable)
+  for (int k = 0; k < K; ++k) total += counts[k];
+  long through = 0;
+  int split = 1;
+#pragma clang loop vectorize(disable) unroll(disable)
+  while (split < K - 1 && 2 * (through += counts[split - 1]) < total) ++split;
+  return split;
+}
+
+// The fused step and forward's scratch on the calling thread: the rows' work (split_row) and the second run's sums.
+struct RunScratch {
+  std::vector<int> work;
+  FloatBuffer second_sums;
+};
+
+// The scratch for K rows of W and Y[Mn×N], the work zeroed.
+__attribute__((noinline)) RunScratch& run_scratch(int K, int Mn, int N) {
+  thread_local RunScratch scratch;
+  scratch.work.assign((K + 3) & ~3, 0);
+  const size_t sums = static_cast<size_t>(Mn) * N;
+  if (scratch.second_sums.size() < sums) scratch.second_sums.resize(sums);
+  return scratch;
+}
+
+// Y's rows [row_begin, row_end): the first run's sums there plus the second run's in U, finished by `out` (the
+// bias is in the first run; `out` applies the ReLU).
+void add_runs(StoreCSimd& out, int row_begin, int row_end, int N, const float* U) {
+  const int vectors_end = N - N % 4;
+  for (int row = row_begin; row < row_end; ++row) {
+    const float* c = out.C + static_cast<size_t>(row) * N;
+    const float* u = U + static_cast<size_t>(row) * N;
+    int col = 0;
+#pragma clang loop unroll(disable)
+    for (; col < vectors_end; col += 4)
+      out.vector(row, col, wasm_f32x4_add(wasm_v128_load(c + col), wasm_v128_load(u + col)));
+#pragma clang loop vectorize(disable) unroll(disable)
+    for (; col < N; ++col) out.scalar(row, col, c[col] + u[col]);
+  }
+}
+
+// Rows [run_begin, run_end) of W in `count` even chunks of about kRowsOfBPerChunk rows (a short last chunk would
+// cost a pass over the sums for little): chunk c is [start(c), start(c + 1)).
+struct EvenChunks {
+  int run_begin, length, count;
+  EvenChunks(int begin, int end)
+      : run_begin(begin), length(end - begin), count(std::max(1, (end - begin + kRowsOfBPerChunk / 2) / kRowsOfBPerChunk)) {}
+  int start(int c) const { return run_begin + static_cast<int>(static_cast<long>(length) * c / count); }
+};
+
 // The fused step (`step`, an epilogue over W) then the next batch's forward, chunk by chunk of W's rows.
 template <class Step>
 bool step_then_forward(int K, int M, int N, const float* X, const float* D, float* W, Step& step, int Mn,
@@ -372,38 +454,54 @@ bool step_then_forward(int K, int M, int N, const float* X, const float* D, floa
     part_range(Mn, part, parts, &begin, &end);
     next_panel.gather_rows(Xn, K, N, 0, begin, end);
   });
-  // Each thread a run of column blocks of W and Y (the last takes the ragged end), chunk by chunk of W's rows:
-  // it steps the chunk's rows, then adds them into the next batch's partial sums while they are in its cache.
-  // As in gemm_chunked, every sum runs over the rows in order, so Y is the same to the bit as the forward's.
-  const int blocks = N / kSparseBlockColumns;
-  const Step blank = step;  // the parts' epilogues start from this, their checks empty
-  std::array<std::optional<Step>, kMaxThreadCount> parts_out;
+  // The two runs of W's rows (split_row), a thread each (one thread takes both in turn), chunk by chunk: a run
+  // steps the chunk's rows, then adds them into its sums of the next batch while they are in cache.
+  RunScratch& scratch = run_scratch(K, Mn, N);
+#pragma clang loop vectorize(disable) unroll(disable)
+  for (int k = 0; k < K; ++k) scratch.work[k] = plans[k].steps ? step_panel.row_size(k) + kStepRowCost : 0;
+  const int split = split_row(Mn, K, Xn, scratch.work);
+  float* const second_sums = scratch.second_sums.data();
+  const int whole = N - N % kSparseBlockColumns;
+  const bool tail = whole < N;
+  const Step blank = step;  // the runs' epilogues start from this, their checks empty
+  std::array<std::optional<Step>, 2> runs_out;
   run_parts([&](int part, int parts) {
-    int first_block, end_block;
-    part_range(blocks, part, parts, &first_block, &end_block);
-    const int col_begin = kSparseBlockColumns * first_block, col_end = kSparseBlockColumns * end_block;
-    const bool tail = part + 1 == parts && N % kSparseBlockColumns != 0;
-    Step local = blank, tail_local = blank;  // sweep_tail
-    ChunkProgress progress;
-    progress.reset(0, Mn);
-    StoreCSimd final_sums{{Y, static_cast<size_t>(N), relu}};
-    StorePartialSums partial_sums{Y, static_cast<size_t>(N)};
-    for (int chunk = 0; chunk < K; chunk += kRowsOfBPerChunk) {
-      for (int k = chunk; k < std::min(K, chunk + kRowsOfBPerChunk); ++k) {
-        if (!plans[k].steps) continue;
-        local.use_row(plans[k].step);
-        sweep_blocks(step_panel.row(k), step_panel.row_size(k), D, nullptr, k, col_begin, col_end, local);
-        if (tail) {
-          tail_local.use_row(plans[k].step);
-          sweep_tail(step_panel.row(k), step_panel.row_size(k), D, nullptr, k, N, tail_local);
+    for (int run = part; run < 2; run += parts) {
+      const int run_begin = run == 0 ? 0 : split, run_end = run == 0 ? split : K;
+      float* const sums = run == 0 ? Y : second_sums;
+      Step local = blank, tail_local = blank;  // sweep_tail
+      ChunkProgress progress;
+      progress.reset(next_panel, 0, Mn, run_begin, N);
+      StoreCSimd out{{sums, static_cast<size_t>(N)}};
+      StorePartialSums partial{sums, static_cast<size_t>(N)};
+      const EvenChunks chunks(run_begin, run_end);
+      for (int c = 0; c < chunks.count; ++c) {
+        const int chunk = chunks.start(c), chunk_end = chunks.start(c + 1);
+        for (int k = chunk; k < chunk_end; ++k) {
+          if (!plans[k].steps) continue;
+          local.use_row(plans[k].step);
+          sweep_blocks(step_panel.row(k), step_panel.row_size(k), D, nullptr, k, 0, whole, local);
+          if (tail) {
+            tail_local.use_row(plans[k].step);
+            sweep_tail(step_panel.row(k), step_panel.row_size(k), D, nullptr, k, N, tail_local);
+          }
         }
+        add_chunk(next_panel, 0, 0, Mn, run_end, N, W, run == 0 ? bias : nullptr, chunk, chunk_end, 0, whole, tail,
+                  progress, out, partial);
       }
-      add_chunk(next_panel, 0, 0, Mn, K, N, W, bias, chunk, col_begin, col_end, tail, progress, final_sums, partial_sums);
+      local.absorb(tail_local);
+      runs_out[run] = local;
     }
-    local.absorb(tail_local);
-    parts_out[part] = local;
   });
-  for (int part = 0; part < thread_count(); ++part) step.absorb(*parts_out[part]);
+  step.absorb(*runs_out[0]);
+  step.absorb(*runs_out[1]);
+  // The two runs' sums added, each thread a share of Y's rows.
+  run_parts([&](int part, int parts) {
+    int begin, end;
+    part_range(Mn, part, parts, &begin, &end);
+    StoreCSimd out{{Y, static_cast<size_t>(N), relu}};
+    add_runs(out, begin, end, N, second_sums);
+  });
   return step.finite();
 }
 

@@ -101,4 +101,25 @@ inline bool all_finite(const std::vector<float>& v) {
   return true;
 }
 
+// The first of Y[M×N] = X[M×K]·W + bias (or its ReLU) where `got` and `want` differ by more than two orders of
+// summation can, or -1: the fused step and forward sums in two runs of W's rows and adds them, where the plain
+// forward sums in one (each order is within K rounding errors, 2⁻²⁴ each, of Σ|x·w| + |bias|).
+inline long first_beyond_rounding(const std::vector<float>& got, const std::vector<float>& want, int M, int K, int N,
+                                  const float* X, const float* W, const float* bias) {
+  for (int m = 0; m < M; ++m) {
+    std::vector<double> scale(N);
+    for (int n = 0; n < N; ++n) scale[n] = std::fabs(bias[n]);
+    for (int k = 0; k < K; ++k) {
+      const double x = std::fabs(X[static_cast<size_t>(m) * K + k]);
+      if (x == 0.0) continue;
+      for (int n = 0; n < N; ++n) scale[n] += x * std::fabs(W[static_cast<size_t>(k) * N + n]);
+    }
+    for (int n = 0; n < N; ++n) {
+      const size_t i = static_cast<size_t>(m) * N + n;
+      if (!(std::fabs(static_cast<double>(got[i]) - want[i]) <= 2.0 * (K + 1) * std::ldexp(scale[n], -24))) return static_cast<long>(i);
+    }
+  }
+  return -1;
+}
+
 }  // namespace scratchnet_test

@@ -1,9 +1,11 @@
 // A step told the next batch (NextBatch) runs that batch's first-layer forward as it writes the first layer
-// (DenseLayer::backward_and_step), and the next train_batch starts from it: training goes exactly as without.
+// (DenseLayer::backward_and_step), and the next train_batch starts from it: training goes as without, to float
+// rounding (the SIMD kernels sum that forward in two runs of the weights' rows, kernels_wasmsimd.cpp).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <vector>
 
 #include "network.h"
@@ -45,11 +47,16 @@ NetworkConfig config() {
   return c;
 }
 
-bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+// The largest difference between a and b, relative to the larger of |a|, |b| and 1.
+double largest_relative_difference(const std::vector<float>& a, const std::vector<float>& b) {
+  double largest = a.size() == b.size() ? 0.0 : 1.0;
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i)
+    largest = std::max(largest, std::fabs(static_cast<double>(a[i]) - b[i]) /
+                                    std::max({1.0, std::fabs(static_cast<double>(a[i])), std::fabs(static_cast<double>(b[i]))}));
+  return largest;
 }
 
-TEST(NextBatch, AStepThatRunsTheNextForwardTrainsToTheSameBits) {
+TEST(NextBatch, AStepThatRunsTheNextForwardTrainsAsWithout) {
   Rng rng(5);
   std::vector<Batch> batches;
   for (int i = 0; i < 12; ++i) batches.push_back(make_batch(rng, i == 7 ? 23 : 40));  // one shorter, as an epoch's last
@@ -67,13 +74,13 @@ TEST(NextBatch, AStepThatRunsTheNextForwardTrainsToTheSameBits) {
     const BatchResult b = untold.train_batch(batch.size, batch.x.data(), batch.labels.data(), 0.2f, 0.9f,
                                              has_next ? &next_without_inputs : nullptr);
     ASSERT_TRUE(a.finite && b.finite);
-    ASSERT_EQ(a.loss, b.loss) << "batch " << i;
+    ASSERT_NEAR(a.loss, b.loss, 1e-5 * b.loss) << "batch " << i;
     ASSERT_EQ(a.correct, b.correct) << "batch " << i;
   }
   std::vector<float> told_parameters, untold_parameters;
   told.copy_parameters_to(told_parameters);
   untold.copy_parameters_to(untold_parameters);
-  EXPECT_TRUE(same_bits(told_parameters, untold_parameters));
+  EXPECT_LT(largest_relative_difference(told_parameters, untold_parameters), 1e-5);
 }
 
 TEST(NextBatch, NewParametersDropTheForwardRunOnTheOldOnes) {
