@@ -66,7 +66,7 @@ struct DenseLayer {
   // batch (has_deferred_steps() says whether one is owed; catch_up_deferred_steps() also settles them).
   //
   // With next_forward, the step also runs that forward through the stepped parameters, as forward(…, relu=true)
-  // after it would (f32_gemm_momentum_step_then_forward_relu).
+  // after it would, up to the order of the sums (f32_gemm_momentum_step_then_forward_relu).
   //
   // The rule's optimizer decides the step (StepRule): SGD with momentum as above (a weight decay, or a rate
   // that changes from step to step, still exact: see DeferredSteps), or Adam / AdamW, whose rows defer as SGD's

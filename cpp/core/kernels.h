@@ -147,10 +147,10 @@ bool f32_gemm_momentum_step_wasmsimd(int K, int M, int N, const float* X, const 
 
 // The fused step above, then the next batch's forward through the stepped weights: Y[Mn×N] = max(Xn[Mn×K]·W +
 // bias, 0), as f32_gemm_relu (without `relu`, Xn·W + bias as f32_gemm: a forward around an input background,
-// whose ReLU comes after). Bit-identical to the two calls in turn. The wasm SIMD kernel steps a chunk of W's
-// rows and runs the forward over it while it is in cache, each thread over its own columns of W (and of Y): each
-// core then reads only weights it wrote itself, where a forward split by samples after a step split by rows read
-// half of them from the other core's cache (performance.md).
+// whose ReLU comes after). W and V are bit-identical to the step alone. The wasm SIMD kernel steps a chunk of W's
+// rows and runs the forward over it while it is in cache, and sums Y in two runs of W's rows, a thread each, added
+// at the end: each core then writes only its own pages of W, V and the sums (performance.md), and Y equals
+// f32_gemm_relu's up to that order of the sums (the same bits on one thread as on two).
 bool f32_gemm_momentum_step_then_forward_relu_reference(int K, int M, int N, const float* X, const float* D, float* W,
                                                         float* V, float lr, float momentum,
                                                         const DeferredSteps* deferred, int Mn, const float* Xn,

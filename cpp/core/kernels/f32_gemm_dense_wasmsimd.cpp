@@ -87,24 +87,39 @@ void last_columns(int M, int K, const float* A, const float* B, size_t N, const 
 
 }  // namespace
 
+// A B of at most this many floats (the output layer's input gradient: 10 × 2048) is split between the threads by
+// rows of C, which both read all of B for; a larger one by columns, each thread reading its own.
+constexpr size_t kRowSplitMaxBFloats = size_t{1} << 16;
+
 void f32_gemm_dense_wasmsimd(int M, int K, int N, const float* A, const float* B, const float* bias, float* C,
                              bool relu, const float* relu_output) {
-  const DenseStore store{relu, relu_output};
-  // Each thread a run of 8-column blocks (the last takes the ragged end): each element is summed by one thread,
-  // in order, so one and two threads agree to the bit. The block of B (K × 8 floats) stays in cache while every
-  // row of A passes it.
+  // Each thread a run of whole 4-row tiles when B is small, else of 8-column blocks (the last takes the ragged
+  // end): each element is summed by one thread, in order, so one and two threads agree to the bit. Split by
+  // columns, the threads' halves of each row of C lie in adjacent pages, which slowed both (performance.md); B's
+  // block (K × 8 floats) stays in cache while every row of A passes it.
   const int blocks = N / 8;
+  const bool by_rows = M >= 8 && static_cast<size_t>(K) * N <= kRowSplitMaxBFloats;
   run_parts([&](int part, int parts) {
-    int first, end;
-    part_range(blocks, part, parts, &first, &end);
-    for (int block = first; block < end; ++block) column_block<2>(M, K, A, B, N, bias, C, 8 * block, store);
-    if (part + 1 == parts) {
+    int first = 0, end = blocks, row_begin = 0, row_end = M;
+    if (by_rows) {
+      part_range(M / 4, part, parts, &row_begin, &row_end);
+      row_begin *= 4;
+      row_end = part + 1 == parts ? M : 4 * row_end;
+    } else {
+      part_range(blocks, part, parts, &first, &end);
+    }
+    const int rows = row_end - row_begin;
+    const size_t at = static_cast<size_t>(row_begin) * N;
+    const float* a = A + static_cast<size_t>(row_begin) * K;
+    const DenseStore store{relu, relu_output ? relu_output + at : nullptr};
+    for (int block = first; block < end; ++block) column_block<2>(rows, K, a, B, N, bias, C + at, 8 * block, store);
+    if (by_rows || part + 1 == parts) {
       int col = 8 * blocks;
       if (col + 4 <= N) {
-        column_block<1>(M, K, A, B, N, bias, C, col, store);
+        column_block<1>(rows, K, a, B, N, bias, C + at, col, store);
         col += 4;
       }
-      if (col < N) last_columns(M, K, A, B, N, bias, C, col, store);
+      if (col < N) last_columns(rows, K, a, B, N, bias, C + at, col, store);
     }
   });
 }
