@@ -108,7 +108,7 @@ TEST(DenseKernels, TilesAreExactOnSmallIntegersOverOddSizes) {
   int checked = 0;
   for (int M : {1, 2, 3, 4, 5, 7, 17, 64}) {
     for (int K : {1, 3, 7, 17, 784}) {
-      for (int N : {1, 3, 4, 5, 7, 8, 9, 12, 13, 17, 33, 2048}) {
+      for (int N : {1, 3, 4, 5, 7, 8, 9, 12, 13, 17, 20, 31, 33, 47, 2048}) {
         if (static_cast<long>(M) * K * N > 3000000) continue;
         for (bool relu : {false, true}) {
           for (bool with_bias : {false, true}) {
@@ -141,7 +141,7 @@ TEST(DenseKernels, MaskedTilesAreExactOnSmallIntegersOverOddSizes) {
   Rng rng(79);
   for (int M : {1, 3, 4, 5, 17, 64}) {
     for (int K : {1, 3, 10, 17}) {
-      for (int N : {1, 3, 4, 7, 8, 9, 13, 33, 2048}) {
+      for (int N : {1, 3, 4, 7, 8, 9, 13, 20, 31, 33, 47, 2048}) {
         SCOPED_TRACE(::testing::Message() << "M=" << M << " K=" << K << " N=" << N);
         const std::vector<float> A = integers(rng, static_cast<size_t>(M) * K, 3, 0.1f);
         const std::vector<float> B = integers(rng, static_cast<size_t>(K) * N, 4, 0.f);

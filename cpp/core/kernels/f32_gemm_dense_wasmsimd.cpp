@@ -40,14 +40,15 @@ inline void store_tile(int K, const float* A, const float* packed, const float* 
     }
 }
 
-// The full tile: 4 rows × 8 columns, 8 accumulators (with B's two vectors and A's broadcast, 11 of wasm's 16
-// registers on x86; a 6×8 tile, 15 of them, ran slower: performance.md).
-void f32_gemm_4x8_wasmsimd(int K, const float* A, const float* packed, const float* start, float* C, size_t ldc,
-                           const float* mask, bool relu) {
-  store_tile<4, 2>(K, A, packed, start, C, ldc, mask, relu);
+// The full tile: 2 rows × 16 columns, 8 accumulators (with B's four vectors and A's broadcast, 13 of wasm's 16
+// registers on x86). Half the broadcasts of a 4×8 tile for the same loads of B and multiplies: 4×8, 3×12, 5×8,
+// 6×8 and 1×32 all ran slower (performance.md).
+void f32_gemm_2x16_wasmsimd(int K, const float* A, const float* packed, const float* start, float* C, size_t ldc,
+                            const float* mask, bool relu) {
+  store_tile<2, 4>(K, A, packed, start, C, ldc, mask, relu);
 }
 
-// Rows [0, M) of the columns [col, col + 4V): B's block packed, then full 4-row tiles and the last M % 4 rows.
+// Rows [0, M) of the columns [col, col + 4V): B's block packed, then full 2-row tiles and the last row.
 template <int V>
 void column_block(int M, int K, const float* A, const float* B, size_t N, const float* bias, float* C, int col,
                   DenseStore store) {
@@ -55,17 +56,16 @@ void column_block(int M, int K, const float* A, const float* B, size_t N, const 
   const float* packed = pack_columns<V>(K, B, N, col, packing);
   const float* start = bias ? bias + col : nullptr;
   int row = 0;
-  for (; row + 4 <= M; row += 4) {
+  for (; row + 2 <= M; row += 2) {
     const float* a = A + static_cast<size_t>(row) * K;
     const size_t at = row * N + col;
     const float* mask = store.mask ? store.mask + at : nullptr;
-    if constexpr (V == 2)
-      f32_gemm_4x8_wasmsimd(K, a, packed, start, C + at, N, mask, store.relu);
+    if constexpr (V == 4)
+      f32_gemm_2x16_wasmsimd(K, a, packed, start, C + at, N, mask, store.relu);
     else
-      store_tile<4, V>(K, a, packed, start, C + at, N, mask, store.relu);
+      store_tile<2, V>(K, a, packed, start, C + at, N, mask, store.relu);
   }
-  // The last M % 4 rows one at a time (one more tile shape, not three: the module's size).
-  for (; row < M; ++row) {
+  if (row < M) {
     const size_t at = static_cast<size_t>(row) * N + col;
     store_tile<1, V>(K, A + static_cast<size_t>(row) * K, packed, start, C + at, N, store.mask ? store.mask + at : nullptr,
                      store.relu);
@@ -93,18 +93,18 @@ constexpr size_t kRowSplitMaxBFloats = size_t{1} << 16;
 
 void f32_gemm_dense_wasmsimd(int M, int K, int N, const float* A, const float* B, const float* bias, float* C,
                              bool relu, const float* relu_output) {
-  // Each thread a run of whole 4-row tiles when B is small, else of 8-column blocks (the last takes the ragged
+  // Each thread a run of whole 2-row tiles when B is small, else of 16-column blocks (the last takes the ragged
   // end): each element is summed by one thread, in order, so one and two threads agree to the bit. Split by
   // columns, the threads' halves of each row of C lie in adjacent pages, which slowed both (performance.md); B's
-  // block (K × 8 floats) stays in cache while every row of A passes it.
-  const int blocks = N / 8;
+  // block (K × 16 floats) stays in cache while every row of A passes it.
+  const int blocks = N / 16;
   const bool by_rows = M >= 8 && static_cast<size_t>(K) * N <= kRowSplitMaxBFloats;
   run_parts([&](int part, int parts) {
     int first = 0, end = blocks, row_begin = 0, row_end = M;
     if (by_rows) {
-      part_range(M / 4, part, parts, &row_begin, &row_end);
-      row_begin *= 4;
-      row_end = part + 1 == parts ? M : 4 * row_end;
+      part_range(M / 2, part, parts, &row_begin, &row_end);
+      row_begin *= 2;
+      row_end = part + 1 == parts ? M : 2 * row_end;
     } else {
       part_range(blocks, part, parts, &first, &end);
     }
@@ -112,13 +112,10 @@ void f32_gemm_dense_wasmsimd(int M, int K, int N, const float* A, const float* B
     const size_t at = static_cast<size_t>(row_begin) * N;
     const float* a = A + static_cast<size_t>(row_begin) * K;
     const DenseStore store{relu, relu_output ? relu_output + at : nullptr};
-    for (int block = first; block < end; ++block) column_block<2>(rows, K, a, B, N, bias, C + at, 8 * block, store);
+    for (int block = first; block < end; ++block) column_block<4>(rows, K, a, B, N, bias, C + at, 16 * block, store);
     if (by_rows || part + 1 == parts) {
-      int col = 8 * blocks;
-      if (col + 4 <= N) {
-        column_block<1>(rows, K, a, B, N, bias, C + at, col, store);
-        col += 4;
-      }
+      int col = 16 * blocks;
+      for (; col + 4 <= N; col += 4) column_block<1>(rows, K, a, B, N, bias, C + at, col, store);
       if (col < N) last_columns(rows, K, a, B, N, bias, C + at, col, store);
     }
   });
