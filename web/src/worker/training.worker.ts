@@ -23,11 +23,13 @@ import { trainOptions } from './train-options';
 
 const CHUNK_MILLISECONDS = 40; // work between yields: short enough that pause/step answer at once
 const REPORT_MILLISECONDS = 100; // 'batches' events at most this often (batch-reports.ts)
-// Batches per engine.train() call: several, so the engine's loop (and its deferred steps, DeferredSteps in
-// kernels.h) runs uninterrupted, about 30 ms of the default network's work a call. Set from the network's
-// size, never from a clock: a step that ends a call settles the deferred ones and rounds differently, so
-// call boundaries must not depend on timing for a seed to give the same run every time.
-const WORK_PER_CALL = 6.25e8; // batch size × parameters: 6 batches of the default network
+// Batches per engine.train() call: many, so the engine's loop (and its deferred steps, DeferredSteps in
+// kernels.h) runs uninterrupted: a call's last step settles every deferred row and its first batch's forward runs
+// on its own, which at 6 batches a call cost 6% of the speed on one thread and 9% on two (performance.md). 16
+// batches of the default network are about 60 ms on one thread of a 2-core Xeon: a pause waits at most that long.
+// Set from the network's size, never from a clock or the thread count: a step that ends a call rounds differently,
+// so call boundaries must not depend on either for a seed to give the same run every time.
+const WORK_PER_CALL = 1.67e9; // batch size × parameters: 16 batches of the default network
 const MAX_BATCHES_PER_CALL = 16;
 const SAMPLE_IMAGES = 40; // test images shown with their predictions
 const SHOWN_UNITS = 16; // hidden units drawn as weight tiles
