@@ -90,14 +90,13 @@ struct ChunkProgress {
 // Adds B's rows [chunk, chunk_end) into C's rows first + r, for the panel's rows [row_begin, row_end), over columns
 // [col_begin, col_end) and N's ragged end when `tail`, in a run of B's rows that ends at `run_end`. Partial sums
 // wait in C between chunks (stored by `partial`), and the run's last chunk stores its sums (by `final_out`); as each
-// chunk resumes from the float it left, the result is the same to the bit as without chunks. The epilogues are the caller's locals: as members of a
-// shared object, one-thread training ran slower.
+// chunk resumes from the float it left, the result is the same to the bit as without chunks. The epilogues are the
+// caller's locals: as members of a shared object, one-thread training ran slower.
 __attribute__((always_inline)) inline void add_chunk(const SparseRowPanel& panel, int first, int row_begin,
                                                      int row_end, int run_end, int N, const float* B,
                                                      const float* bias, int chunk, int chunk_end, int col_begin,
-                                                     int col_end, bool tail,
-                                                     ChunkProgress& progress, StoreCSimd& final_out,
-                                                     StorePartialSums& partial) {
+                                                     int col_end, bool tail, ChunkProgress& progress,
+                                                     StoreCSimd& final_out, StorePartialSums& partial) {
   const bool last = chunk_end == run_end;
   const int chunk_end_offset = chunk_end * N;  // the offset of the next chunk's first row
   for (int r = row_begin; r < row_end; ++r) {
@@ -301,13 +300,13 @@ bool dense_weight_step(int K, int M, int N, const float* X, const float* D, Step
     for (int k = 0; k < K; ++k) nonzeros[k] += X[static_cast<size_t>(m) * K + k] != 0.f;
   for (int k = 0; k < K; ++k) plans[k].steps = out.plan_row(k, nonzeros[k], &plans[k].step);
   const int blocks = N / kStepTileColumns, fours = (N % kStepTileColumns) / 4;
-  const size_t block_floats = static_cast<size_t>(M) * kStepTileColumns;
+  const size_t block_floats = static_cast<size_t>(M) * kStepTileColumns, four_floats = static_cast<size_t>(M) * 4;
   if (packing_blocks.size() < blocks * block_floats) packing_blocks.resize(blocks * block_floats);
-  if (packing_fours.size() < static_cast<size_t>(fours + 1) * M * 4) packing_fours.resize(static_cast<size_t>(fours + 1) * M * 4);
+  if (packing_fours.size() < (fours + 1) * four_floats) packing_fours.resize((fours + 1) * four_floats);
   for (int block = 0; block < blocks; ++block)
     pack_columns_into<kStepTileVectors>(M, D, N, kStepTileColumns * block, packing_blocks.data() + block * block_floats);
   for (int f = 0; f < fours; ++f)
-    pack_columns_into<1>(M, D, N, kStepTileColumns * blocks + 4 * f, packing_fours.data() + static_cast<size_t>(f) * M * 4);
+    pack_columns_into<1>(M, D, N, kStepTileColumns * blocks + 4 * f, packing_fours.data() + f * four_floats);
   const float* packed_blocks = packing_blocks.data();
   const float* packed_fours = packing_fours.data();
   const Step blank = out;  // the parts' epilogues start from this, their checks empty
@@ -438,7 +437,9 @@ void add_runs(StoreCSimd& out, int row_begin, int row_end, int N, const float* U
 struct EvenChunks {
   int run_begin, length, count;
   EvenChunks(int begin, int end)
-      : run_begin(begin), length(end - begin), count(std::max(1, (end - begin + kRowsOfBPerChunk / 2) / kRowsOfBPerChunk)) {}
+      : run_begin(begin),
+        length(end - begin),
+        count(std::max(1, (end - begin + kRowsOfBPerChunk / 2) / kRowsOfBPerChunk)) {}
   int start(int c) const { return run_begin + static_cast<int>(static_cast<long>(length) * c / count); }
 };
 

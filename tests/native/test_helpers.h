@@ -116,7 +116,8 @@ inline long first_beyond_rounding(const std::vector<float>& got, const std::vect
     }
     for (int n = 0; n < N; ++n) {
       const size_t i = static_cast<size_t>(m) * N + n;
-      if (!(std::fabs(static_cast<double>(got[i]) - want[i]) <= 2.0 * (K + 1) * std::ldexp(scale[n], -24))) return static_cast<long>(i);
+      const double bound = 2.0 * (K + 1) * std::ldexp(scale[n], -24);
+      if (!(std::fabs(static_cast<double>(got[i]) - want[i]) <= bound)) return static_cast<long>(i);
     }
   }
   return -1;

@@ -50,9 +50,10 @@ NetworkConfig config() {
 // The largest difference between a and b, relative to the larger of |a|, |b| and 1.
 double largest_relative_difference(const std::vector<float>& a, const std::vector<float>& b) {
   double largest = a.size() == b.size() ? 0.0 : 1.0;
-  for (size_t i = 0; i < a.size() && i < b.size(); ++i)
-    largest = std::max(largest, std::fabs(static_cast<double>(a[i]) - b[i]) /
-                                    std::max({1.0, std::fabs(static_cast<double>(a[i])), std::fabs(static_cast<double>(b[i]))}));
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
+    const double size = std::max({1.0, std::fabs(static_cast<double>(a[i])), std::fabs(static_cast<double>(b[i]))});
+    largest = std::max(largest, std::fabs(static_cast<double>(a[i]) - b[i]) / size);
+  }
   return largest;
 }
 
