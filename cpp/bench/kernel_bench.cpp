@@ -20,17 +20,25 @@ namespace {
 
 using scratchnet::Rng;
 
+// The time a call takes in the best of 8 stretches of budget_seconds / 8: on a shared machine, a slow spell falls in
+// some stretches only (the peak below is the best of its runs, and npm run bench keeps each engine's best stretch).
 double seconds_per_call(const std::function<void()>& call, double budget_seconds = 0.4) {
   call();  // warm up caches and the JIT
-  int calls = 0;
-  const auto start = std::chrono::steady_clock::now();
-  double elapsed = 0;
-  do {
-    call();
-    ++calls;
-    elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  } while (elapsed < budget_seconds);
-  return elapsed / calls;
+  constexpr int kStretches = 8;
+  double best = 0;
+  for (int stretch = 0; stretch < kStretches; ++stretch) {
+    int calls = 0;
+    const auto start = std::chrono::steady_clock::now();
+    double elapsed = 0;
+    do {
+      call();
+      ++calls;
+      elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    } while (elapsed < budget_seconds / kStretches);
+    const double per_call = elapsed / calls;
+    if (stretch == 0 || per_call < best) best = per_call;
+  }
+  return best;
 }
 
 // Cache-line aligned like the engine's buffers (aligned_buffer.h): alignment alone moves the forward's speed.
