@@ -41,8 +41,8 @@ inline void store_tile(int K, const float* A, const float* packed, const float* 
 }
 
 // The full tile: 2 rows × 16 columns, 8 accumulators (with B's four vectors and A's broadcast, 13 of wasm's 16
-// registers on x86). Half the broadcasts of a 4×8 tile for the same loads of B and multiplies: 4×8, 3×12, 5×8,
-// 6×8 and 1×32 all ran slower (performance.md).
+// registers on x86). Half the broadcasts of a 4×8 tile for the same loads of B and multiplies: 4×8, 3×12, 3×16,
+// 5×8, 6×8 and 1×32 all ran the all-lit forward slower (performance.md).
 void f32_gemm_2x16_wasmsimd(int K, const float* A, const float* packed, const float* start, float* C, size_t ldc,
                             const float* mask, bool relu) {
   store_tile<2, 4>(K, A, packed, start, C, ldc, mask, relu);
