@@ -202,6 +202,7 @@ void f32_transpose(int R, int C, const float* S, float* T);
 
 // to[0, n) = from[0, n), not overlapping. A loop compiled at -O3 for the -Os code that copies parameters: there a
 // std::copy is libc's byte-at-a-time memmove, or an element-by-element insert (SCRATCHNET_OWN_MEMSET in CMakeLists.txt).
+// A large copy (a checkpoint's) is split across the threads.
 void f32_copy(size_t n, const float* from, float* to);
 
 // sums[N] = column sums of A[M×N]   (the bias gradient)

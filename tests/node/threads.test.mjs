@@ -66,3 +66,17 @@ test('the threaded build gives bit-identical results on odd network shapes and b
     assert.deepEqual(results[1], results[0], JSON.stringify({ ...shape, pixels: shape.pixels?.name }));
   }
 });
+
+// A checkpoint of a layer of at least 2^18 floats is copied by both threads (f32_copy): a diverging run rolls back
+// to it, so the model after the roll-back is the checkpointed one to the bit, in every layer.
+test('the threaded build rolls a diverging run back to the checkpointed model exactly', async () => {
+  const engine = await engineWithMnist('simd-threads', { trainLimit: 3000, testLimit: 100 });
+  engine.createModel({ sizes: [784, 512, 10], output: 'softmax-xent', seed: 7 });
+  engine.setOptions({ batchSize: 32, learningRate: 0.1, momentum: 0.9 });
+  engine.train(40);
+  engine.setOptions({ learningRate: 1000, momentum: 0.99 }); // takes a checkpoint of the model as it is now
+  const checkpointed = engine.saveModel();
+  assert.throws(() => engine.train(50), (error) => error.diverged === true);
+  assert.deepEqual(engine.saveModel(), checkpointed);
+  engine.dispose();
+});
