@@ -84,15 +84,20 @@ void copy_floats(size_t n, const float* __restrict from, float* __restrict to) {
 }
 // Copies of at least this many floats (the default network's first layer: 1.6M) are split across the threads:
 // on one, a checkpoint kept the other waiting for about a millisecond.
-constexpr size_t kThreadedCopyFloats = size_t{1} << 18;
+[[maybe_unused]] constexpr size_t kThreadedCopyFloats = size_t{1} << 18;
 }  // namespace
 
 void f32_copy(size_t n, const float* from, float* to) {
-  if (n < kThreadedCopyFloats || thread_count() == 1) return copy_floats(n, from, to);
-  run_parts([&](int part, int parts) {
-    const size_t begin = n * part / parts, end = n * (part + 1) / parts;
-    copy_floats(end - begin, from + begin, to + begin);
-  });
+#if defined(SCRATCHNET_THREADS)  // (the one-thread builds, the embed's among them, leave the split out)
+  if (n >= kThreadedCopyFloats && thread_count() > 1) {
+    run_parts([&](int part, int parts) {
+      const size_t begin = n * part / parts, end = n * (part + 1) / parts;
+      copy_floats(end - begin, from + begin, to + begin);
+    });
+    return;
+  }
+#endif
+  copy_floats(n, from, to);
 }
 
 void f32_column_sums_reference(int M, int N, const float* A, float* sums) {
