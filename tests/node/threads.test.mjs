@@ -50,6 +50,8 @@ test('the threaded build gives bit-identical results on odd network shapes and b
     { sizes: [784, 300, 10], batch: 64, scaling: 'standard' }, { sizes: [784, 2048, 10], batch: 37, scaling: 'standard' },
     // Inverted, with no common value: the dense tiles (kernels/f32_gemm_dense_wasmsimd.cpp), split by columns.
     { sizes: [784, 2048, 10], batch: 64, pixels: invertedNoisy }, { sizes: [784, 300, 10], batch: 19, pixels: invertedNoisy },
+    // Adam's fused step and forward, its rows split between the threads as SGD's.
+    { sizes: [784, 2048, 10], batch: 64, optimizer: 'adam' },
   ];
   for (const shape of shapes) {
     const results = [];
@@ -57,7 +59,7 @@ test('the threaded build gives bit-identical results on odd network shapes and b
       const engine = await engineWithMnist(flavor, { trainLimit: 3000, testLimit: 300, pixels: shape.pixels });
       engine.createModel({ sizes: shape.sizes, seed: 3, ...(shape.output && { output: shape.output }), ...(shape.scaling && { scaling: shape.scaling }) });
       assert.equal(engine.info().inputBackground, shape.scaling === 'standard', JSON.stringify(shape.sizes));
-      engine.setOptions({ batchSize: shape.batch, learningRate: 0.1, momentum: 0.9 });
+      engine.setOptions({ batchSize: shape.batch, learningRate: 0.1, momentum: 0.9, ...(shape.optimizer && { optimizer: shape.optimizer, learningRate: 0.001 }) });
       const losses = [];
       for (let i = 0; i < 4; i++) losses.push(...engine.train(shape.batches ?? (shape.batch >= 1000 ? 2 : 9)).batchLosses);
       results.push({ losses, model: engine.saveModel(), evaluation: engine.evaluate('test') });
