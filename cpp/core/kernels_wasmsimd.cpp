@@ -87,16 +87,17 @@ struct ChunkProgress {
   }
 };
 
-// Adds B's rows [chunk, chunk_end) into C's rows first + r, for the panel's rows [row_begin, row_end), over columns
-// [col_begin, col_end) and N's ragged end when `tail`, in a run of B's rows that ends at `run_end`. Partial sums
+// Adds B's rows [chunk, chunk_end) into C's rows first + r, for the panel's rows [row_begin, row_end), every column,
+// in a run of B's rows that ends at `run_end`. Partial sums
 // wait in C between chunks (stored by `partial`), and the run's last chunk stores its sums (by `final_out`); as each
 // chunk resumes from the float it left, the result is the same to the bit as without chunks. The epilogues are the
 // caller's locals: as members of a shared object, one-thread training ran slower.
 __attribute__((always_inline)) inline void add_chunk(const SparseRowPanel& panel, int first, int row_begin,
                                                      int row_end, int run_end, int N, const float* B,
-                                                     const float* bias, int chunk, int chunk_end, int col_begin,
-                                                     int col_end, bool tail, ChunkProgress& progress,
-                                                     StoreCSimd& final_out, StorePartialSums& partial) {
+                                                     const float* bias, int chunk, int chunk_end,
+                                                     ChunkProgress& progress, StoreCSimd& final_out,
+                                                     StorePartialSums& partial) {
+  const int whole = N - N % kSparseBlockColumns;
   const bool last = chunk_end == run_end;
   const int chunk_end_offset = chunk_end * N;  // the offset of the next chunk's first row
   for (int r = row_begin; r < row_end; ++r) {
@@ -114,11 +115,11 @@ __attribute__((always_inline)) inline void add_chunk(const SparseRowPanel& panel
     progress.started[r] = true;
     // (These epilogues keep no sums of their own: the tail may share them.)
     if (last) {
-      sweep_blocks(nz + begin, end - begin, B, start, row, col_begin, col_end, final_out);
-      if (tail) sweep_tail(nz + begin, end - begin, B, start, row, N, final_out);
+      sweep_blocks(nz + begin, end - begin, B, start, row, 0, whole, final_out);
+      if (whole < N) sweep_tail(nz + begin, end - begin, B, start, row, N, final_out);
     } else {
-      sweep_blocks(nz + begin, end - begin, B, start, row, col_begin, col_end, partial);
-      if (tail) sweep_tail(nz + begin, end - begin, B, start, row, N, partial);
+      sweep_blocks(nz + begin, end - begin, B, start, row, 0, whole, partial);
+      if (whole < N) sweep_tail(nz + begin, end - begin, B, start, row, N, partial);
     }
   }
 }
@@ -131,7 +132,6 @@ void gemm_chunked(int M, int K, int N, const float* A, const float* B, const flo
   // The calling thread's panel, by name-free reference: inside the lambda below, `gathered` would name each
   // worker's own (empty) thread_local instead.
   SparseRowPanel& panel = gathered;
-  const int whole = N - N % kSparseBlockColumns;
   thread_local std::vector<long> work;  // per row of the panel: the work of the rows up to it
   std::vector<long>& work_through = work;
   for (int first = 0; first < M; first += kGemmPanelRows) {
@@ -161,8 +161,8 @@ void gemm_chunked(int M, int K, int N, const float* A, const float* B, const flo
       StoreCSimd out = final_out;
       StorePartialSums partial{final_out.C, static_cast<size_t>(N)};
       for (int chunk = 0; chunk < K; chunk += kRowsOfBPerChunk)
-        add_chunk(panel, first, row_begin, row_end, K, N, B, bias, chunk, std::min(K, chunk + kRowsOfBPerChunk), 0,
-                  whole, whole < N, progress, out, partial);
+        add_chunk(panel, first, row_begin, row_end, K, N, B, bias, chunk, std::min(K, chunk + kRowsOfBPerChunk),
+                  progress, out, partial);
     });
   }
 }
@@ -231,6 +231,22 @@ void f32_gemm_relu_backward_wasmsimd(int M, int K, int N, const float* A, const 
 
 namespace {
 
+// counts[k] += the non-zeros in column k of A[M×K].
+void add_column_nonzeros(int M, int K, const float* A, int* counts) {
+  const v128_t zero = wasm_f32x4_splat(0.f);
+  for (int m = 0; m < M; ++m) {
+    const float* row = A + static_cast<size_t>(m) * K;
+    int k = 0;
+#pragma clang loop unroll(disable)
+    for (; k + 4 <= K; k += 4) {
+      const v128_t lit = wasm_f32x4_ne(wasm_v128_load(row + k), zero);  // −1 in each lit lane
+      wasm_v128_store(counts + k, wasm_i32x4_sub(wasm_v128_load(counts + k), lit));
+    }
+#pragma clang loop vectorize(disable) unroll(disable)
+    for (; k < K; ++k) counts[k] += row[k] != 0.f;
+  }
+}
+
 // The dense step's tile: 3 rows of W × 16 columns (12 accumulators). Against 4 × 8, the kernel bench's Adam step on
 // all-lit inputs ran 1.10× and the momentum step 1.02×; 2 × 16 and 2 × 12 ran slower (performance.md).
 constexpr int kStepTileRows = 3, kStepTileVectors = 4;
@@ -296,13 +312,12 @@ bool dense_weight_step(int K, int M, int N, const float* X, const float* D, Step
   auto& nonzeros = nonzeros_of;
   plans.resize(K);
   nonzeros.assign(K, 0);
-  for (int m = 0; m < M; ++m)
-    for (int k = 0; k < K; ++k) nonzeros[k] += X[static_cast<size_t>(m) * K + k] != 0.f;
+  add_column_nonzeros(M, K, X, nonzeros.data());
   for (int k = 0; k < K; ++k) plans[k].steps = out.plan_row(k, nonzeros[k], &plans[k].step);
   const int blocks = N / kStepTileColumns, fours = (N % kStepTileColumns) / 4;
   const size_t block_floats = static_cast<size_t>(M) * kStepTileColumns, four_floats = static_cast<size_t>(M) * 4;
   if (packing_blocks.size() < blocks * block_floats) packing_blocks.resize(blocks * block_floats);
-  if (packing_fours.size() < (fours + 1) * four_floats) packing_fours.resize((fours + 1) * four_floats);
+  if (packing_fours.size() < fours * four_floats) packing_fours.resize(fours * four_floats);
   for (int block = 0; block < blocks; ++block)
     pack_columns_into<kStepTileVectors>(M, D, N, kStepTileColumns * block, packing_blocks.data() + block * block_floats);
   for (int f = 0; f < fours; ++f)
@@ -373,31 +388,19 @@ constexpr int kStepRowCost = 3;
 // The fused step and forward below sums each element of Y in two runs of W's rows, [0, split) and [split, K), and
 // adds the two sums at the end: two threads that take a run each then write only their own pages of W (and of the
 // optimizer's moments), where a fixed half of the columns each shared every row's pages, which slowed both
-// (performance.md). Rows differ in work, so `split` halves it: given each row's step work in counts[k] (in
-// non-zeros' worth; rounded up to whole vectors, which this overwrites), it adds the next batch's non-zeros in the
-// row (Xn[Mn×K]'s column k) and returns the row in [1, K) where the work before it reaches half. One thread runs
-// both in turn, to the same bits.
-__attribute__((noinline)) int split_row(int Mn, int K, const float* Xn, std::vector<int>& counts) {
-  // (The step's work is a row's non-zeros and its update of N weights, which costs about kStepRowCost of them.)
-  const v128_t zero = wasm_f32x4_splat(0.f);
-  for (int m = 0; m < Mn; ++m) {
-    const float* row = Xn + static_cast<size_t>(m) * K;
-    int k = 0;
-#pragma clang loop unroll(disable)
-    for (; k + 4 <= K; k += 4) {
-      const v128_t lit = wasm_f32x4_ne(wasm_v128_load(row + k), zero);  // −1 in each lit lane
-      wasm_v128_store(&counts[k], wasm_i32x4_sub(wasm_v128_load(&counts[k]), lit));
-    }
-#pragma clang loop vectorize(disable) unroll(disable)
-    for (; k < K; ++k) counts[k] += row[k] != 0.f;
-  }
+// (performance.md). Rows differ in work, so `split` halves it: given each row's step work in work[k] (in non-zeros'
+// worth: its non-zeros and its update of N weights, which costs about kStepRowCost of them), it adds the next
+// batch's non-zeros in the row (Xn[Mn×K]'s column k) and returns the row in [1, K) where the work before it reaches
+// half. One thread runs both in turn, to the same bits.
+__attribute__((noinline)) int split_row(int Mn, int K, const float* Xn, std::vector<int>& work) {
+  add_column_nonzeros(Mn, K, Xn, work.data());
   long total = 0;
 #pragma clang loop vectorize(disable) unroll(disable)
-  for (int k = 0; k < K; ++k) total += counts[k];
+  for (int k = 0; k < K; ++k) total += work[k];
   long through = 0;
   int split = 1;
 #pragma clang loop vectorize(disable) unroll(disable)
-  while (split < K - 1 && 2 * (through += counts[split - 1]) < total) ++split;
+  while (split < K - 1 && 2 * (through += work[split - 1]) < total) ++split;
   return split;
 }
 
@@ -407,10 +410,10 @@ struct RunScratch {
   FloatBuffer second_sums;
 };
 
-// The scratch for K rows of W and Y[Mn×N], the work zeroed.
+// The scratch for K rows of W and Y[Mn×N].
 __attribute__((noinline)) RunScratch& run_scratch(int K, int Mn, int N) {
   thread_local RunScratch scratch;
-  scratch.work.assign((K + 3) & ~3, 0);
+  scratch.work.resize(K);
   const size_t sums = static_cast<size_t>(Mn) * N;
   if (scratch.second_sums.size() < sums) scratch.second_sums.resize(sums);
   return scratch;
@@ -497,8 +500,8 @@ bool step_then_forward(int K, int M, int N, const float* X, const float* D, floa
             sweep_tail(step_panel.row(k), step_panel.row_size(k), D, nullptr, k, N, tail_local);
           }
         }
-        add_chunk(next_panel, 0, 0, Mn, run_end, N, W, run == 0 ? bias : nullptr, chunk, chunk_end, 0, whole, tail,
-                  progress, out, partial);
+        add_chunk(next_panel, 0, 0, Mn, run_end, N, W, run == 0 ? bias : nullptr, chunk, chunk_end, progress, out,
+                  partial);
       }
       local.absorb(tail_local);
       runs_out[run] = local;
