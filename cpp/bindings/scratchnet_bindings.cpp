@@ -343,7 +343,7 @@ class Engine {
   const Reply* first_layer_weights(double units) {
     answer_.clear();
     const Network& network = trainer_.network();
-    const int available = network.layers().front().out;
+    const int available = network.layers().front().used_out;
     if (!is_whole(units, 1, available))
       return answer_.fail("units must be a whole number from 1 to " + std::to_string(available));
     const int count = static_cast<int>(units);

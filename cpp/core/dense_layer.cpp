@@ -15,9 +15,11 @@ void ensure_size(FloatBuffer& buffer, size_t size) {
 }
 }  // namespace
 
-DenseLayer::DenseLayer(int in_size, int out_size)
+DenseLayer::DenseLayer(int in_size, int out_size, int used_in_size, int used_out_size)
     : in(in_size),
       out(out_size),
+      used_in(used_in_size > 0 ? used_in_size : in_size),
+      used_out(used_out_size > 0 ? used_out_size : out_size),
       weights(static_cast<size_t>(in_size) * out_size),
       bias(out_size) {}
 
@@ -176,8 +178,10 @@ void DenseLayer::catch_up_deferred_steps() {
 }
 
 void DenseLayer::init_he(Rng& rng) {
-  const float stddev = std::sqrt(2.f / static_cast<float>(in));
-  for (float& w : weights) w = stddev * rng.normal();
+  const float stddev = std::sqrt(2.f / static_cast<float>(used_in));
+  std::fill(weights.begin(), weights.end(), 0.f);
+  for (int k = 0; k < used_in; ++k)
+    for (int j = 0; j < used_out; ++j) weights[static_cast<size_t>(k) * out + j] = stddev * rng.normal();
   std::fill(bias.begin(), bias.end(), 0.f);
   reset_velocity();
 }

@@ -28,6 +28,10 @@ constexpr float kMinDeferringBeta2 = 0.99f;
 
 struct DenseLayer {
   int in = 0, out = 0;
+  // The inputs and units the network uses: the first used_in rows and used_out columns. The rest are padding (a
+  // network's dead units, network.h: computed_units), whose weights, bias and state stay zero: never read by the
+  // next layer and so never trained. The kernels run on the whole [in×out].
+  int used_in = 0, used_out = 0;
   FloatBuffer weights, bias;                   // [in×out], [out]
   // Training state, allocated when first needed: a model only used for inference does not carry it, and
   // training (backward_and_step) never needs weight_grad.
@@ -41,10 +45,13 @@ struct DenseLayer {
   // set_input_background().
   FloatBuffer input_background;
 
-  DenseLayer(int in_size, int out_size);
-  size_t parameter_count() const { return weights.size() + bias.size(); }
+  // A layer of in_size × out_size weights, of which the first used_in_size × used_out_size are used (0: all).
+  DenseLayer(int in_size, int out_size, int used_in_size = 0, int used_out_size = 0);
+  // The parameters used (the padding left out).
+  size_t parameter_count() const { return static_cast<size_t>(used_in) * used_out + used_out; }
 
-  // He initialisation (suited to ReLU): W ~ N(0, 2/in), b = 0. Velocities reset.
+  // He initialisation (suited to ReLU) of the used weights: W ~ N(0, 2/used_in), drawn row by row; b = 0, the
+  // padding 0. Velocities reset.
   void init_he(Rng& rng);
 
   // y[B×out] = x[B×in] · W + b, then ReLU when `relu` (fused into the product's stores)

@@ -3,14 +3,21 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "network.h"
+
 namespace scratchnet {
 
 namespace {
 constexpr uint64_t kFloat = sizeof(float);
 
+// The units layer l computes, dead ones included (network.h: computed_units).
+uint64_t units(const std::vector<int>& sizes, size_t l) {
+  return static_cast<uint64_t>(computed_units(sizes[l], l > 0 && l + 1 < sizes.size()));
+}
+
 uint64_t parameters(const std::vector<int>& sizes) {
   uint64_t total = 0;
-  for (size_t l = 1; l < sizes.size(); ++l) total += static_cast<uint64_t>(sizes[l - 1]) * sizes[l] + sizes[l];
+  for (size_t l = 1; l < sizes.size(); ++l) total += units(sizes, l - 1) * units(sizes, l) + units(sizes, l);
   return total;
 }
 
@@ -19,15 +26,15 @@ uint64_t parameters(const std::vector<int>& sizes) {
 // its product and b + c·W) and those a training step adds (the next batch's [x − c; c], and [dy; Σ dy]).
 uint64_t background_bytes(const std::vector<int>& sizes, int batch, bool training) {
   if (sizes.size() < 2) return 0;
-  const uint64_t rows = static_cast<uint64_t>(batch) + 1, row_bytes = kFloat * (sizes[0] + sizes[1]);
-  return rows * row_bytes + (training ? 0 : kFloat * sizes[1]);
+  const uint64_t rows = static_cast<uint64_t>(batch) + 1, row_bytes = kFloat * (sizes[0] + units(sizes, 1));
+  return rows * row_bytes + (training ? 0 : kFloat * units(sizes, 1));
 }
 }  // namespace
 
 uint64_t inference_bytes(const std::vector<int>& sizes, int forward_batch) {
   // Network::ensure_forward_workspace: each layer's output and the logits, for the batch.
   uint64_t activations = 0;
-  for (size_t l = 1; l < sizes.size(); ++l) activations += static_cast<uint64_t>(forward_batch) * sizes[l];
+  for (size_t l = 1; l < sizes.size(); ++l) activations += static_cast<uint64_t>(forward_batch) * units(sizes, l);
   if (!sizes.empty()) activations += static_cast<uint64_t>(forward_batch) * sizes.back();
   return kFloat * (parameters(sizes) + activations) + background_bytes(sizes, forward_batch, false);
 }
@@ -39,10 +46,10 @@ uint64_t training_bytes(const std::vector<int>& sizes, int batch, OptimizerKind 
   const uint64_t snapshot = P;                                            // Trainer::take_checkpoint
   // Network::ensure_training_workspace: two gradients of the widest layer, and the transposes (every layer's
   // input [in×B]; Wᵀ [out×in] for all but the first).
-  const uint64_t widest = static_cast<uint64_t>(*std::max_element(sizes.begin(), sizes.end()));
-  uint64_t scratch = 0;
+  uint64_t widest = 0, scratch = 0;
+  for (size_t l = 0; l < sizes.size(); ++l) widest = std::max(widest, units(sizes, l));
   for (size_t l = 1; l < sizes.size(); ++l) {
-    const uint64_t in = static_cast<uint64_t>(sizes[l - 1]), out = static_cast<uint64_t>(sizes[l]);
+    const uint64_t in = units(sizes, l - 1), out = units(sizes, l);
     scratch = std::max(scratch, in * B);
     if (l > 1) scratch = std::max(scratch, in * out);
   }

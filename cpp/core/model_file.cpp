@@ -19,7 +19,16 @@ void put_floats(std::vector<uint8_t>& out, const float* values, size_t n) {
     put_u32(out, bits);
   }
 }
-void put_f32s(std::vector<uint8_t>& out, const FloatBuffer& values) { put_floats(out, values.data(), values.size()); }
+// A layer's buffer shaped as its weights [in×out] or its bias [out]: the used part (DenseLayer::used_in, used_out),
+// row by row. The file holds the network's sizes, never its padding.
+void put_used(std::vector<uint8_t>& out, const DenseLayer& layer, const FloatBuffer& values, bool weights) {
+  for (int row = 0; row < (weights ? layer.used_in : 1); ++row)
+    put_floats(out, values.data() + static_cast<size_t>(row) * layer.out, layer.used_out);
+}
+// How many floats put_used writes for a buffer shaped as the weights or the bias.
+size_t used_floats(const DenseLayer& layer, bool weights) {
+  return (weights ? static_cast<size_t>(layer.used_in) : 1) * layer.used_out;
+}
 uint32_t get_u32(const uint8_t* p) {
   return uint32_t{p[0]} | (uint32_t{p[1]} << 8) | (uint32_t{p[2]} << 16) | (uint32_t{p[3]} << 24);
 }
@@ -57,7 +66,11 @@ struct FloatReader {
       p += 4;
     }
   }
-  void read(FloatBuffer& values) { read(values.data(), values.size()); }
+  // put_used's part of a layer's buffer (the padding is left as it is: zero).
+  void read_used(const DenseLayer& layer, FloatBuffer& values, bool weights) {
+    for (int row = 0; row < (weights ? layer.used_in : 1); ++row)
+      read(values.data() + static_cast<size_t>(row) * layer.out, layer.used_out);
+  }
 };
 
 size_t parameter_count(const std::vector<int>& sizes) {
@@ -90,8 +103,8 @@ std::vector<uint8_t> save_model(const Network& network, const OptimizerState& st
   put_floats(out, scaling.scale.data(), scaling.scale.size());
   put_floats(out, scaling.offset.data(), scaling.offset.size());
   for (const auto& layer : network.layers()) {
-    put_f32s(out, layer.weights);
-    put_f32s(out, layer.bias);
+    put_used(out, layer, layer.weights, true);
+    put_used(out, layer, layer.bias, false);
   }
   put_u32(out, state.present ? 1 : 0);
   if (state.present) {
@@ -107,11 +120,11 @@ std::vector<uint8_t> save_model(const Network& network, const OptimizerState& st
     const bool no_dropout_state = state.dropout_state == std::array<uint32_t, 4>{};
     for (uint32_t word : no_dropout_state ? network.dropout_generator_state() : state.dropout_state) put_u32(out, word);
     for (const auto& layer : network.layers()) {
-      const size_t sizes[] = {layer.weights.size(), layer.bias.size()};
+      const size_t sizes[] = {used_floats(layer, true), used_floats(layer, false)};
       int i = 0;
       for (const FloatBuffer* buffer : layer.optimizer_state_if_any(state.kind)) {
         if (buffer)
-          put_f32s(out, *buffer);
+          put_used(out, layer, *buffer, i % 2 == 0);
         else
           out.insert(out.end(), 4 * sizes[i % 2], 0);  // +0.0f
         ++i;
@@ -230,15 +243,17 @@ Status load_model(const uint8_t* data, size_t size, std::unique_ptr<Network>* ou
   }
   FloatReader reader{data + header};
   for (auto& layer : network->layers()) {
-    reader.read(layer.weights);
-    reader.read(layer.bias);
+    reader.read_used(layer, layer.weights, true);
+    reader.read_used(layer, layer.bias, false);
   }
   if (!reader.finite) return Status::Error("model file: holds a non-finite parameter");
   network->reset_velocities();
   if (state.present) {
     FloatReader state_reader{data + weights_end + 4 + state_header};  // after the flag and the state's header
-    for (auto& layer : network->layers())
-      for (FloatBuffer* buffer : layer.optimizer_state(state.kind)) state_reader.read(*buffer);
+    for (auto& layer : network->layers()) {
+      int i = 0;
+      for (FloatBuffer* buffer : layer.optimizer_state(state.kind)) state_reader.read_used(layer, *buffer, i++ % 2 == 0);
+    }
     if (!state_reader.finite) return Status::Error("model file: holds a non-finite optimizer state");
   }
   if (state.has_dropout_state)

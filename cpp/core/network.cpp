@@ -41,6 +41,10 @@ Status validate(const NetworkConfig& config) {
   return Status::Ok();
 }
 
+int computed_units(int units, bool hidden) {
+  return hidden && units * sizeof(float) % 4096 == 0 ? units + kPaddingUnits : units;
+}
+
 namespace {
 constexpr uint64_t kDropoutStream = 0xd40900e7ULL;  // separates the dropout masks from the init stream
 }  // namespace
@@ -50,8 +54,10 @@ Network::Network(const NetworkConfig& config)
       input_scaling_(InputScaling::unfitted(config.scaling, config.sizes.front())),
       dropout_rng_(config.seed ^ kDropoutStream) {
   Rng rng(config.seed);
-  for (size_t i = 0; i + 1 < config.sizes.size(); ++i) {
-    layers_.emplace_back(config.sizes[i], config.sizes[i + 1]);
+  const auto& sizes = config.sizes;
+  for (size_t i = 0; i + 1 < sizes.size(); ++i) {
+    layers_.emplace_back(computed_units(sizes[i], i > 0), computed_units(sizes[i + 1], i + 2 < sizes.size()), sizes[i],
+                         sizes[i + 1]);
     layers_.back().init_he(rng);
   }
   if (config.output == OutputLoss::kSigmoidL2) {
@@ -76,11 +82,14 @@ void Network::set_input_background(const std::vector<float>& background) {
 
 void Network::set_dropout(float rate) { dropout_ = rate; }
 
-void Network::drop_units(size_t n, float* activations) {
+void Network::drop_units(int B, const DenseLayer& layer, float* activations) {
   // keep with probability 1 − rate: a unit is kept when 32 random bits are at least rate·2^32
   const uint32_t threshold = static_cast<uint32_t>(std::min(4294967295.0, static_cast<double>(dropout_) * 4294967296.0));
   const float keep_scale = 1.f / (1.f - dropout_);
-  for (size_t i = 0; i < n; ++i) activations[i] = dropout_rng_.next_u32() >= threshold ? activations[i] * keep_scale : 0.f;
+  for (int b = 0; b < B; ++b) {
+    float* row = activations + static_cast<size_t>(b) * layer.out;
+    for (int j = 0; j < layer.used_out; ++j) row[j] = dropout_rng_.next_u32() >= threshold ? row[j] * keep_scale : 0.f;
+  }
 }
 
 size_t Network::parameter_count() const {
@@ -92,17 +101,16 @@ size_t Network::parameter_count() const {
 void Network::ensure_forward_workspace(int B) {
   if (B <= forward_batch_) return;
   forward_batch_ = B;
-  const auto& sizes = config_.sizes;
-  activations_.resize(sizes.size());
-  for (size_t i = 1; i < sizes.size(); ++i) activations_[i].resize(static_cast<size_t>(B) * sizes[i]);
-  logits_.resize(static_cast<size_t>(B) * sizes.back());
+  activations_.resize(layers_.size() + 1);
+  for (size_t i = 1; i <= layers_.size(); ++i) activations_[i].resize(static_cast<size_t>(B) * layers_[i - 1].out);
+  logits_.resize(static_cast<size_t>(B) * layers_.back().out);
 }
 
 void Network::ensure_training_workspace(int B) {
   if (B <= training_batch_) return;
   training_batch_ = B;
-  const auto& sizes = config_.sizes;
-  const size_t widest = *std::max_element(sizes.begin(), sizes.end());
+  size_t widest = layers_.front().in;
+  for (const auto& layer : layers_) widest = std::max<size_t>(widest, layer.out);
   grad_a_.resize(B * widest);
   grad_b_.resize(B * widest);
   // Transposes: every layer's input [in×B]; Wᵀ [out×in] for all but the first layer, which needs no input gradient.
@@ -141,7 +149,7 @@ const float* Network::forward_pass(int B, const float* x, bool training) {
     if (l + 1 < L) {
       float* out = activations_[l + 1].data();
       if (l > 0 || !first_layer_ran) layer.forward(B, in, out, /*relu=*/true);
-      if (training && dropout_ > 0.f) drop_units(static_cast<size_t>(B) * layer.out, out);
+      if (training && dropout_ > 0.f) drop_units(B, layer, out);
     } else {
       layer.forward(B, in, logits_.data());
       float* probs = activations_[L].data();
@@ -243,7 +251,30 @@ void Network::first_layer_weights(int units, float* out) const {
 }
 
 void Network::copy_parameters_to(std::vector<float>& out) const {
-  out.resize(parameter_count());  // a checkpoint's buffer keeps its size from one snapshot to the next
+  out.resize(parameter_count());
+  float* to = out.data();
+  for (const auto& layer : layers_) {
+    for (int k = 0; k < layer.used_in; ++k, to += layer.used_out)
+      std::copy_n(layer.weights.data() + static_cast<size_t>(k) * layer.out, layer.used_out, to);
+    to = std::copy_n(layer.bias.data(), layer.used_out, to);
+  }
+}
+
+void Network::copy_parameters_from(const std::vector<float>& in) {
+  first_layer_ran_on_ = nullptr;
+  const float* from = in.data();
+  for (auto& layer : layers_) {
+    for (int k = 0; k < layer.used_in; ++k, from += layer.used_out)
+      std::copy_n(from, layer.used_out, layer.weights.data() + static_cast<size_t>(k) * layer.out);
+    std::copy_n(from, layer.used_out, layer.bias.data());
+    from += layer.used_out;
+  }
+}
+
+void Network::snapshot_parameters(std::vector<float>& out) const {
+  size_t total = 0;
+  for (const auto& layer : layers_) total += layer.weights.size() + layer.bias.size();
+  out.resize(total);  // a checkpoint's buffer keeps its size from one snapshot to the next
   float* to = out.data();
   for (const auto& layer : layers_)
     for (const FloatBuffer* part : {&layer.weights, &layer.bias}) {
@@ -252,7 +283,7 @@ void Network::copy_parameters_to(std::vector<float>& out) const {
     }
 }
 
-void Network::copy_parameters_from(const std::vector<float>& in) {
+void Network::restore_parameters(const std::vector<float>& in) {
   first_layer_ran_on_ = nullptr;
   const float* from = in.data();
   for (auto& layer : layers_)

@@ -35,6 +35,12 @@ constexpr size_t kMaxParameters = size_t{24} << 20;
 
 Status validate(const NetworkConfig& config);
 
+// The units a layer computes for `units` used ones: a hidden layer whose rows of weights would be a whole number of
+// 4 KB apart gets kPaddingUnits more, dead ones (DenseLayer::used_out). Rows 4 KB apart fall into the same sets of
+// the L1 cache, where the sparse kernels, reading a dozen rows at once, evict their own lines (performance.md).
+constexpr int kPaddingUnits = 16;
+int computed_units(int units, bool hidden);
+
 struct BatchResult {
   double loss = 0;
   int correct = 0;
@@ -111,9 +117,13 @@ class Network {
   // out[units × input] = the weights into the first `units` units of the first layer: what each unit looks for.
   void first_layer_weights(int units, float* out) const;
 
-  // Copies every parameter out / back in (layer by layer: weights then bias).
+  // Copies every parameter out / back in (layer by layer: weights then bias; the used ones, parameter_count()).
   void copy_parameters_to(std::vector<float>& out) const;
   void copy_parameters_from(const std::vector<float>& in);
+  // The parameters as the layers hold them, dead units included, and back: the trainer's checkpoints (a restore
+  // also clears whatever a diverged step left in the padding).
+  void snapshot_parameters(std::vector<float>& out) const;
+  void restore_parameters(const std::vector<float>& in);
   void reset_velocities();
   // Frees gradients, momentum buffers and workspaces (the weights stay): memory for a model about to be replaced.
   void release_training_state();
@@ -125,7 +135,8 @@ class Network {
                                    const NextBatch* next = nullptr);
   // With `training`, hidden outputs go through dropout.
   const float* forward_pass(int B, const float* x, bool training = false);
-  void drop_units(size_t n, float* activations);
+  // Dropout on B rows of a hidden layer's outputs, the used units only (the dead ones are zero).
+  void drop_units(int B, const DenseLayer& layer, float* activations);
   void ensure_forward_workspace(int B);
   void ensure_training_workspace(int B);
 

@@ -206,7 +206,7 @@ void Trainer::restart_epochs() {
 
 void Trainer::take_checkpoint() {
   network_->catch_up_deferred_steps();  // none are owed here (see train()); this keeps it so
-  network_->copy_parameters_to(checkpoint_);
+  network_->snapshot_parameters(checkpoint_);
   checkpoint_step_ = step_;
   batches_since_checkpoint_ = 0;
 }
@@ -272,7 +272,7 @@ TrainSummary Trainer::train(int batches) {
     const BatchResult result =
         network_->train_batch(size, batch.x.data(), batch.labels.data(), rule, next_drawn ? &next : nullptr);
     if (!result.finite || result.loss > kExplodedLoss) {
-      network_->copy_parameters_from(checkpoint_);
+      network_->restore_parameters(checkpoint_);
       network_->reset_velocities();
       step_ = checkpoint_step_;
       summary.diverged = true;
