@@ -11,6 +11,7 @@
 
 #include "aligned_buffer.h"
 #include "kernels.h"
+#include "network.h"
 #if defined(__wasm_simd128__)
 #include <wasm_simd128.h>
 #endif
@@ -102,15 +103,18 @@ double measured_peak_gflops() {
 
 int main() {
   constexpr int B = 64, In = 784, Hidden = 2048, Out = 10;
+  // The first layer as the network lays it out: its 2,048 units computed with its dead ones (network.h:
+  // computed_units), so that its rows lie as they do in training. The FLOPs count the 2,048 used.
+  const int Computed = scratchnet::computed_units(Hidden, true);
   Rng rng(1);
   using scratchnet::FloatBuffer;
   const FloatBuffer x = sparse_matrix(rng, static_cast<size_t>(B) * In, 0.8f);  // MNIST-like pixels
-  const FloatBuffer w1 = sparse_matrix(rng, static_cast<size_t>(In) * Hidden, 0.f);
-  const FloatBuffer b1(Hidden, 0.f);
-  const FloatBuffer dh = sparse_matrix(rng, static_cast<size_t>(B) * Hidden, 0.5f);  // through a ReLU
-  const FloatBuffer w2t = sparse_matrix(rng, static_cast<size_t>(Out) * Hidden, 0.f);
+  const FloatBuffer w1 = sparse_matrix(rng, static_cast<size_t>(In) * Computed, 0.f);
+  const FloatBuffer b1(Computed, 0.f);
+  const FloatBuffer dh = sparse_matrix(rng, static_cast<size_t>(B) * Computed, 0.5f);  // through a ReLU
+  const FloatBuffer w2t = sparse_matrix(rng, static_cast<size_t>(Out) * Computed, 0.f);
   const FloatBuffer dy = sparse_matrix(rng, static_cast<size_t>(B) * Out, 0.f);
-  FloatBuffer h(static_cast<size_t>(B) * Hidden), dx(static_cast<size_t>(B) * Hidden);
+  FloatBuffer h(static_cast<size_t>(B) * Computed), dx(static_cast<size_t>(B) * Computed);
   FloatBuffer w(w1), v(w1.size(), 0.f), second(w1.size(), 0.f);
   size_t nonzero_inputs = 0;
   for (float value : x) nonzero_inputs += value != 0.f;
@@ -129,37 +133,37 @@ int main() {
     results.push_back({name, flops / seconds_per_call(fast) / 1e9, flops / seconds_per_call(reference, 0.2) / 1e9});
   };
   measure("forward 64x784 . 784x2048 (80% zero inputs)", forward_flops,
-          [&] { scratchnet::f32_gemm(B, In, Hidden, x.data(), w1.data(), b1.data(), h.data()); },
-          [&] { scratchnet::f32_gemm_reference(B, In, Hidden, x.data(), w1.data(), b1.data(), h.data()); });
+          [&] { scratchnet::f32_gemm(B, In, Computed, x.data(), w1.data(), b1.data(), h.data()); },
+          [&] { scratchnet::f32_gemm_reference(B, In, Computed, x.data(), w1.data(), b1.data(), h.data()); });
   measure("input gradient 64x10 . 10x2048", input_grad_flops,
-          [&] { scratchnet::f32_gemm_relu_backward(B, Out, Hidden, dy.data(), w2t.data(), h.data(), dx.data()); },
-          [&] { scratchnet::f32_gemm_relu_backward_reference(B, Out, Hidden, dy.data(), w2t.data(), h.data(), dx.data()); });
+          [&] { scratchnet::f32_gemm_relu_backward(B, Out, Computed, dy.data(), w2t.data(), h.data(), dx.data()); },
+          [&] { scratchnet::f32_gemm_relu_backward_reference(B, Out, Computed, dy.data(), w2t.data(), h.data(), dx.data()); });
   measure("weight gradient + momentum step 784x64 . 64x2048", weight_grad_flops,
-          [&] { scratchnet::f32_gemm_momentum_step(In, B, Hidden, x.data(), dh.data(), w.data(), v.data(), 1e-9f, 0.9f); },
+          [&] { scratchnet::f32_gemm_momentum_step(In, B, Computed, x.data(), dh.data(), w.data(), v.data(), 1e-9f, 0.9f); },
           [&] {
-            scratchnet::f32_gemm_momentum_step_reference(In, B, Hidden, x.data(), dh.data(), w.data(), v.data(), 1e-9f, 0.9f);
+            scratchnet::f32_gemm_momentum_step_reference(In, B, Computed, x.data(), dh.data(), w.data(), v.data(), 1e-9f, 0.9f);
           });
   measure("weight gradient + adam step 784x64 . 64x2048", adam_step_flops,
-          [&] { scratchnet::f32_gemm_adam_step(In, B, Hidden, x.data(), dh.data(), w.data(), v.data(), second.data(), adam); },
+          [&] { scratchnet::f32_gemm_adam_step(In, B, Computed, x.data(), dh.data(), w.data(), v.data(), second.data(), adam); },
           [&] {
-            scratchnet::f32_gemm_adam_step_reference(In, B, Hidden, x.data(), dh.data(), w.data(), v.data(), second.data(), adam);
+            scratchnet::f32_gemm_adam_step_reference(In, B, Computed, x.data(), dh.data(), w.data(), v.data(), second.data(), adam);
           });
 
   // The forward with every input lit (centred data): the dense tiles, through the same dispatch.
   const FloatBuffer x_lit = sparse_matrix(rng, static_cast<size_t>(B) * In, 0.f);
   measure("forward 64x784 . 784x2048 (all inputs lit)", 2.0 * B * In * Hidden,
-          [&] { scratchnet::f32_gemm(B, In, Hidden, x_lit.data(), w1.data(), b1.data(), h.data()); },
-          [&] { scratchnet::f32_gemm_reference(B, In, Hidden, x_lit.data(), w1.data(), b1.data(), h.data()); });
+          [&] { scratchnet::f32_gemm(B, In, Computed, x_lit.data(), w1.data(), b1.data(), h.data()); },
+          [&] { scratchnet::f32_gemm_reference(B, In, Computed, x_lit.data(), w1.data(), b1.data(), h.data()); });
   // The fused steps with every input lit: the dense tiles (a weight's step counted as in the sparse case).
   measure("weight gradient + momentum step (all inputs lit)", 2.0 * B * In * Hidden + 4.0 * In * Hidden,
-          [&] { scratchnet::f32_gemm_momentum_step(In, B, Hidden, x_lit.data(), dh.data(), w.data(), v.data(), 1e-9f, 0.9f); },
+          [&] { scratchnet::f32_gemm_momentum_step(In, B, Computed, x_lit.data(), dh.data(), w.data(), v.data(), 1e-9f, 0.9f); },
           [&] {
-            scratchnet::f32_gemm_momentum_step_reference(In, B, Hidden, x_lit.data(), dh.data(), w.data(), v.data(), 1e-9f, 0.9f);
+            scratchnet::f32_gemm_momentum_step_reference(In, B, Computed, x_lit.data(), dh.data(), w.data(), v.data(), 1e-9f, 0.9f);
           });
   measure("weight gradient + adam step (all inputs lit)", 2.0 * B * In * Hidden + 11.0 * In * Hidden,
-          [&] { scratchnet::f32_gemm_adam_step(In, B, Hidden, x_lit.data(), dh.data(), w.data(), v.data(), second.data(), adam); },
+          [&] { scratchnet::f32_gemm_adam_step(In, B, Computed, x_lit.data(), dh.data(), w.data(), v.data(), second.data(), adam); },
           [&] {
-            scratchnet::f32_gemm_adam_step_reference(In, B, Hidden, x_lit.data(), dh.data(), w.data(), v.data(), second.data(), adam);
+            scratchnet::f32_gemm_adam_step_reference(In, B, Computed, x_lit.data(), dh.data(), w.data(), v.data(), second.data(), adam);
           });
   // The crossover: the sparse kernels alone against the dense tiles, from MNIST's density to every input lit.
   std::string by_density;
@@ -167,9 +171,9 @@ int main() {
   for (float lit : {0.2f, 0.35f, 0.5f, 0.65f, 0.8f, 1.0f}) {
     const FloatBuffer xd = sparse_matrix(rng, static_cast<size_t>(B) * In, 1.f - lit);
     const double sparse_s = seconds_per_call(
-        [&] { scratchnet::f32_gemm_sparse_wasmsimd(B, In, Hidden, xd.data(), w1.data(), b1.data(), h.data()); }, 0.2);
+        [&] { scratchnet::f32_gemm_sparse_wasmsimd(B, In, Computed, xd.data(), w1.data(), b1.data(), h.data()); }, 0.2);
     const double dense_s = seconds_per_call(
-        [&] { scratchnet::f32_gemm_dense_wasmsimd(B, In, Hidden, xd.data(), w1.data(), b1.data(), h.data(), false); }, 0.2);
+        [&] { scratchnet::f32_gemm_dense_wasmsimd(B, In, Computed, xd.data(), w1.data(), b1.data(), h.data(), false); }, 0.2);
     char entry[128];
     std::snprintf(entry, sizeof entry, "%s{\"lit\":%.2f,\"sparseMs\":%.3f,\"denseMs\":%.3f}", by_density.empty() ? "" : ",",
                   lit, sparse_s * 1e3, dense_s * 1e3);
