@@ -3,6 +3,9 @@
 #pragma once
 #include <cstddef>
 #include <vector>
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#endif
 
 namespace scratchnet {
 
@@ -38,9 +41,21 @@ class SparseRowPanel {
       const float* row = A + static_cast<size_t>(first + r) * K;
       Nonzero* out = entries_.data() + static_cast<size_t>(r) * width_;
       int count = 0;
+      int k = 0;
+#if defined(__wasm_simd128__)
+      // Four entries at a time, a four of zeros skipped whole: an image's zeros come in runs (its margins). The
+      // same entries as the loop below (−0 is a zero there too, a NaN is kept).
+      for (; k + 4 <= K; k += 4) {
+        if (!wasm_v128_any_true(wasm_f32x4_ne(wasm_v128_load(row + k), wasm_f32x4_splat(0.f)))) continue;
+        for (int j = k; j < k + 4; ++j) {
+          out[count] = Nonzero{j * N, row[j]};
+          count += row[j] != 0.f;
+        }
+      }
+#endif
       // Branch-free: every entry is written, and only a non-zero one is kept. Half of ReLU outputs are zero
       // in no predictable pattern, so a branch here would be mispredicted about half the time.
-      for (int k = 0; k < K; ++k) {
+      for (; k < K; ++k) {
         out[count] = Nonzero{k * N, row[k]};
         count += row[k] != 0.f;
       }

@@ -7,6 +7,7 @@
 #include <limits>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "kernels.h"
@@ -633,6 +634,34 @@ TEST(Kernels, SparseRowPanelGathersNonZerosInOrder) {
   panel.gather(A.data(), K, N, 2, 1);
   ASSERT_EQ(panel.row_size(0), 2);
   EXPECT_EQ(panel.row(0)[1].value, 4.f);
+}
+
+// The gather skips fours of zeros whole in the SIMD build: every kind of four, and a ragged end, against a plain list.
+TEST(Kernels, SparseRowPanelKeepsEveryNonZeroWhateverFourItLiesIn) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const std::vector<float> row = {0, 0, 0, 0,  1, 0, 0, 0,  0, 0, 0, -2,  0, -0.f, 0, 0,  3, 4, 5, 6,
+                                  -0.f, 7, 0, nan,  0, 0, 0, 0,  0, 0, 0, 0,  8, 0, 9};  // K = 35: a ragged end
+  const int K = static_cast<int>(row.size()), N = 13;
+  std::vector<std::pair<int, float>> expected;
+  for (int k = 0; k < K; ++k)
+    if (row[k] != 0.f) expected.emplace_back(k * N, row[k]);
+  for (int K_used : {K, 32, 33, 3}) {
+    SparseRowPanel panel;
+    panel.gather(row.data(), K_used, N, 0, 1);
+    std::vector<std::pair<int, float>> kept;
+    for (int i = 0; i < panel.row_size(0); ++i) kept.emplace_back(panel.row(0)[i].offset, panel.row(0)[i].value);
+    std::vector<std::pair<int, float>> want;
+    for (const auto& e : expected)
+      if (e.first < K_used * N) want.push_back(e);
+    ASSERT_EQ(kept.size(), want.size()) << "K = " << K_used;
+    for (size_t i = 0; i < want.size(); ++i) {
+      EXPECT_EQ(kept[i].first, want[i].first) << "K = " << K_used << ", entry " << i;
+      if (std::isnan(want[i].second))
+        EXPECT_TRUE(std::isnan(kept[i].second));
+      else
+        EXPECT_EQ(kept[i].second, want[i].second);
+    }
+  }
 }
 
 TEST(Kernels, UnsuffixedNamesUseTheBackendThisBuildReports) {
