@@ -104,8 +104,8 @@ double measured_peak_gflops() {
 int main() {
   constexpr int B = 64, In = 784, Hidden = 2048, Out = 10;
   // The first layer as the network lays it out: its 2,048 units computed with its dead ones (network.h:
-  // computed_units), so that its rows lie as they do in training. The FLOPs count the 2,048 used.
-  const int Computed = scratchnet::computed_units(Hidden, true);
+  // computed_size), so that its rows lie as they do in training. The FLOPs count the 2,048 used.
+  const int Computed = scratchnet::computed_size({In, Hidden, Out}, 1);
   Rng rng(1);
   using scratchnet::FloatBuffer;
   const FloatBuffer x = sparse_matrix(rng, static_cast<size_t>(B) * In, 0.8f);  // MNIST-like pixels

@@ -29,7 +29,7 @@ constexpr float kMinDeferringBeta2 = 0.99f;
 struct DenseLayer {
   int in = 0, out = 0;
   // The inputs and units the network uses: the first used_in rows and used_out columns. The rest are padding (a
-  // network's dead units, network.h: computed_units), whose weights, bias and state stay zero: never read by the
+  // network's dead units, network.h: computed_size), whose weights, bias and state stay zero: never read by the
   // next layer and so never trained. The kernels run on the whole [in×out].
   int used_in = 0, used_out = 0;
   FloatBuffer weights, bias;                   // [in×out], [out]

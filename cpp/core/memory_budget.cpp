@@ -10,10 +10,8 @@ namespace scratchnet {
 namespace {
 constexpr uint64_t kFloat = sizeof(float);
 
-// The units layer l computes, dead ones included (network.h: computed_units).
-uint64_t units(const std::vector<int>& sizes, size_t l) {
-  return static_cast<uint64_t>(computed_units(sizes[l], l > 0 && l + 1 < sizes.size()));
-}
+// The units of size l as computed, dead ones included (network.h: computed_size).
+uint64_t units(const std::vector<int>& sizes, size_t l) { return static_cast<uint64_t>(computed_size(sizes, l)); }
 
 uint64_t parameters(const std::vector<int>& sizes) {
   uint64_t total = 0;

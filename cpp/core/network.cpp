@@ -41,8 +41,9 @@ Status validate(const NetworkConfig& config) {
   return Status::Ok();
 }
 
-int computed_units(int units, bool hidden) {
-  return hidden && units * sizeof(float) % 4096 == 0 ? units + kPaddingUnits : units;
+int computed_size(const std::vector<int>& sizes, size_t l) {
+  const bool hidden = l > 0 && l + 1 < sizes.size();
+  return hidden && sizes[l] * sizeof(float) % 4096 == 0 ? sizes[l] + kPaddingUnits : sizes[l];
 }
 
 namespace {
@@ -56,8 +57,7 @@ Network::Network(const NetworkConfig& config)
   Rng rng(config.seed);
   const auto& sizes = config.sizes;
   for (size_t i = 0; i + 1 < sizes.size(); ++i) {
-    layers_.emplace_back(computed_units(sizes[i], i > 0), computed_units(sizes[i + 1], i + 2 < sizes.size()), sizes[i],
-                         sizes[i + 1]);
+    layers_.emplace_back(computed_size(sizes, i), computed_size(sizes, i + 1), sizes[i], sizes[i + 1]);
     layers_.back().init_he(rng);
   }
   if (config.output == OutputLoss::kSigmoidL2) {

@@ -35,11 +35,12 @@ constexpr size_t kMaxParameters = size_t{24} << 20;
 
 Status validate(const NetworkConfig& config);
 
-// The units a layer computes for `units` used ones: a hidden layer whose rows of weights would be a whole number of
-// 4 KB apart gets kPaddingUnits more, dead ones (DenseLayer::used_out). Rows 4 KB apart fall into the same sets of
-// the L1 cache, where the sparse kernels, reading a dozen rows at once, evict their own lines (performance.md).
+// The units computed for size l of a network of these sizes (0: its input): a hidden layer whose rows of weights
+// would be a whole number of 4 KB apart gets kPaddingUnits more, dead ones (DenseLayer::used_out). Rows 4 KB apart
+// fall into the same sets of the L1 cache, where the sparse kernels, reading a dozen rows at once, evict their own
+// lines (performance.md).
 constexpr int kPaddingUnits = 16;
-int computed_units(int units, bool hidden);
+int computed_size(const std::vector<int>& sizes, size_t l);
 
 struct BatchResult {
   double loss = 0;

@@ -1,5 +1,5 @@
 // The padding of hidden layers whose rows of weights would lie a whole number of 4 KB apart (network.h:
-// computed_units): dead units that change no result, stay zero whatever trains them, and never reach a model file.
+// computed_size): dead units that change no result, stay zero whatever trains them, and never reach a model file.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -60,10 +60,12 @@ std::vector<uint8_t> labels_for(Rng& rng, int B, int classes) {
 }
 
 TEST(NetworkPadding, PadsOnlyHiddenLayersWhoseRowsAreWholePages) {
-  EXPECT_EQ(computed_units(2048, true), 2048 + kPaddingUnits);
-  EXPECT_EQ(computed_units(3072, true), 3072 + kPaddingUnits);
-  EXPECT_EQ(computed_units(2048, false), 2048);  // an input or output layer: its size is the data's
-  for (int units : {512, 1000, 1040, 100, 1}) EXPECT_EQ(computed_units(units, true), units);
+  EXPECT_EQ(computed_size({784, 2048, 10}, 1), 2048 + kPaddingUnits);
+  EXPECT_EQ(computed_size({784, 100, 3072, 10}, 2), 3072 + kPaddingUnits);
+  // An input or output layer: its size is the data's.
+  EXPECT_EQ(computed_size({2048, 100, 2048}, 0), 2048);
+  EXPECT_EQ(computed_size({2048, 100, 2048}, 2), 2048);
+  for (int units : {512, 1000, 1040, 100, 1}) EXPECT_EQ(computed_size({784, units, 10}, 1), units);
   NetworkConfig config;  // the default network
   const Network net(config);
   EXPECT_EQ(net.layers()[0].out, 2048 + kPaddingUnits);
