@@ -53,7 +53,9 @@ uint64_t training_bytes(const std::vector<int>& sizes, int batch, OptimizerKind 
   }
   // Trainer: the step's batch and the next one, drawn as floats.
   const uint64_t batches = 2 * B * static_cast<uint64_t>(sizes.front());
-  return kFloat * (state + snapshot + 2 * B * widest + scratch + batches) + background_bytes(sizes, batch, true);
+  // Network::forward_pass: the next batch's first-layer output, set aside while an inference runs between calls.
+  const uint64_t held = sizes.size() > 2 ? B * units(sizes, 1) : 0;
+  return kFloat * (state + snapshot + 2 * B * widest + scratch + batches + held) + background_bytes(sizes, batch, true);
 }
 
 std::string format_bytes(uint64_t bytes) {

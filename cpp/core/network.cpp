@@ -75,8 +75,13 @@ int Network::input_rows() const {
   return inputs == 784 ? 28 : 1;
 }
 
+void Network::forget_next_forward() {
+  first_layer_ran_on_ = nullptr;
+  first_layer_is_held_ = false;
+}
+
 void Network::set_input_background(const std::vector<float>& background) {
-  first_layer_ran_on_ = nullptr;  // a next batch's forward from before is recomputed around the new one
+  forget_next_forward();  // a next batch's forward from before is recomputed around the new one
   layers_.front().set_input_background(background);
 }
 
@@ -138,11 +143,20 @@ void Network::catch_up_deferred_steps() {
 }
 
 const float* Network::forward_pass(int B, const float* x, bool training) {
-  ensure_forward_workspace(B);
   const size_t L = layers_.size();
+  const size_t first_outputs = static_cast<size_t>(first_layer_ran_batch_) * layers_.front().out;
+  if (!training && first_layer_ran_on_ && !first_layer_is_held_) {
+    // An inference between train() calls: the next batch's first-layer output waits aside, so that a run's
+    // bits do not depend on whether anything was read between its calls.
+    first_layer_held_.resize(first_outputs);
+    f32_copy(first_outputs, activations_[1].data(), first_layer_held_.data());
+    first_layer_is_held_ = true;
+  }
+  ensure_forward_workspace(B);
   input_ = x;  // read in place, not copied: the caller keeps x alive until backward is done
-  const bool first_layer_ran = x == first_layer_ran_on_ && B == first_layer_ran_batch_;
-  first_layer_ran_on_ = nullptr;
+  const bool first_layer_ran = training && x == first_layer_ran_on_ && B == first_layer_ran_batch_;
+  if (first_layer_ran && first_layer_is_held_) f32_copy(first_outputs, first_layer_held_.data(), activations_[1].data());
+  if (training) forget_next_forward();
   for (size_t l = 0; l < L; ++l) {
     const DenseLayer& layer = layers_[l];
     const float* in = layer_input(l);
@@ -261,7 +275,7 @@ void Network::copy_parameters_to(std::vector<float>& out) const {
 }
 
 void Network::copy_parameters_from(const std::vector<float>& in) {
-  first_layer_ran_on_ = nullptr;
+  forget_next_forward();
   const float* from = in.data();
   for (auto& layer : layers_) {
     for (int k = 0; k < layer.used_in; ++k, from += layer.used_out)
@@ -284,7 +298,7 @@ void Network::snapshot_parameters(std::vector<float>& out) const {
 }
 
 void Network::restore_parameters(const std::vector<float>& in) {
-  first_layer_ran_on_ = nullptr;
+  forget_next_forward();
   const float* from = in.data();
   for (auto& layer : layers_)
     for (FloatBuffer* part : {&layer.weights, &layer.bias}) {
@@ -294,6 +308,8 @@ void Network::restore_parameters(const std::vector<float>& in) {
 }
 
 void Network::release_training_state() {
+  forget_next_forward();
+  FloatBuffer().swap(first_layer_held_);
   for (auto& layer : layers_) layer.release_training_buffers();
   for (auto* buffer : {&grad_a_, &grad_b_, &scratch_}) FloatBuffer().swap(*buffer);
   training_batch_ = 0;

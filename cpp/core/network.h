@@ -53,7 +53,8 @@ struct NextBatch {
   int size = 0;
   // [size×input], or null. The step then runs the first layer's forward on it as it writes that layer's
   // weights (DenseLayer::backward_and_step), and the next train_batch, if on these same inputs, starts from it:
-  // they must stay unchanged until then, and nothing else may change the parameters in between.
+  // they must stay unchanged until then, and nothing else may change the parameters in between. Inference in
+  // between (forward, compute_gradients) may run: it keeps that output aside and the next train_batch takes it back.
   const float* x = nullptr;
   // Per input, non-zero where x is non-zero in some sample, or null: first-layer weights that neither batch
   // uses may then defer their step, and only the next train_batch may follow (DenseLayer::backward_and_step).
@@ -128,6 +129,8 @@ class Network {
   void reset_velocities();
   // Frees gradients, momentum buffers and workspaces (the weights stay): memory for a model about to be replaced.
   void release_training_state();
+  // Drops a next batch's first-layer output that a step ran (NextBatch::x): the next train_batch computes it.
+  void forget_next_forward();
 
  private:
   // Forward, loss and backward; with a step, each layer's parameters are updated as its backward pass
@@ -150,6 +153,9 @@ class Network {
   // The inputs whose first-layer output activations_[1] holds already (run by the last step), or null.
   const float* first_layer_ran_on_ = nullptr;
   int first_layer_ran_batch_ = 0;
+  // That output, set aside when an inference needs activations_[1] before the next train_batch takes it.
+  FloatBuffer first_layer_held_;
+  bool first_layer_is_held_ = false;
   std::vector<FloatBuffer> activations_;  // [layer + 1][B×size]: (unused), hidden outputs, probabilities
   FloatBuffer logits_;                    // [B×output] before the output activation
   FloatBuffer grad_a_, grad_b_;           // [B×max size]: dL/d(layer output), ping-pong

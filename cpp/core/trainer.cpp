@@ -189,13 +189,20 @@ StepRule Trainer::step_rule() const {
 Status Trainer::set_options(const TrainOptions& options) {
   if (Status s = validate(options); !s.ok()) return s;
   if (Status s = check_memory(network_->config().sizes, options, data_bytes()); !s.ok()) return s;
+  if (options.batch_size != options_.batch_size) forget_drawn_batch();
   options_ = options;
   // New rates are where most blow-ups start: a divergence under them comes back to the model as it is now.
   if (batches_since_checkpoint_ > 0) take_checkpoint();
   return Status::Ok();
 }
 
+void Trainer::forget_drawn_batch() {
+  current_drawn_ = false;
+  if (network_) network_->forget_next_forward();
+}
+
 void Trainer::restart_epochs() {
+  forget_drawn_batch();
   order_.resize(train_.size());
   std::iota(order_.begin(), order_.end(), 0u);
   cursor_ = 0;
@@ -243,8 +250,8 @@ TrainSummary Trainer::train(int batches) {
   const auto start = std::chrono::steady_clock::now();
   double loss_sum = 0;
   int64_t correct = 0;
-  int current = 0;             // batches_[current] is this step's
-  bool current_drawn = false;  // drawn by the step before
+  int current = current_;               // batches_[current] is this step's
+  bool current_drawn = current_drawn_;  // drawn by the step before, maybe in the call before
   for (int i = 0; i < batches; ++i) {
     if (needs_shuffle_) {
       order_rng_.shuffle(order_.data(), n);
@@ -253,20 +260,20 @@ TrainSummary Trainer::train(int batches) {
     const int size = static_cast<int>(std::min<size_t>(B, n - cursor_));
     Batch& batch = batches_[current];
     if (!current_drawn) draw_batch(cursor_, size, &batch);
-    // The next batch is drawn before this step, when it is in this call and this epoch: which pixels it uses
-    // tells the step which of the first layer's rows may defer their momentum step (DenseLayer::backward_and_step).
-    // Not before a checkpoint, at an epoch's end (the next order is not drawn yet) or at the call's end: the
-    // weights are read then, and must be current.
+    // The next batch is drawn before this step when it is in this epoch (the next order is not drawn yet), and
+    // the step runs its first layer's forward (Network::train_batch), also at the call's end: the next call starts
+    // from it, and calls of any length cost only the settling below. Which pixels the next batch uses tells the
+    // step which of the first layer's rows may defer their momentum step (DenseLayer::backward_and_step); not
+    // before a checkpoint or at the call's end, where every row is settled: the weights are read then.
     const size_t next_first = cursor_ + size;
-    const bool next_drawn = i + 1 < batches && next_first < n;
-    // With the next batch drawn, the step also runs its first layer's forward (Network::train_batch).
+    const bool next_drawn = next_first < n;
     NextBatch next;
     if (next_drawn) {
       Batch& drawn = batches_[1 - current];
       next.size = static_cast<int>(std::min<size_t>(B, n - next_first));
       draw_batch(next_first, next.size, &drawn);
       next.x = drawn.x.data();
-      if (batches_since_checkpoint_ + 1 < kCheckpointInterval) next.inputs_used = drawn.used.data();
+      if (i + 1 < batches && batches_since_checkpoint_ + 1 < kCheckpointInterval) next.inputs_used = drawn.used.data();
     }
     const StepRule rule = step_rule();
     const BatchResult result =
@@ -304,6 +311,9 @@ TrainSummary Trainer::train(int batches) {
     current = 1 - current;
     current_drawn = next_drawn;
   }
+  current_ = current;
+  current_drawn_ = current_drawn;
+  if (summary.diverged) forget_drawn_batch();  // the model was rolled back: the batch is drawn again
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   summary.mean_loss = summary.samples ? loss_sum / summary.samples : 0;
   summary.accuracy = summary.samples ? static_cast<double>(correct) / summary.samples : 0;

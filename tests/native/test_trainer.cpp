@@ -227,6 +227,75 @@ TEST(Trainer, NoStepIsOwedWhenACallReturns) {
   }
 }
 
+// 16×16 images, a third of their pixels lit at random (more of them in the class's quadrant): sparse enough for the
+// sparse kernels, and in a batch of 32 every pixel is lit in some image, so no first-layer row defers its step.
+RawSet make_speckle_set(size_t count, uint64_t seed) {
+  Rng rng(seed);
+  RawSet set;
+  set.rows = set.cols = 16;
+  set.pixels.resize(count * 256);
+  set.labels.resize(count);
+  for (size_t i = 0; i < count; ++i) {
+    const int label = static_cast<int>(rng.below(kClasses));
+    set.labels[i] = static_cast<uint8_t>(label);
+    for (int p = 0; p < 256; ++p) {
+      const bool own = (p / 16 < 8) == (label < 2) && (p % 16 < 8) == (label % 2 == 0);
+      if (rng.below(100) < (own ? 55u : 28u)) set.pixels[i * 256 + p] = static_cast<uint8_t>(1 + rng.below(255));
+    }
+  }
+  return set;
+}
+
+TEST(Trainer, CallsOfAnyLengthTrainAsOneCallWhenNoRowWaits) {
+  // A call's last step runs the next batch's first layer as every step does (fused with the step where that pays:
+  // a layer of 256 × 1,100 in the wasm SIMD build, whose sums it adds in another order than the plain forward),
+  // and the next call starts from it. No row defers its step here, so the settling at a call's end changes
+  // nothing: calls of any length give the run of one long call, across epochs' ends (10 batches an epoch).
+  const auto trainer = [] {
+    auto made = std::make_unique<Trainer>();
+    EXPECT_TRUE(made->set_data(Split::kTrain, load_dataset(make_speckle_set(300, 7))).ok());
+    NetworkConfig config;
+    config.sizes = {256, 1100, kClasses};
+    config.output = OutputLoss::kSoftmaxCrossEntropy;
+    EXPECT_TRUE(made->create_model(config).ok());
+    EXPECT_TRUE(made->set_options(options(32, 0.05f)).ok());
+    return made;
+  };
+  auto whole = trainer(), pieces = trainer(), single = trainer();
+  const TrainSummary one = whole->train(24);
+  ASSERT_EQ(one.error, "");
+  std::vector<float> piece_losses, single_losses;
+  for (int batches : {5, 7, 1, 11}) {
+    const TrainSummary summary = pieces->train(batches);
+    ASSERT_EQ(summary.error, "");
+    piece_losses.insert(piece_losses.end(), summary.batch_losses.begin(), summary.batch_losses.end());
+  }
+  for (int i = 0; i < 24; ++i) single_losses.push_back(single->train(1).batch_losses.at(0));
+  EXPECT_EQ(piece_losses, one.batch_losses);
+  EXPECT_EQ(single_losses, one.batch_losses);
+  EXPECT_EQ(pieces->save(true), whole->save(true));
+  EXPECT_EQ(single->save(true), whole->save(true));
+}
+
+TEST(Trainer, ReadingTheModelBetweenCallsChangesNothingInTheRun) {
+  // The page evaluates, predicts and saves between its calls of train(): none of it may change the run, though
+  // the next batch's first-layer output waits in the workspace those reads use.
+  auto read = make_trainer(OutputLoss::kSoftmaxCrossEntropy, 300, 100, options(16, 0.1f));
+  auto left = make_trainer(OutputLoss::kSoftmaxCrossEntropy, 300, 100, options(16, 0.1f));
+  const RawSet images = make_quadrant_set(300, kClasses, 300);  // more than one 256-image chunk
+  std::vector<float> scores;
+  for (int call = 0; call < 6; ++call) {
+    const TrainSummary a = read->train(4), b = left->train(4);
+    ASSERT_EQ(a.error, "");
+    EXPECT_EQ(a.batch_losses, b.batch_losses) << "call " << call;
+    EXPECT_EQ(read->evaluate(Split::kTest, 0).error, "");
+    EXPECT_EQ(read->evaluate(Split::kTrain, 0).error, "");
+    ASSERT_TRUE(read->predict(images.pixels.data(), images.count(), &scores).ok());
+    ASSERT_TRUE(read->predict(images.pixels.data(), 3, &scores).ok());
+    EXPECT_EQ(read->save(true), left->save(true)) << "call " << call;
+  }
+}
+
 TEST(Trainer, ZeroBatchesIsANoOpAndANegativeCountIsAnError) {
   auto trainer = make_trainer(OutputLoss::kSigmoidL2, 50, 0, options(16, 0.5f));
   const std::vector<uint8_t> before = trainer->save();

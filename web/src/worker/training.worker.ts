@@ -24,8 +24,8 @@ import { trainOptions } from './train-options';
 const CHUNK_MILLISECONDS = 40; // work between yields: short enough that pause/step answer at once
 const REPORT_MILLISECONDS = 100; // 'batches' events at most this often (batch-reports.ts)
 // Batches per engine.train() call: many, so the engine's loop (and its deferred steps, DeferredSteps in
-// kernels.h) runs uninterrupted: a call's last step settles every deferred row and its first batch's forward runs
-// on its own, which at 6 batches a call cost 6% of the speed on one thread and 9% on two (performance.md). 16
+// kernels.h) runs uninterrupted: a call's last step settles every deferred row, which with the call's own cost
+// comes to 2-3% of the speed at 16 batches a call (performance.md). 16
 // batches of the default network are about 60 ms on one thread of a 2-core Xeon: a pause waits at most that long.
 // Set from the network's size, never from a clock or the thread count: a step that ends a call rounds differently,
 // so call boundaries must not depend on either for a seed to give the same run every time.
