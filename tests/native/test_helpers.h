@@ -87,6 +87,26 @@ inline RawSet make_quadrant_set(size_t count, int classes, uint64_t seed) {
   return set;
 }
 
+// `count` square images of `side` pixels a side and labels below `classes`: pixel p of an image of class c is lit
+// (1..255 at random) with a chance of lit_percent(c, p) in 100, else an exact zero.
+template <class LitPercent>
+RawSet make_speckled_set(size_t count, uint32_t side, int classes, uint64_t seed, LitPercent lit_percent) {
+  Rng rng(seed);
+  RawSet set;
+  set.rows = set.cols = side;
+  const size_t pixels = static_cast<size_t>(side) * side;
+  set.pixels.resize(count * pixels);
+  set.labels.resize(count);
+  for (size_t i = 0; i < count; ++i) {
+    const int label = static_cast<int>(rng.below(static_cast<uint32_t>(classes)));
+    set.labels[i] = static_cast<uint8_t>(label);
+    for (size_t p = 0; p < pixels; ++p)
+      if (rng.below(100) < static_cast<uint32_t>(lit_percent(label, static_cast<int>(p))))
+        set.pixels[i * pixels + p] = static_cast<uint8_t>(1 + rng.below(255));
+  }
+  return set;
+}
+
 // Dataset::from_idx of a raw set; a failure is reported and leaves an empty dataset.
 inline Dataset load_dataset(const RawSet& set, size_t limit = 0) {
   Dataset data;

@@ -230,20 +230,10 @@ TEST(Trainer, NoStepIsOwedWhenACallReturns) {
 // 16×16 images, a third of their pixels lit at random (more of them in the class's quadrant): sparse enough for the
 // sparse kernels, and in a batch of 32 every pixel is lit in some image, so no first-layer row defers its step.
 RawSet make_speckle_set(size_t count, uint64_t seed) {
-  Rng rng(seed);
-  RawSet set;
-  set.rows = set.cols = 16;
-  set.pixels.resize(count * 256);
-  set.labels.resize(count);
-  for (size_t i = 0; i < count; ++i) {
-    const int label = static_cast<int>(rng.below(kClasses));
-    set.labels[i] = static_cast<uint8_t>(label);
-    for (int p = 0; p < 256; ++p) {
-      const bool own = (p / 16 < 8) == (label < 2) && (p % 16 < 8) == (label % 2 == 0);
-      if (rng.below(100) < (own ? 55u : 28u)) set.pixels[i * 256 + p] = static_cast<uint8_t>(1 + rng.below(255));
-    }
-  }
-  return set;
+  return make_speckled_set(count, 16, kClasses, seed, [](int label, int p) {
+    const bool own = (p / 16 < 8) == (label < 2) && (p % 16 < 8) == (label % 2 == 0);
+    return own ? 55 : 28;
+  });
 }
 
 TEST(Trainer, CallsOfAnyLengthTrainAsOneCallWhenNoRowWaits) {

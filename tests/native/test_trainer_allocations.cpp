@@ -52,17 +52,7 @@ using namespace scratchnet_test;
 
 // 28×28 images, a fifth of their pixels inked, like MNIST's.
 RawSet sparse_images(size_t count, uint64_t seed) {
-  Rng rng(seed);
-  RawSet set;
-  set.rows = set.cols = 28;
-  set.pixels.resize(count * 784);
-  set.labels.resize(count);
-  for (size_t i = 0; i < count; ++i) {
-    set.labels[i] = static_cast<uint8_t>(rng.below(10));
-    for (size_t p = 0; p < 784; ++p)
-      if (rng.below(5) == 0) set.pixels[i * 784 + p] = static_cast<uint8_t>(1 + rng.below(255));
-  }
-  return set;
+  return make_speckled_set(count, 28, 10, seed, [](int, int) { return 20; });
 }
 
 // Allocations made by trainer.train(batches).
