@@ -286,6 +286,25 @@ TEST(Trainer, ReadingTheModelBetweenCallsChangesNothingInTheRun) {
   }
 }
 
+TEST(Trainer, TrainingDataLoadedBetweenCallsIsWhatTheNextCallTrainsOn) {
+  // The last call drew its next batch and ran the first layer on it; new training data must replace both. Here
+  // every new image is the same, so the next batch's loss is the model's loss on that image, which evaluate gives.
+  auto trainer = make_trainer(OutputLoss::kSoftmaxCrossEntropy, 300, 0, options(16, 0.1f));
+  ASSERT_EQ(trainer->train(5).error, "");
+  RawSet same = make_quadrant_set(1, kClasses, 9);
+  for (int i = 1; i < 40; ++i) {
+    same.pixels.insert(same.pixels.end(), same.pixels.begin(), same.pixels.begin() + 16);
+    same.labels.push_back(same.labels[0]);
+  }
+  ASSERT_TRUE(trainer->set_data(Split::kTrain, load_dataset(same)).ok());
+  ASSERT_TRUE(trainer->set_data(Split::kTest, load_dataset(same)).ok());
+  const Evaluation before = trainer->evaluate(Split::kTest, 0);
+  ASSERT_EQ(before.error, "");
+  const TrainSummary next = trainer->train(1);
+  ASSERT_EQ(next.error, "");
+  EXPECT_NEAR(next.batch_losses.at(0), before.loss, 1e-5 * before.loss);
+}
+
 TEST(Trainer, ZeroBatchesIsANoOpAndANegativeCountIsAnError) {
   auto trainer = make_trainer(OutputLoss::kSigmoidL2, 50, 0, options(16, 0.5f));
   const std::vector<uint8_t> before = trainer->save();
