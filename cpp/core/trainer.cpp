@@ -250,26 +250,24 @@ TrainSummary Trainer::train(int batches) {
   const auto start = std::chrono::steady_clock::now();
   double loss_sum = 0;
   int64_t correct = 0;
-  int current = current_;               // batches_[current] is this step's
-  bool current_drawn = current_drawn_;  // drawn by the step before, maybe in the call before
   for (int i = 0; i < batches; ++i) {
     if (needs_shuffle_) {
       order_rng_.shuffle(order_.data(), n);
       needs_shuffle_ = false;
     }
     const int size = static_cast<int>(std::min<size_t>(B, n - cursor_));
-    Batch& batch = batches_[current];
-    if (!current_drawn) draw_batch(cursor_, size, &batch);
+    Batch& batch = batches_[current_];
+    if (!current_drawn_) draw_batch(cursor_, size, &batch);
     // The next batch is drawn before this step when it is in this epoch (the next order is not drawn yet), and
     // the step runs its first layer's forward (Network::train_batch), also at the call's end: the next call starts
-    // from it, and calls of any length cost only the settling below. Which pixels the next batch uses tells the
-    // step which of the first layer's rows may defer their momentum step (DenseLayer::backward_and_step); not
-    // before a checkpoint or at the call's end, where every row is settled: the weights are read then.
+    // from it, so calls of a few batches cost about what one long call does. Which pixels the next batch uses
+    // tells the step which of the first layer's rows may defer their momentum step (DenseLayer::backward_and_step);
+    // not before a checkpoint or at the call's end, where every row is settled: the weights are read then.
     const size_t next_first = cursor_ + size;
     const bool next_drawn = next_first < n;
     NextBatch next;
     if (next_drawn) {
-      Batch& drawn = batches_[1 - current];
+      Batch& drawn = batches_[1 - current_];
       next.size = static_cast<int>(std::min<size_t>(B, n - next_first));
       draw_batch(next_first, next.size, &drawn);
       next.x = drawn.x.data();
@@ -289,6 +287,7 @@ TrainSummary Trainer::train(int batches) {
                       "); the model was rolled back " + std::to_string(batches_since_checkpoint_) +
                       " batches to its last good state. Try a lower learning rate or momentum.";
       batches_since_checkpoint_ = 0;
+      forget_drawn_batch();  // the model was rolled back: the batch is drawn again
       break;
     }
     ++step_;
@@ -308,12 +307,9 @@ TrainSummary Trainer::train(int batches) {
       cursor_ = 0;
       needs_shuffle_ = true;
     }
-    current = 1 - current;
-    current_drawn = next_drawn;
+    current_ = 1 - current_;
+    current_drawn_ = next_drawn;
   }
-  current_ = current;
-  current_drawn_ = current_drawn;
-  if (summary.diverged) forget_drawn_batch();  // the model was rolled back: the batch is drawn again
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   summary.mean_loss = summary.samples ? loss_sum / summary.samples : 0;
   summary.accuracy = summary.samples ? static_cast<double>(correct) / summary.samples : 0;
