@@ -52,9 +52,9 @@ inline bool row_waits(const DeferredSteps* deferred, int row, int nonzeros, uint
 }
 
 // Applies a finished gradient element g of the fused SGD step: v = momentum·v + g;  w -= lr·v, after any
-// steps the row deferred (kernels.h: DeferredSteps). `check` sums the new weights: it is finite while every
-// w is (an infinite or NaN one makes it NaN or infinite; finite weights would have to average above 1e32 to
-// overflow it, a run long diverged), at one add a weight. absorb() merges the checks of parts run on other threads.
+// steps the row deferred (kernels.h: DeferredSteps). `check` adds up w − w of the new weights: 0 while every w is
+// finite, NaN from the first that is not, whatever order the parts run and merge in. absorb() merges the checks of
+// parts run on other threads.
 struct MomentumStep {
   static constexpr bool kLongCode = false;
   // A row's step: v ← decay·v + g,  w ← w − catch_up·v_before − lr·v (deferred_step_coefficients).
@@ -101,9 +101,9 @@ struct MomentumStep {
     v = decay * before + gradient;
     if (catch_up != 0.f) w -= catch_up * before;
     w -= lr * v;
-    check += w;
+    check += w - w;
   }
-  bool finite() const { return check - check == 0.f; }
+  bool finite() const { return check == 0.f; }
   void absorb(const MomentumStep& part) { check += part.check; }
 };
 
@@ -159,9 +159,9 @@ struct AdamStep {
     M1[at] = m;
     M2[at] = v;
     w = w * shrink - step_size * m / (std::sqrt(v) + epsilon);
-    check += w;
+    check += w - w;
   }
-  bool finite() const { return check - check == 0.f; }
+  bool finite() const { return check == 0.f; }
   void absorb(const AdamStep& part) { check += part.check; }
 };
 

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -75,8 +76,9 @@ constexpr int kChunkedRows = kGemmPanelRows + 1;
 struct ChunkProgress {
   int ends[kChunkedRows];      // per panel row: where its next chunk's non-zeros start
   bool started[kChunkedRows];  // per panel row: C holds its partial sums
-  // Panel rows [row_begin, row_end), none started, each at its first non-zero at or past B's row `b_row`.
-  void reset(const SparseRowPanel& panel, int row_begin, int row_end, int b_row, int N) {
+  // Panel rows [row_begin, row_end), none started, each at its first non-zero at or past B's row `b_row`. (Out of
+  // line: one copy for its callers, where it is no part of the time.)
+  __attribute__((noinline)) void reset(const SparseRowPanel& panel, int row_begin, int row_end, int b_row, int N) {
     const int offset = b_row * N;
     for (int r = row_begin; r < row_end; ++r) {
       const Nonzero* nz = panel.row(r);
@@ -386,7 +388,7 @@ bool fused_step_then_forward_pays(int K, int M, int N, int Mn) {
 constexpr int kStepRowCost = 3;
 
 // The fused step and forward below sums each element of Y in two runs of W's rows, [0, split) and [split, K), and
-// adds the two sums at the end: two threads that take a run each then write only their own pages of W (and of the
+// adds the two sums as the runs end: two threads that take a run each then write only their own pages of W (and of the
 // optimizer's moments), where a fixed half of the columns each shared every row's pages, which slowed both
 // (performance.md). Rows differ in work, so `split` halves it: given each row's step work in work[k] (in non-zeros'
 // worth: its non-zeros and its update of N weights, which costs about kStepRowCost of them), it adds the next
@@ -419,9 +421,10 @@ __attribute__((noinline)) RunScratch& run_scratch(int K, int Mn, int N) {
   return scratch;
 }
 
-// Y's rows [row_begin, row_end): the first run's sums there plus the second run's in U, finished by `out` (the
-// bias is in the first run; `out` applies the ReLU).
-void add_runs(StoreCSimd& out, int row_begin, int row_end, int N, const float* U) {
+// Y's rows [row_begin, row_end): the first run's sums there plus the second run's in U, with the ReLU if `relu`
+// (the bias is in the first run). Out of line: one copy for both fused steps.
+__attribute__((noinline)) void add_runs(float* Y, bool relu, int row_begin, int row_end, int N, const float* U) {
+  StoreCSimd out{{Y, static_cast<size_t>(N), relu}};
   const int vectors_end = N - N % 4;
   for (int row = row_begin; row < row_end; ++row) {
     const float* c = out.C + static_cast<size_t>(row) * N;
@@ -444,6 +447,21 @@ struct EvenChunks {
         length(end - begin),
         count(std::max(1, (end - begin + kRowsOfBPerChunk / 2) / kRowsOfBPerChunk)) {}
   int start(int c) const { return run_begin + static_cast<int>(static_cast<long>(length) * c / count); }
+};
+
+// A run's last chunk of W's rows, which both threads may work on: the thread that ends its own run first takes
+// part of the other's, as the runs' times vary from batch to batch beyond what split_row foresees (performance.md).
+struct SharedLastChunk {
+  std::atomic<int> next_row{0}, rows_stepped{0}, next_sample{0};
+  std::atomic<bool> earlier_chunks_added{false};
+};
+// Claimed at a time in a shared last chunk: rows to step, and samples of the next batch to add the chunk's rows into.
+constexpr int kClaimedRows = 2;
+constexpr int kClaimedSamples = 4;
+
+// Per group of kClaimedSamples samples: how many runs have stored their sums.
+struct SampleGroupsDone {
+  std::array<std::atomic<int>, (kChunkedRows + kClaimedSamples - 1) / kClaimedSamples> runs_done{};
 };
 
 // The fused step (`step`, an epilogue over W) then the next batch's forward, chunk by chunk of W's rows.
@@ -469,7 +487,8 @@ bool step_then_forward(int K, int M, int N, const float* X, const float* D, floa
     next_panel.gather_rows(Xn, K, N, 0, begin, end);
   });
   // The two runs of W's rows (split_row), a thread each (one thread takes both in turn), chunk by chunk: a run
-  // steps the chunk's rows, then adds them into its sums of the next batch while they are in cache.
+  // steps the chunk's rows, then adds them into its sums of the next batch while they are in cache. A run's last
+  // chunk is shared (SharedLastChunk): the thread that ends its own run first works on the other's.
   RunScratch& scratch = run_scratch(K, Mn, N);
 #pragma clang loop vectorize(disable) unroll(disable)
   for (int k = 0; k < K; ++k) scratch.work[k] = plans[k].steps ? step_panel.row_size(k) + kStepRowCost : 0;
@@ -477,45 +496,69 @@ bool step_then_forward(int K, int M, int N, const float* X, const float* D, floa
   float* const second_sums = scratch.second_sums.data();
   const int whole = N - N % kSparseBlockColumns;
   const bool tail = whole < N;
-  const Step blank = step;  // the runs' epilogues start from this, their checks empty
-  std::array<std::optional<Step>, 2> runs_out;
+  const Step blank = step;  // the threads' epilogues start from this, their checks empty
+  std::array<std::optional<Step>, kMaxThreadCount> parts_out;
+  std::array<ChunkProgress, 2> progress;  // per run, shared: a thread may finish the other run's last chunk
+  std::array<SharedLastChunk, 2> last;
+  SampleGroupsDone groups;
   run_parts([&](int part, int parts) {
-    for (int run = part; run < 2; run += parts) {
+    Step local = blank, tail_local = blank;  // sweep_tail
+    // This thread's chunks: with two threads, its own run's and then the other run's last chunk; one thread takes
+    // both runs whole.
+    static_assert(kMaxThreadCount <= 2, "a run a thread");
+    for (int segment = 0; segment < 2; ++segment) {
+      const bool helping = parts == 2 && segment == 1;
+      const int run = parts == 2 ? (part + segment) % 2 : segment;
       const int run_begin = run == 0 ? 0 : split, run_end = run == 0 ? split : K;
-      float* const sums = run == 0 ? Y : second_sums;
-      Step local = blank, tail_local = blank;  // sweep_tail
-      ChunkProgress progress;
-      progress.reset(next_panel, 0, Mn, run_begin, N);
-      StoreCSimd out{{sums, static_cast<size_t>(N)}};
-      StorePartialSums partial{sums, static_cast<size_t>(N)};
       const EvenChunks chunks(run_begin, run_end);
-      for (int c = 0; c < chunks.count; ++c) {
-        const int chunk = chunks.start(c), chunk_end = chunks.start(c + 1);
-        for (int k = chunk; k < chunk_end; ++k) {
-          if (!plans[k].steps) continue;
-          local.use_row(plans[k].step);
-          sweep_blocks(step_panel.row(k), step_panel.row_size(k), D, nullptr, k, 0, whole, local);
-          if (tail) {
-            tail_local.use_row(plans[k].step);
-            sweep_tail(step_panel.row(k), step_panel.row_size(k), D, nullptr, k, N, tail_local);
+      if (!helping) progress[run].reset(next_panel, 0, Mn, run_begin, N);
+      float* const sums = run == 0 ? Y : second_sums;
+      StorePartialSums partial{sums, static_cast<size_t>(N)};
+      for (int c = helping ? chunks.count - 1 : 0; c < chunks.count; ++c) {
+        const int chunk = chunks.start(c), chunk_end = chunks.start(c + 1), rows = chunk_end - chunk;
+        const bool is_last = c + 1 == chunks.count;
+        if (is_last && !helping) last[run].earlier_chunks_added.store(true, std::memory_order_release);
+        // An earlier chunk is this thread's alone: claimed whole, through the same code (so the code is there
+        // once). In the last, a few rows' steps at a time, then (once every row is stepped and the earlier chunks'
+        // sums are in place) a few samples' sums; a sample's sums run in the same order whoever adds them.
+        SharedLastChunk alone;
+        alone.earlier_chunks_added.store(true, std::memory_order_relaxed);
+        SharedLastChunk& claims = is_last ? last[run] : alone;
+        const int claimed_rows = is_last ? kClaimedRows : rows, claimed_samples = is_last ? kClaimedSamples : Mn;
+        for (int at; (at = claims.next_row.fetch_add(claimed_rows)) < rows;) {
+          const int end = std::min(rows, at + claimed_rows);
+          for (int k = chunk + at; k < chunk + end; ++k) {
+            if (!plans[k].steps) continue;
+            local.use_row(plans[k].step);
+            sweep_blocks(step_panel.row(k), step_panel.row_size(k), D, nullptr, k, 0, whole, local);
+            if (tail) {
+              tail_local.use_row(plans[k].step);
+              sweep_tail(step_panel.row(k), step_panel.row_size(k), D, nullptr, k, N, tail_local);
+            }
+          }
+          claims.rows_stepped.fetch_add(end - at, std::memory_order_release);
+        }
+        if (claims.next_sample.load(std::memory_order_relaxed) >= Mn) continue;
+        while (claims.rows_stepped.load(std::memory_order_acquire) < rows ||
+               !claims.earlier_chunks_added.load(std::memory_order_acquire)) {
+        }
+        for (int at; (at = claims.next_sample.fetch_add(claimed_samples)) < Mn;) {
+          const int end = std::min(Mn, at + claimed_samples);
+          StoreCSimd out{{sums, static_cast<size_t>(N)}};
+          add_chunk(next_panel, 0, at, end, run_end, N, W, run == 0 ? bias : nullptr, chunk, chunk_end,
+                    progress[run], out, partial);
+          // Y = the first run's sums + the second's, added by the run that ends a group of samples second, while
+          // its own sums are in cache.
+          if (is_last && groups.runs_done[at / kClaimedSamples].fetch_add(1, std::memory_order_acq_rel) == 1) {
+            add_runs(Y, relu, at, end, N, second_sums);
           }
         }
-        add_chunk(next_panel, 0, 0, Mn, run_end, N, W, run == 0 ? bias : nullptr, chunk, chunk_end, progress, out,
-                  partial);
       }
-      local.absorb(tail_local);
-      runs_out[run] = local;
     }
+    local.absorb(tail_local);
+    parts_out[part] = local;
   });
-  step.absorb(*runs_out[0]);
-  step.absorb(*runs_out[1]);
-  // The two runs' sums added, each thread a share of Y's rows.
-  run_parts([&](int part, int parts) {
-    int begin, end;
-    part_range(Mn, part, parts, &begin, &end);
-    StoreCSimd out{{Y, static_cast<size_t>(N), relu}};
-    add_runs(out, begin, end, N, second_sums);
-  });
+  for (int part = 0; part < thread_count(); ++part) step.absorb(*parts_out[part]);
   return step.finite();
 }
 

@@ -69,6 +69,29 @@ test('the threaded build gives bit-identical results on odd network shapes and b
   }
 });
 
+// The default network's first layer steps and runs the next batch in two runs of its rows, a thread each, and the
+// thread that ends its run first works on the other's last chunk (kernels_wasmsimd.cpp: SharedLastChunk): which
+// rows and samples each thread takes there changes from batch to batch with their timing, so many batches, every
+// one of which must give the one-thread bits. A thread that ran the chunk's forward before every row was stepped,
+// or before the earlier chunks' sums were in place, fails here.
+test('the threads share each run of the first layer\'s rows to the one-thread bits, batch after batch', async () => {
+  for (const optimizer of ['sgd', 'adam']) {
+    const results = [];
+    for (const flavor of ['simd', 'simd-threads']) {
+      const engine = await engineWithMnist(flavor, { trainLimit: 12000, testLimit: 100 });
+      engine.createModel({ seed: 5 });
+      engine.setOptions({ batchSize: 64, optimizer, ...(optimizer === 'adam' && { learningRate: 0.001 }) });
+      const losses = [];
+      for (let i = 0; i < 3; i++) losses.push(...engine.train(60).batchLosses);
+      results.push({ losses, model: engine.saveModel() });
+      engine.dispose();
+    }
+    assert.equal(results[0].losses.length, 180);
+    assert.deepEqual(results[1].losses, results[0].losses, optimizer);
+    assert.deepEqual(results[1].model, results[0].model, optimizer);
+  }
+});
+
 // A checkpoint of a layer of at least 2^18 floats is copied by both threads (f32_copy): a diverging run rolls back
 // to it, so the model after the roll-back is the checkpointed one to the bit, in every layer.
 test('the threaded build rolls a diverging run back to the checkpointed model exactly', async () => {

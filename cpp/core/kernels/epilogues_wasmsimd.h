@@ -60,13 +60,13 @@ struct MomentumStepSimd : MomentumStep {
     if (catch_up != 0.f) weight = wasm_f32x4_sub(weight, wasm_f32x4_mul(catch_up_v, before));
     weight = wasm_f32x4_sub(weight, wasm_f32x4_mul(lr_v, velocity));
     wasm_v128_store(w, weight);
-    check_v = wasm_f32x4_add(check_v, weight);
+    check_v = wasm_v128_or(check_v, wasm_f32x4_sub(weight, weight));
   }
   bool finite() const {
-    return wasm_i32x4_all_true(wasm_f32x4_eq(wasm_f32x4_sub(check_v, check_v), wasm_f32x4_splat(0.f))) && MomentumStep::finite();
+    return !wasm_v128_any_true(check_v) && MomentumStep::finite();
   }
   void absorb(const MomentumStepSimd& part) {
-    check_v = wasm_f32x4_add(check_v, part.check_v);
+    check_v = wasm_v128_or(check_v, part.check_v);
     MomentumStep::absorb(part);
   }
 };
@@ -109,13 +109,13 @@ struct AdamStepSimd : AdamStep {
     weight = wasm_f32x4_sub(wasm_f32x4_mul(weight, shrink_v),
                             wasm_f32x4_div(wasm_f32x4_mul(step_size_v, m), denominator));
     wasm_v128_store(W + at, weight);
-    check_v = wasm_f32x4_add(check_v, weight);
+    check_v = wasm_v128_or(check_v, wasm_f32x4_sub(weight, weight));
   }
   bool finite() const {
-    return wasm_i32x4_all_true(wasm_f32x4_eq(wasm_f32x4_sub(check_v, check_v), wasm_f32x4_splat(0.f))) && AdamStep::finite();
+    return !wasm_v128_any_true(check_v) && AdamStep::finite();
   }
   void absorb(const AdamStepSimd& part) {
-    check_v = wasm_f32x4_add(check_v, part.check_v);
+    check_v = wasm_v128_or(check_v, part.check_v);
     AdamStep::absorb(part);
   }
 };
