@@ -233,19 +233,20 @@ void f32_gemm_relu_backward_wasmsimd(int M, int K, int N, const float* A, const 
 
 namespace {
 
-// counts[k] += the non-zeros in column k of A[M×K].
-void add_column_nonzeros(int M, int K, const float* A, int* counts) {
+// counts[k] += the non-zeros in column k of A[M×K], for k in [begin, end).
+void add_column_nonzeros(int M, int K, const float* A, int* counts, int begin = 0, int end = -1) {
+  if (end < 0) end = K;
   const v128_t zero = wasm_f32x4_splat(0.f);
   for (int m = 0; m < M; ++m) {
     const float* row = A + static_cast<size_t>(m) * K;
-    int k = 0;
+    int k = begin;
 #pragma clang loop unroll(disable)
-    for (; k + 4 <= K; k += 4) {
+    for (; k + 4 <= end; k += 4) {
       const v128_t lit = wasm_f32x4_ne(wasm_v128_load(row + k), zero);  // −1 in each lit lane
       wasm_v128_store(counts + k, wasm_i32x4_sub(wasm_v128_load(counts + k), lit));
     }
 #pragma clang loop vectorize(disable) unroll(disable)
-    for (; k < K; ++k) counts[k] += row[k] != 0.f;
+    for (; k < end; ++k) counts[k] += row[k] != 0.f;
   }
 }
 
@@ -394,8 +395,7 @@ constexpr int kStepRowCost = 3;
 // worth: its non-zeros and its update of N weights, which costs about kStepRowCost of them), it adds the next
 // batch's non-zeros in the row (Xn[Mn×K]'s column k) and returns the row in [1, K) where the work before it reaches
 // half. One thread runs both in turn, to the same bits.
-__attribute__((noinline)) int split_row(int Mn, int K, const float* Xn, std::vector<int>& work) {
-  add_column_nonzeros(Mn, K, Xn, work.data());
+__attribute__((noinline)) int split_row(int K, const std::vector<int>& work) {
   long total = 0;
 #pragma clang loop vectorize(disable) unroll(disable)
   for (int k = 0; k < K; ++k) total += work[k];
@@ -406,7 +406,8 @@ __attribute__((noinline)) int split_row(int Mn, int K, const float* Xn, std::vec
   return split;
 }
 
-// The fused step and forward's scratch on the calling thread: the rows' work (split_row) and the second run's sums.
+// The fused step and forward's scratch on the calling thread: the rows' work (split_row: the next batch's non-zeros
+// by column, next_batch_is_sparse, then each row's step work added) and the second run's sums.
 struct RunScratch {
   std::vector<int> work;
   FloatBuffer second_sums;
@@ -419,6 +420,24 @@ __attribute__((noinline)) RunScratch& run_scratch(int K, int Mn, int N) {
   const size_t sums = static_cast<size_t>(Mn) * N;
   if (scratch.second_sums.size() < sums) scratch.second_sums.resize(sums);
   return scratch;
+}
+
+// The next batch Xn[Mn×K]'s non-zeros by column into the fused step's scratch (split_row reads them), each thread a
+// share of the columns; true if the batch is sparse enough for the fused step's sparse forward (dense_pays's test).
+__attribute__((noinline)) bool next_batch_is_sparse(int Mn, int K, int N, const float* Xn) {
+  std::vector<int>& nonzeros = run_scratch(K, Mn, N).work;
+  run_parts([&](int part, int parts) {
+    int begin, end;
+    part_range(K / 4, part, parts, &begin, &end);  // whole 4-column vectors, the last part the ragged end
+    begin *= 4;
+    end = part + 1 == parts ? K : 4 * end;
+    std::fill(nonzeros.begin() + begin, nonzeros.begin() + end, 0);
+    add_column_nonzeros(Mn, K, Xn, nonzeros.data(), begin, end);
+  });
+  long lit = 0;
+#pragma clang loop vectorize(disable) unroll(disable)
+  for (int k = 0; k < K; ++k) lit += nonzeros[k];
+  return static_cast<double>(lit) < kDenseFromShare * static_cast<double>(Mn) * K;
 }
 
 // Y's rows [row_begin, row_end): the first run's sums there plus the second run's in U, with the ReLU if `relu`
@@ -491,8 +510,8 @@ bool step_then_forward(int K, int M, int N, const float* X, const float* D, floa
   // chunk is shared (SharedLastChunk): the thread that ends its own run first works on the other's.
   RunScratch& scratch = run_scratch(K, Mn, N);
 #pragma clang loop vectorize(disable) unroll(disable)
-  for (int k = 0; k < K; ++k) scratch.work[k] = plans[k].steps ? step_panel.row_size(k) + kStepRowCost : 0;
-  const int split = split_row(Mn, K, Xn, scratch.work);
+  for (int k = 0; k < K; ++k) scratch.work[k] += plans[k].steps ? step_panel.row_size(k) + kStepRowCost : 0;
+  const int split = split_row(K, scratch.work);
   float* const second_sums = scratch.second_sums.data();
   const int whole = N - N % kSparseBlockColumns;
   const bool tail = whole < N;
@@ -569,7 +588,7 @@ bool f32_gemm_momentum_step_then_forward_relu_wasmsimd(int K, int M, int N, cons
                                                        const DeferredSteps* deferred, int Mn, const float* Xn,
                                                        const float* bias, float* Y, float weight_decay, bool relu) {
   // A dense next batch: the step, then the dense tiles' forward (faster there than the fused sparse one).
-  if (!fused_step_then_forward_pays(K, M, N, Mn) || dense_pays(Mn, K, N, Xn)) {
+  if (!fused_step_then_forward_pays(K, M, N, Mn) || !next_batch_is_sparse(Mn, K, N, Xn)) {
     const bool finite = f32_gemm_momentum_step_wasmsimd(K, M, N, X, D, W, V, lr, momentum, deferred, weight_decay);
     (relu ? f32_gemm_relu_wasmsimd : f32_gemm_wasmsimd)(Mn, K, N, Xn, W, bias, Y);
     return finite;
@@ -582,7 +601,7 @@ bool f32_gemm_adam_step_then_forward_relu_wasmsimd(int K, int M, int N, const fl
                                                    float* M1, float* M2, const AdamRule& rule, int Mn, const float* Xn,
                                                    const float* bias, float* Y, const DeferredSteps* deferred,
                                                    bool relu) {
-  if (!fused_step_then_forward_pays(K, M, N, Mn) || dense_pays(Mn, K, N, Xn)) {
+  if (!fused_step_then_forward_pays(K, M, N, Mn) || !next_batch_is_sparse(Mn, K, N, Xn)) {
     const bool finite = f32_gemm_adam_step_wasmsimd(K, M, N, X, D, W, M1, M2, rule, deferred);
     (relu ? f32_gemm_relu_wasmsimd : f32_gemm_wasmsimd)(Mn, K, N, Xn, W, bias, Y);
     return finite;
