@@ -148,9 +148,10 @@ bool f32_gemm_momentum_step_wasmsimd(int K, int M, int N, const float* X, const 
 // The fused step above, then the next batch's forward through the stepped weights: Y[Mn×N] = max(Xn[Mn×K]·W +
 // bias, 0), as f32_gemm_relu (without `relu`, Xn·W + bias as f32_gemm: a forward around an input background,
 // whose ReLU comes after). W and V are bit-identical to the step alone. The wasm SIMD kernel steps a chunk of W's
-// rows and runs the forward over it while it is in cache, and sums Y in two runs of W's rows, a thread each, added
-// at the end: each core then writes only its own pages of W, V and the sums (performance.md), and Y equals
-// f32_gemm_relu's up to that order of the sums (the same bits on one thread as on two).
+// rows and runs the forward over it while it is in cache, and sums Y in two runs of W's rows, a thread each (the
+// one done first taking on the rest of the other's last chunk), then adds them: each core writes only its own
+// pages of W, V and the sums (performance.md), and Y equals f32_gemm_relu's up to that order of the sums (the same
+// bits on one thread as on two). A next batch lit above the dense tiles' crossover takes the step, then f32_gemm_relu.
 bool f32_gemm_momentum_step_then_forward_relu_reference(int K, int M, int N, const float* X, const float* D, float* W,
                                                         float* V, float lr, float momentum,
                                                         const DeferredSteps* deferred, int Mn, const float* Xn,

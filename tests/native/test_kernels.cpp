@@ -510,6 +510,35 @@ TYPED_TEST(FastKernels, StepThenForwardIsTheStepAndTheForwardInTurn) {
   }
 }
 
+#if defined(__wasm_simd128__)
+TEST(Kernels, StepThenForwardFusesASparseNextBatchAndHandsADenseOneToTheDenseTiles) {
+  // The fused kernel sums the next batch in two runs of W's rows, the plain forward in one, so their outputs differ
+  // in rounding where it fused. A next batch lit below the dense tiles' crossover (70%) is fused; one lit above it
+  // takes the step, then the dense tiles' forward, to the plain forward's bits.
+  Rng rng(43);
+  constexpr int K = 784, M = 64, N = 2048, Mn = 64;
+  const std::vector<float> X = inputs_with_zero_columns(rng, M, K, random_flags(rng, K, 0.8f));
+  const std::vector<float> D = random_floats(rng, static_cast<size_t>(M) * N, -0.1f, 0.1f);
+  const std::vector<float> bias = random_floats(rng, N, -0.5f, 0.5f);
+  const std::vector<float> W0 = random_floats(rng, static_cast<size_t>(K) * N, -0.2f, 0.2f);
+  const std::vector<float> V0 = random_floats(rng, static_cast<size_t>(K) * N, -0.1f, 0.1f);
+  for (const float lit : {0.2f, 0.6f, 0.8f, 1.f}) {
+    SCOPED_TRACE(::testing::Message() << "next batch " << lit * 100 << "% lit");
+    std::vector<float> Xn(static_cast<size_t>(Mn) * K);
+    for (float& x : Xn) x = rng.uniform() < lit ? 0.1f + rng.uniform() : 0.f;
+    std::vector<float> W = W0, V = V0, W_apart = W0, V_apart = V0;
+    std::vector<float> Y(static_cast<size_t>(Mn) * N), Y_apart = Y;
+    ASSERT_TRUE(f32_gemm_momentum_step_then_forward_relu_wasmsimd(K, M, N, X.data(), D.data(), W.data(), V.data(), 0.3f,
+                                                                  0.9f, nullptr, Mn, Xn.data(), bias.data(), Y.data()));
+    ASSERT_TRUE(f32_gemm_momentum_step_wasmsimd(K, M, N, X.data(), D.data(), W_apart.data(), V_apart.data(), 0.3f, 0.9f));
+    f32_gemm_relu_wasmsimd(Mn, K, N, Xn.data(), W_apart.data(), bias.data(), Y_apart.data());
+    EXPECT_EQ(first_difference(W, W_apart), -1) << "weights";
+    EXPECT_EQ(first_beyond_rounding(Y, Y_apart, Mn, K, N, Xn.data(), W.data(), bias.data()), -1);
+    EXPECT_EQ(first_difference(Y, Y_apart) != -1, lit < 0.7f) << "fused";
+  }
+}
+#endif
+
 TYPED_TEST(FastKernels, DeferredStepsCaughtUpEqualTakingEveryStep) {
   // A run of steps where rows wait while their input is zero now and next, ending with a step that needs
   // every row, leaves W and V where stepping every row every time does, up to float rounding.
