@@ -391,10 +391,10 @@ constexpr int kStepRowCost = 3;
 // The fused step and forward below sums each element of Y in two runs of W's rows, [0, split) and [split, K), and
 // adds the two sums as the runs end: two threads that take a run each then write only their own pages of W (and of the
 // optimizer's moments), where a fixed half of the columns each shared every row's pages, which slowed both
-// (performance.md). Rows differ in work, so `split` halves it: given each row's step work in work[k] (in non-zeros'
-// worth: its non-zeros and its update of N weights, which costs about kStepRowCost of them), it adds the next
-// batch's non-zeros in the row (Xn[Mn×K]'s column k) and returns the row in [1, K) where the work before it reaches
-// half. One thread runs both in turn, to the same bits.
+// (performance.md). Rows differ in work, so `split` halves it: given each row's work in work[k], in non-zeros'
+// worth (the next batch's non-zeros in the row, Xn[Mn×K]'s column k, and the row's step: its non-zeros and its
+// update of N weights, which costs about kStepRowCost of them), it returns the row in [1, K) where the work before
+// it reaches half. One thread runs both in turn, to the same bits.
 __attribute__((noinline)) int split_row(int K, const std::vector<int>& work) {
   long total = 0;
 #pragma clang loop vectorize(disable) unroll(disable)
