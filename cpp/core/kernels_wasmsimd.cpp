@@ -194,6 +194,10 @@ void gemm(int M, int K, int N, const float* A, const float* B, const float* bias
 // A's share of non-zero entries from which the dense tiles beat skipping the zeros: the forward of the default
 // network's first layer at batch 64 crossed over between 65% and 80% lit on the Xeon (performance.md).
 constexpr double kDenseFromShare = 0.7;
+// Whether `lit` non-zero entries of `count` are past that share.
+inline bool dense_share(size_t lit, size_t count) {
+  return static_cast<double>(lit) >= kDenseFromShare * static_cast<double>(count);
+}
 
 // Whether C = A·B goes through the dense tiles: a wide B (narrow products are dense already) and an A with few zeros.
 bool dense_pays(int M, int K, int N, const float* A) {
@@ -206,7 +210,7 @@ bool dense_pays(int M, int K, int N, const float* A) {
   zeros = static_cast<size_t>(wasm_i32x4_extract_lane(zero_lanes, 0)) + wasm_i32x4_extract_lane(zero_lanes, 1) +
           wasm_i32x4_extract_lane(zero_lanes, 2) + wasm_i32x4_extract_lane(zero_lanes, 3);
   for (; i < count; ++i) zeros += A[i] == 0.f;
-  return static_cast<double>(count - zeros) >= kDenseFromShare * static_cast<double>(count);
+  return dense_share(count - zeros, count);
 }
 
 }  // namespace
@@ -407,7 +411,7 @@ __attribute__((noinline)) int split_row(int K, const std::vector<int>& work) {
 }
 
 // The fused step and forward's scratch on the calling thread: the rows' work (split_row: the next batch's non-zeros
-// by column, next_batch_is_sparse, then each row's step work added) and the second run's sums.
+// by column, scratch_for_sparse_next_batch, then each row's step work added) and the second run's sums.
 struct RunScratch {
   std::vector<int> work;
   FloatBuffer second_sums;
@@ -422,10 +426,12 @@ __attribute__((noinline)) RunScratch& run_scratch(int K, int Mn, int N) {
   return scratch;
 }
 
-// The next batch Xn[Mn×K]'s non-zeros by column into the fused step's scratch (split_row reads them), each thread a
-// share of the columns; true if the batch is sparse enough for the fused step's sparse forward (dense_pays's test).
-__attribute__((noinline)) bool next_batch_is_sparse(int Mn, int K, int N, const float* Xn) {
-  std::vector<int>& nonzeros = run_scratch(K, Mn, N).work;
+// The fused step's scratch for a next batch Xn[Mn×K], with the batch's non-zeros by column counted into its work
+// (split_row reads them), each thread a share of the columns; null if the batch is too dense for the fused step's
+// sparse forward (dense_pays's test).
+__attribute__((noinline)) RunScratch* scratch_for_sparse_next_batch(int Mn, int K, int N, const float* Xn) {
+  RunScratch& scratch = run_scratch(K, Mn, N);
+  std::vector<int>& nonzeros = scratch.work;
   run_parts([&](int part, int parts) {
     int begin, end;
     part_range(K / 4, part, parts, &begin, &end);  // whole 4-column vectors, the last part the ragged end
@@ -437,7 +443,7 @@ __attribute__((noinline)) bool next_batch_is_sparse(int Mn, int K, int N, const 
   long lit = 0;
 #pragma clang loop vectorize(disable) unroll(disable)
   for (int k = 0; k < K; ++k) lit += nonzeros[k];
-  return static_cast<double>(lit) < kDenseFromShare * static_cast<double>(Mn) * K;
+  return dense_share(lit, static_cast<size_t>(Mn) * K) ? nullptr : &scratch;
 }
 
 // Y's rows [row_begin, row_end): the first run's sums there plus the second run's in U, with the ReLU if `relu`
@@ -486,7 +492,7 @@ struct SampleGroupsDone {
 // The fused step (`step`, an epilogue over W) then the next batch's forward, chunk by chunk of W's rows.
 template <class Step>
 bool step_then_forward(int K, int M, int N, const float* X, const float* D, float* W, Step& step, int Mn,
-                       const float* Xn, const float* bias, float* Y, bool relu) {
+                       const float* Xn, const float* bias, float* Y, bool relu, RunScratch& scratch) {
   thread_local SparseRowPanel gathered_rows_of_w, gathered_next;
   thread_local std::vector<PlannedRow<Step>> planned;
   // The caller's buffers, by name-free reference: inside the lambdas below, the names would be each worker's own.
@@ -508,7 +514,6 @@ bool step_then_forward(int K, int M, int N, const float* X, const float* D, floa
   // The two runs of W's rows (split_row), a thread each (one thread takes both in turn), chunk by chunk: a run
   // steps the chunk's rows, then adds them into its sums of the next batch while they are in cache. A run's last
   // chunk is shared (SharedLastChunk): the thread that ends its own run first works on the other's.
-  RunScratch& scratch = run_scratch(K, Mn, N);
 #pragma clang loop vectorize(disable) unroll(disable)
   for (int k = 0; k < K; ++k) scratch.work[k] += plans[k].steps ? step_panel.row_size(k) + kStepRowCost : 0;
   const int split = split_row(K, scratch.work);
@@ -588,26 +593,30 @@ bool f32_gemm_momentum_step_then_forward_relu_wasmsimd(int K, int M, int N, cons
                                                        const DeferredSteps* deferred, int Mn, const float* Xn,
                                                        const float* bias, float* Y, float weight_decay, bool relu) {
   // A dense next batch: the step, then the dense tiles' forward (faster there than the fused sparse one).
-  if (!fused_step_then_forward_pays(K, M, N, Mn) || !next_batch_is_sparse(Mn, K, N, Xn)) {
+  RunScratch* const scratch =
+      fused_step_then_forward_pays(K, M, N, Mn) ? scratch_for_sparse_next_batch(Mn, K, N, Xn) : nullptr;
+  if (!scratch) {
     const bool finite = f32_gemm_momentum_step_wasmsimd(K, M, N, X, D, W, V, lr, momentum, deferred, weight_decay);
     (relu ? f32_gemm_relu_wasmsimd : f32_gemm_wasmsimd)(Mn, K, N, Xn, W, bias, Y);
     return finite;
   }
   MomentumStepSimd step(W, V, static_cast<size_t>(N), lr, momentum, deferred, weight_decay);
-  return step_then_forward(K, M, N, X, D, W, step, Mn, Xn, bias, Y, relu);
+  return step_then_forward(K, M, N, X, D, W, step, Mn, Xn, bias, Y, relu, *scratch);
 }
 
 bool f32_gemm_adam_step_then_forward_relu_wasmsimd(int K, int M, int N, const float* X, const float* D, float* W,
                                                    float* M1, float* M2, const AdamRule& rule, int Mn, const float* Xn,
                                                    const float* bias, float* Y, const DeferredSteps* deferred,
                                                    bool relu) {
-  if (!fused_step_then_forward_pays(K, M, N, Mn) || !next_batch_is_sparse(Mn, K, N, Xn)) {
+  RunScratch* const scratch =
+      fused_step_then_forward_pays(K, M, N, Mn) ? scratch_for_sparse_next_batch(Mn, K, N, Xn) : nullptr;
+  if (!scratch) {
     const bool finite = f32_gemm_adam_step_wasmsimd(K, M, N, X, D, W, M1, M2, rule, deferred);
     (relu ? f32_gemm_relu_wasmsimd : f32_gemm_wasmsimd)(Mn, K, N, Xn, W, bias, Y);
     return finite;
   }
   AdamStepSimd step(W, M1, M2, static_cast<size_t>(N), rule, deferred);
-  return step_then_forward(K, M, N, X, D, W, step, Mn, Xn, bias, Y, relu);
+  return step_then_forward(K, M, N, X, D, W, step, Mn, Xn, bias, Y, relu, *scratch);
 }
 
 namespace {

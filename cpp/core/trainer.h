@@ -153,8 +153,8 @@ class Trainer {
   void draw_batch(size_t first, int size, Batch* batch);
   Batch batches_[2];  // a step's batch and the next one, drawn before the step
   // The batch the next step trains on, batches_[current_], and whether the step before drew it (and ran the first
-  // layer on it: Network::train_batch's NextBatch), maybe in the call before: calls of a few batches then cost what
-  // one long call does.
+  // layer on it: Network::train_batch's NextBatch), maybe in the call before: calls of a few batches then cost about
+  // what one long call does.
   int current_ = 0;
   bool current_drawn_ = false;
   void forget_drawn_batch();  // when what the batch or its forward came from changes
